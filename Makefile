@@ -1,0 +1,32 @@
+# aftercare — two commands: `make run` and `make test`.
+JOBS ?= 2
+DATA ?= ./data
+BUILD_RELEASE := build/release
+BUILD_TEST := build/test
+
+.PHONY: deps build run test clean format
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD_RELEASE)/build.ninja $(BUILD_RELEASE)/Makefile:
+	cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD_RELEASE)/Makefile
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare
+
+run: build
+	$(BUILD_RELEASE)/aftercare serve --data $(DATA)
+
+$(BUILD_TEST)/Makefile:
+	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DAFTERCARE_SANITIZE=ON
+
+test: deps $(BUILD_TEST)/Makefile
+	cmake --build $(BUILD_TEST) -j$(JOBS)
+	cd $(BUILD_TEST) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')

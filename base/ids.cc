@@ -1,0 +1,78 @@
+#include "base/ids.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cassert>
+#include <random>
+
+namespace aftercare {
+
+Sha256 sha256(std::string_view bytes) {
+  Sha256 out;
+  unsigned int len = 0;
+  const int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr);
+  assert(ok == 1 && len == out.size());
+  (void)ok;
+  return out;
+}
+
+std::string to_hex(const uint8_t* data, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    s[2 * i] = kHex[data[i] >> 4];
+    s[2 * i + 1] = kHex[data[i] & 0xf];
+  }
+  return s;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::update(std::string_view bytes) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+}
+
+Sha256 Sha256Stream::finish() {
+  Sha256 out;
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
+  return out;
+}
+
+namespace {
+
+std::string format_uuid(std::array<uint8_t, 16> b) {
+  const std::string hex = to_hex(b.data(), b.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+}  // namespace
+
+std::string random_uuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::array<uint8_t, 16> b;
+  for (size_t i = 0; i < 16; i += 8) {
+    const uint64_t r = rng();
+    for (size_t j = 0; j < 8; ++j) b[i + j] = static_cast<uint8_t>(r >> (8 * j));
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return format_uuid(b);
+}
+
+std::string uuid_from_name(std::string_view name) {
+  const Sha256 h = sha256(name);
+  std::array<uint8_t, 16> b;
+  std::copy_n(h.begin(), 16, b.begin());
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return format_uuid(b);
+}
+
+}  // namespace aftercare

@@ -1,0 +1,287 @@
+#include "eventstore/embedded_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <cassert>
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "eventstore/log_format.h"
+
+namespace aftercare {
+namespace {
+
+namespace lf = logformat;
+
+Status from_rocks(const rocksdb::Status& s, const char* what) {
+  return {Errc::io_error, std::string(what) + ": " + s.ToString()};
+}
+
+struct LogMetrics {
+  Counter& appends = metrics().counter("aftercare_log_appends_total", "Appends acknowledged");
+  Counter& records = metrics().counter("aftercare_log_records_total", "Records appended");
+  Counter& groups = metrics().counter("aftercare_log_group_commits_total",
+                                      "Group commits (one fsync each)");
+  Counter& failures = metrics().counter("aftercare_log_append_failures_total", "Appends failed");
+  Histogram& latency = metrics().histogram(
+      "aftercare_log_append_latency_seconds", "From append() to durable acknowledgement",
+      latency_buckets());
+};
+
+LogMetrics& log_metrics() {
+  static LogMetrics* m = new LogMetrics();
+  return *m;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions& options) {
+  std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
+  log->options_ = options;
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // Acknowledged batches are synced whole; a torn tail after a crash is
+  // dropped up to the last complete batch.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.IncreaseParallelism(2);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {lf::kRecordsFamily, rocksdb::ColumnFamilyOptions()}};
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.dir, families, &log->handles_, &raw);
+  if (!s.ok()) return from_rocks(s, "opening the embedded log");
+  log->db_.reset(raw);
+
+  std::string stored;
+  s = log->db_->Get(rocksdb::ReadOptions(), log->handles_[0], lf::kPartitionsKey, &stored);
+  if (s.IsNotFound()) {
+    if (options.partitions < 1 || options.partitions > 4096)
+      return Status{Errc::invalid_argument, "partitions must be 1..4096"};
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = log->db_->Put(wo, log->handles_[0], lf::kPartitionsKey, std::to_string(options.partitions));
+    if (!s.ok()) return from_rocks(s, "writing log metadata");
+    log->partitions_ = options.partitions;
+  } else if (!s.ok()) {
+    return from_rocks(s, "reading log metadata");
+  } else {
+    log->partitions_ = std::stoi(stored);
+  }
+
+  if (Status st = log->load_end_offsets(); !st) return st;
+  log->appender_ = std::thread([l = log.get()] { l->appender_loop(); });
+  return log;
+}
+
+Status EmbeddedLog::load_end_offsets() {
+  const size_t slots = kAllTopics.size() * static_cast<size_t>(partitions_);
+  end_.reset(new std::atomic<int64_t>[slots]);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
+  for (Topic t : kAllTopics) {
+    for (int32_t p = 0; p < partitions_; ++p) {
+      const TopicPartition tp{t, p};
+      it->SeekForPrev(lf::record_key(tp, INT64_MAX));
+      int64_t next = 0;
+      if (it->Valid() && it->key().starts_with(lf::partition_prefix(tp)))
+        next = lf::offset_of(it->key().ToStringView()) + 1;
+      if (!it->status().ok()) return from_rocks(it->status(), "scanning the log");
+      end_[slot(tp)].store(next);
+    }
+  }
+  return Status::ok();
+}
+
+EmbeddedLog::~EmbeddedLog() {
+  close();
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+void EmbeddedLog::close() {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (closing_ && !appender_.joinable()) return;
+    closing_ = true;
+  }
+  queue_cv_.notify_all();
+  if (appender_.joinable()) appender_.join();
+}
+
+void EmbeddedLog::append(std::vector<AppendItem> items, AppendDone done) {
+  for (const auto& item : items) {
+    assert(static_cast<size_t>(item.topic) < kAllTopics.size());
+    (void)item;
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!closing_ && !failed_) {
+      queue_.push_back(Pending{std::move(items), std::move(done), std::chrono::steady_clock::now()});
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(Status{Errc::unavailable, failed_ ? "event log failed: " + failure_ : "event log closed"});
+}
+
+void EmbeddedLog::appender_loop() {
+  std::vector<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      size_t bytes = 0;
+      while (!queue_.empty() && (group.empty() || bytes < options_.max_group_bytes)) {
+        for (const auto& item : queue_.front().items) bytes += item.value.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_group(group);
+    group.clear();
+  }
+}
+
+void EmbeddedLog::commit_group(std::vector<Pending>& group) {
+  // Offsets are assigned here only: the appender thread is the single writer.
+  rocksdb::WriteBatch batch;
+  std::vector<std::vector<RecordId>> ids(group.size());
+  std::vector<std::pair<size_t, int64_t>> new_ends;
+  std::vector<int64_t> next(kAllTopics.size() * partitions_);
+  for (size_t i = 0; i < next.size(); ++i) next[i] = end_[i].load();
+  size_t record_count = 0;
+  for (size_t g = 0; g < group.size(); ++g) {
+    for (const auto& item : group[g].items) {
+      const TopicPartition tp{item.topic, partition_of(item.key)};
+      const int64_t offset = next[slot(tp)]++;
+      batch.Put(handles_[1], lf::record_key(tp, offset), lf::record_value(item.key, item.value));
+      ids[g].push_back(RecordId{tp.topic, tp.partition, offset});
+      ++record_count;
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  auto& m = log_metrics();
+  if (!s.ok()) {
+    // The disk refused a write: stop taking appends rather than guess at
+    // what is durable. Restarting reopens the log from what RocksDB recovers.
+    log_error("log.append_failed", {{"error", s.ToString()}});
+    {
+      std::lock_guard lock(queue_mu_);
+      failure_ = s.ToString();
+      failed_ = true;
+    }
+    for (auto& p : group) {
+      m.failures.inc();
+      p.done(Status{Errc::unavailable, "event log write failed: " + s.ToString()});
+    }
+    return;
+  }
+  for (size_t i = 0; i < next.size(); ++i) end_[i].store(next[i]);
+  {
+    std::lock_guard lock(tail_mu_);
+    epoch_.fetch_add(1);
+  }
+  tail_cv_.notify_all();
+  m.groups.inc();
+  m.records.inc(record_count);
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t g = 0; g < group.size(); ++g) {
+    m.appends.inc();
+    m.latency.observe_us(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - group[g].enqueued).count()));
+    group[g].done(std::move(ids[g]));
+  }
+}
+
+Status EmbeddedLog::read(TopicPartition tp, int64_t from, size_t max, std::vector<Record>& out) {
+  if (tp.partition < 0 || tp.partition >= partitions_)
+    return {Errc::invalid_argument, "no such partition"};
+  const std::string upper = lf::partition_prefix({tp.topic, tp.partition + 1});
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[1]));
+  const std::string start = lf::record_key(tp, from);
+  size_t n = 0;
+  int64_t expected = from;
+  for (it->Seek(start); it->Valid() && n < max; it->Next(), ++n) {
+    const int64_t offset = lf::offset_of(it->key().ToStringView());
+    std::string_view key, value;
+    if (offset != expected || !lf::split_value(it->value().ToStringView(), key, value))
+      return {Errc::corruption, "embedded log record at offset " + std::to_string(offset)};
+    ++expected;
+    out.push_back(Record{tp.topic, tp.partition, offset, std::string(key), std::string(value)});
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "reading the log");
+  return Status::ok();
+}
+
+Result<int64_t> EmbeddedLog::end_offset(TopicPartition tp) {
+  if (tp.partition < 0 || tp.partition >= partitions_)
+    return Status{Errc::invalid_argument, "no such partition"};
+  return end_[slot(tp)].load();
+}
+
+Status EmbeddedLog::health() {
+  std::lock_guard lock(queue_mu_);
+  if (failed_) return {Errc::unavailable, "event log write failed: " + failure_};
+  if (closing_) return {Errc::unavailable, "event log closed"};
+  return Status::ok();
+}
+
+uint64_t EmbeddedLog::wait_for_appends(uint64_t seen, std::chrono::milliseconds wait) {
+  std::unique_lock lock(tail_mu_);
+  tail_cv_.wait_for(lock, wait, [&] { return epoch_.load() != seen; });
+  return epoch_.load();
+}
+
+namespace {
+
+class EmbeddedReader final : public LogReader {
+ public:
+  explicit EmbeddedReader(EmbeddedLog& log) : log_(log) {}
+
+  void assign(TopicPartition tp, int64_t from) override { next_[tp] = from; }
+
+  Status poll(size_t max, std::chrono::milliseconds wait, std::vector<Record>& out) override {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      const uint64_t epoch = log_.append_epoch();
+      const size_t before = out.size();
+      for (auto& [tp, next] : next_) {
+        if (out.size() - before >= max) break;
+        auto end = log_.end_offset(tp);
+        if (!end) return end.status();
+        if (*end <= next) continue;
+        const size_t had = out.size();
+        if (Status s = log_.read(tp, next, max - (out.size() - before), out); !s) return s;
+        if (out.size() > had) next = out.back().offset + 1;
+      }
+      if (out.size() > before) return Status::ok();
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return Status::ok();
+      log_.wait_for_appends(
+          epoch, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                     std::chrono::milliseconds(1));
+    }
+  }
+
+ private:
+  EmbeddedLog& log_;
+  std::map<TopicPartition, int64_t> next_;
+};
+
+}  // namespace
+
+std::unique_ptr<LogReader> EmbeddedLog::open_reader() {
+  return std::make_unique<EmbeddedReader>(*this);
+}
+
+}  // namespace aftercare

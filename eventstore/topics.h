@@ -1,0 +1,40 @@
+// The event topics and how a record finds its partition.
+//
+// Every topic has the same partition count and the same partitioner —
+// Kafka's murmur2 (as the Java client computes it) — so request, dispatch
+// and visit events of one service case share one partition number, and
+// stream processors can join the topics without repartitioning.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aftercare {
+
+enum class Topic : uint8_t { requests = 0, dispatches = 1, visits = 2, parts = 3, master = 4 };
+
+inline constexpr std::array<Topic, 5> kAllTopics = {Topic::requests, Topic::dispatches,
+                                                    Topic::visits, Topic::parts, Topic::master};
+
+inline constexpr int32_t kDefaultPartitions = 8;
+
+// "aftercare.requests", ...
+std::string_view topic_name(Topic t);
+std::optional<Topic> topic_from_name(std::string_view name);
+
+// Kafka's murmur2 over the key bytes (org.apache.kafka.common.utils.Utils.murmur2).
+int32_t murmur2(std::string_view key);
+// The partition the Java client's default partitioner (and librdkafka's
+// "murmur2_random" for non-empty keys) picks for `key`.
+int32_t partition_for_key(std::string_view key, int32_t partition_count);
+
+struct TopicPartition {
+  Topic topic;
+  int32_t partition;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+}  // namespace aftercare

@@ -1,0 +1,182 @@
+#include "projections/read_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include "base/ids.h"
+
+namespace aftercare {
+namespace {
+
+Status from_rocks(const rocksdb::Status& s, const char* what) {
+  return {Errc::io_error, std::string(what) + ": " + s.ToString()};
+}
+
+rocksdb::ColumnFamilyOptions family_options() {
+  rocksdb::ColumnFamilyOptions o;
+  o.OptimizeForPointLookup(64);
+  return o;
+}
+
+void hash_row(Sha256Stream& h, std::string_view family, rocksdb::Slice key, rocksdb::Slice value) {
+  // Length-prefixed so that ("ab","c") and ("a","bc") hash differently.
+  auto field = [&](std::string_view s) {
+    const uint64_t n = s.size();
+    h.update(std::string_view(reinterpret_cast<const char*>(&n), sizeof n));
+    h.update(s);
+  };
+  field(family);
+  field(key.ToStringView());
+  field(value.ToStringView());
+}
+
+// Keys are mostly text; anything else is shown as \xNN.
+std::string printable(rocksdb::Slice key) {
+  std::string out;
+  for (char c : key.ToStringView()) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto u = static_cast<unsigned char>(c);
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
+                                                   const std::vector<std::string>& families) {
+  std::unique_ptr<ReadStore> store(new ReadStore());
+  store->names_ = families;
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+
+  // Families left over from projections that no longer exist are opened
+  // too (RocksDB requires it) and dropped.
+  std::vector<std::string> existing;
+  rocksdb::DB::ListColumnFamilies(options, dir, &existing).PermitUncheckedError();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+  for (const auto& n : families) descs.push_back({n, family_options()});
+  std::vector<std::string> stale;
+  for (const auto& n : existing) {
+    if (n == rocksdb::kDefaultColumnFamilyName) continue;
+    if (std::find(families.begin(), families.end(), n) == families.end()) {
+      descs.push_back({n, family_options()});
+      stale.push_back(n);
+    }
+  }
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, descs, &store->handles_, &raw);
+  if (!s.ok()) return from_rocks(s, "opening the read store");
+  store->db_.reset(raw);
+  for (size_t i = 1 + families.size(); i < store->handles_.size(); ++i) {
+    store->db_->DropColumnFamily(store->handles_[i]).PermitUncheckedError();
+    store->db_->DestroyColumnFamilyHandle(store->handles_[i]).PermitUncheckedError();
+  }
+  store->handles_.resize(1 + families.size());
+  return store;
+}
+
+ReadStore::~ReadStore() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* ReadStore::family(std::string_view name) const {
+  for (size_t i = 0; i < names_.size(); ++i)
+    if (names_[i] == name) return handles_[i + 1];
+  return nullptr;
+}
+
+std::optional<std::string> ReadStore::get(std::string_view family_name, std::string_view key) const {
+  auto* cf = family(family_name);
+  if (!cf) return std::nullopt;
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+std::vector<std::pair<std::string, std::string>> ReadStore::scan(std::string_view family_name,
+                                                                 std::string_view prefix,
+                                                                 std::string_view start,
+                                                                 size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto* cf = family(family_name);
+  if (!cf) return out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  const std::string_view from = start.empty() ? prefix : start;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid() && out.size() < limit;
+       it->Next()) {
+    if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  return out;
+}
+
+Status ReadStore::reset_families() {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    auto*& h = handles_[i + 1];
+    auto s = db_->DropColumnFamily(h);
+    if (!s.ok()) return from_rocks(s, "dropping a read model");
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    h = nullptr;
+    s = db_->CreateColumnFamily(family_options(), names_[i], &h);
+    if (!s.ok()) return from_rocks(s, "recreating a read model");
+  }
+  return Status::ok();
+}
+
+std::map<std::string, std::string> ReadStore::family_digests() const {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    Sha256Stream h;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[i + 1]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) hash_row(h, names_[i], it->key(), it->value());
+    out[names_[i]] = to_hex(h.finish());
+  }
+  return out;
+}
+
+std::string ReadStore::digest() const {
+  Sha256Stream h;
+  for (const auto& [name, d] : family_digests()) {
+    h.update(name);
+    h.update(d);
+  }
+  return to_hex(h.finish());
+}
+
+std::optional<std::string> ReadStore::first_difference(const ReadStore& other) const {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    const std::string& name = names_[i];
+    auto* theirs = other.family(name);
+    if (!theirs) return "read model " + name + " is missing on one side";
+    std::unique_ptr<rocksdb::Iterator> a(db_->NewIterator(rocksdb::ReadOptions(), handles_[i + 1]));
+    std::unique_ptr<rocksdb::Iterator> b(other.db_->NewIterator(rocksdb::ReadOptions(), theirs));
+    a->SeekToFirst();
+    b->SeekToFirst();
+    for (; a->Valid() && b->Valid(); a->Next(), b->Next()) {
+      if (a->key() != b->key()) {
+        const auto first = a->key().compare(b->key()) < 0 ? a->key() : b->key();
+        return name + ": row " + printable(first) + " is on one side only";
+      }
+      if (a->value() != b->value())
+        return name + ": row " + printable(a->key()) + " differs";
+    }
+    if (a->Valid()) return name + ": row " + printable(a->key()) + " is on one side only";
+    if (b->Valid()) return name + ": row " + printable(b->key()) + " is on one side only";
+  }
+  return std::nullopt;
+}
+
+}  // namespace aftercare

@@ -1,0 +1,69 @@
+// ReadStore: the RocksDB database that holds every read model (one column
+// family per projection) and the projection runner's checkpoints.
+//
+// Read models are derived data: they can always be rebuilt from the log, so
+// their writes are not synced (a crash loses a suffix of batches, and the
+// checkpoint travels in the same batch, so it is lost with them).
+//
+// Thread-safe: queries read it concurrently with the runner's writes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+#include "eventstore/topics.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Iterator;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace aftercare {
+
+class ReadStore {
+ public:
+  // Opens (creating if needed) with a column family for each name.
+  static Result<std::unique_ptr<ReadStore>> open(const std::string& dir,
+                                                 const std::vector<std::string>& families);
+  ~ReadStore();
+
+  rocksdb::DB& db() { return *db_; }
+  rocksdb::ColumnFamilyHandle* family(std::string_view name) const;
+  rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
+
+  // Point read from a read model.
+  std::optional<std::string> get(std::string_view family, std::string_view key) const;
+  // Rows of `family` whose keys start with `prefix`, from `start` (inclusive;
+  // empty = from the prefix), up to `limit`. Keys and values.
+  std::vector<std::pair<std::string, std::string>> scan(std::string_view family,
+                                                        std::string_view prefix,
+                                                        std::string_view start,
+                                                        size_t limit) const;
+
+  // Drops and recreates every read-model family (not the meta family).
+  Status reset_families();
+
+  // SHA-256 over every row of every read model (family name, key, value), in
+  // key order, hex. Equal digests mean byte-identical read models.
+  std::string digest() const;
+  // Per-family digests, to name the first difference.
+  std::map<std::string, std::string> family_digests() const;
+  // The first row (family, key) at which two stores differ, for reports.
+  std::optional<std::string> first_difference(const ReadStore& other) const;
+
+  const std::vector<std::string>& family_names() const { return names_; }
+
+ private:
+  ReadStore() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<std::string> names_;                     // read-model families
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] meta, then one per name
+};
+
+}  // namespace aftercare

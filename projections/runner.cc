@@ -1,0 +1,203 @@
+#include "projections/runner.h"
+
+#include <rocksdb/comparator.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <set>
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "eventstore/log_format.h"
+
+namespace aftercare {
+namespace {
+
+constexpr const char* kSignatureKey = "signature";
+
+std::string checkpoint_key(TopicPartition tp) {
+  return "checkpoint/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
+}
+
+std::string encode_offset(int64_t v) {
+  std::string s;
+  logformat::put_be(s, static_cast<uint64_t>(v), 8);
+  return s;
+}
+
+}  // namespace
+
+ProjectionRunner::ProjectionRunner(EventLog& log, ReadStore& store,
+                                   std::vector<Projection*> projections,
+                                   const Upcasters& upcasters, RunnerOptions options)
+    : log_(log),
+      store_(store),
+      projections_(std::move(projections)),
+      upcasters_(upcasters),
+      options_(std::move(options)) {
+  std::set<Topic> topics;
+  for (auto* p : projections_)
+    for (Topic t : p->topics()) topics.insert(t);
+  for (Topic t : topics)
+    for (int32_t p = 0; p < log_.partition_count(); ++p) partitions_.push_back({t, p});
+}
+
+ProjectionRunner::~ProjectionRunner() { stop(); }
+
+Status ProjectionRunner::load_checkpoints() {
+  std::string signature = "partitions=" + std::to_string(log_.partition_count());
+  for (auto* p : projections_)
+    signature += ";" + std::string(p->name()) + ":" + std::to_string(p->version());
+  auto& db = store_.db();
+  std::string stored;
+  auto s = db.Get(rocksdb::ReadOptions(), store_.meta(), kSignatureKey, &stored);
+  if (!s.ok() && !s.IsNotFound()) return {Errc::io_error, s.ToString()};
+  if (s.IsNotFound() || stored != signature) {
+    if (s.ok()) log_info("projections.rebuild", {{"from", stored}, {"to", signature}});
+    if (Status st = store_.reset_families(); !st) return st;
+    rocksdb::WriteBatch batch;
+    for (const auto& tp : partitions_) batch.Delete(store_.meta(), checkpoint_key(tp));
+    batch.Put(store_.meta(), kSignatureKey, signature);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db.Write(wo, &batch);
+    if (!s.ok()) return {Errc::io_error, s.ToString()};
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& tp : partitions_) {
+    std::string v;
+    s = db.Get(rocksdb::ReadOptions(), store_.meta(), checkpoint_key(tp), &v);
+    applied_[tp] = s.ok() && v.size() == 8 ? static_cast<int64_t>(logformat::get_be(v, 0, 8)) : 0;
+  }
+  return Status::ok();
+}
+
+Status ProjectionRunner::apply_batch(const std::vector<Record>& records) {
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  simdjson::dom::parser parser;
+  std::map<TopicPartition, int64_t> advanced;
+  for (const Record& r : records) {
+    auto env = decode(r.value, parser);
+    if (!env) {
+      return {Errc::corruption, "record " + std::string(topic_name(r.topic)) + "/" +
+                                    std::to_string(r.partition) + "@" + std::to_string(r.offset) +
+                                    ": " + env.status().message()};
+    }
+    StoredEvent ev{{r.topic, r.partition, r.offset}, r.key, std::move(env).value()};
+    if (Status s = upcasters_.upcast(ev.envelope); !s) return s;
+    for (auto* p : projections_) {
+      const auto topics = p->topics();
+      if (std::find(topics.begin(), topics.end(), r.topic) == topics.end()) continue;
+      ProjectionTxn txn(store_.db(), *store_.family(p->name()), batch);
+      if (Status s = p->apply(ev, txn); !s) {
+        return {s.code(), std::string(p->name()) + " at " + std::string(topic_name(r.topic)) + "/" +
+                              std::to_string(r.partition) + "@" + std::to_string(r.offset) + ": " +
+                              s.message()};
+      }
+    }
+    advanced[{r.topic, r.partition}] = r.offset + 1;
+  }
+  for (const auto& [tp, next] : advanced)
+    batch.Put(store_.meta(), checkpoint_key(tp), encode_offset(next));
+  auto s = store_.db().Write(rocksdb::WriteOptions(), batch.GetWriteBatch());
+  if (!s.ok()) return {Errc::io_error, "writing read models: " + s.ToString()};
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [tp, next] : advanced) applied_[tp] = next;
+  }
+  applied_cv_.notify_all();
+  events_applied_.fetch_add(static_cast<int64_t>(records.size()));
+  if (options_.on_batch) options_.on_batch(records.size());
+  return Status::ok();
+}
+
+Status ProjectionRunner::start() {
+  if (Status s = load_checkpoints(); !s) return s;
+  metrics().gauge("aftercare_projection_lag_events", "Events in the log not yet applied to read models",
+                  [this] { return static_cast<double>(lag()); });
+  thread_ = std::thread([this] { loop(); });
+  return Status::ok();
+}
+
+void ProjectionRunner::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProjectionRunner::loop() {
+  auto reader = log_.open_reader();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [tp, next] : applied_) reader->assign(tp, next);
+  }
+  std::vector<Record> records;
+  while (!stopping_) {
+    records.clear();
+    Status s = reader->poll(options_.max_batch, std::chrono::milliseconds(100), records);
+    if (s && !records.empty()) s = apply_batch(records);
+    if (!s) {
+      log_error("projections.stopped", {{"error", s.to_string()}});
+      std::lock_guard lock(mu_);
+      error_ = s;
+      applied_cv_.notify_all();
+      return;
+    }
+  }
+}
+
+Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress) {
+  if (Status s = load_checkpoints(); !s) return s;
+  std::vector<Record> records;
+  for (const auto& tp : partitions_) {
+    auto end = log_.end_offset(tp);
+    if (!end) return end.status();
+    int64_t next;
+    {
+      std::lock_guard lock(mu_);
+      next = applied_[tp];
+    }
+    while (next < *end) {
+      records.clear();
+      if (Status s = log_.read(tp, next, options_.max_batch, records); !s) return s;
+      if (records.empty()) return {Errc::corruption, "log ended before its end offset"};
+      if (Status s = apply_batch(records); !s) return s;
+      next = records.back().offset + 1;
+      if (progress) progress(events_applied_.load());
+    }
+  }
+  return Status::ok();
+}
+
+bool ProjectionRunner::wait_for(const Position& target, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return applied_cv_.wait_for(lock, timeout, [&] {
+    for (const auto& [tp, next] : target.entries()) {
+      auto it = applied_.find(tp);
+      if (it == applied_.end() || it->second < next) return false;
+    }
+    return true;
+  });
+}
+
+Position ProjectionRunner::applied() const {
+  std::lock_guard lock(mu_);
+  Position p;
+  for (const auto& [tp, next] : applied_) p.advance(tp, next);
+  return p;
+}
+
+int64_t ProjectionRunner::lag() {
+  int64_t total = 0;
+  for (const auto& [tp, next] : applied().entries()) {
+    auto end = log_.end_offset(tp);
+    if (end && *end > next) total += *end - next;
+  }
+  return total;
+}
+
+Status ProjectionRunner::health() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+}  // namespace aftercare

@@ -1,0 +1,81 @@
+// ProjectionRunner: keeps every read model in step with the event log.
+//
+// One thread reads all partitions of the topics its projections consume,
+// applies each event to each interested projection, and commits the rows
+// and the per-partition checkpoints in one WriteBatch — so after a crash it
+// resumes exactly after the last committed event (exactly-once).
+//
+// On start it compares the stored projection signature (names and
+// versions) with the current one and rebuilds every read model from offset
+// 0 when they differ.
+//
+// Thread-safe: applied(), wait_for() and lag() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "eventstore/event_log.h"
+#include "eventstore/upcast.h"
+#include "projections/projection.h"
+#include "projections/read_store.h"
+
+namespace aftercare {
+
+struct RunnerOptions {
+  size_t max_batch = 2048;  // events per WriteBatch
+  // Called after each committed batch with its size (tests slow the runner down with it).
+  std::function<void(size_t)> on_batch;
+};
+
+class ProjectionRunner {
+ public:
+  ProjectionRunner(EventLog& log, ReadStore& store, std::vector<Projection*> projections,
+                   const Upcasters& upcasters, RunnerOptions options = {});
+  ~ProjectionRunner();
+
+  // Loads checkpoints (rebuilding if the signature changed) and starts the thread.
+  Status start();
+  void stop();
+
+  // Applies everything up to the log's current end on the calling thread,
+  // without starting a thread (used by replay). Stops at the first error.
+  Status catch_up(const std::function<void(int64_t applied_events)>& progress = {});
+
+  // Waits until every entry of `target` has been applied, or `timeout` passes.
+  bool wait_for(const Position& target, std::chrono::milliseconds timeout);
+  Position applied() const;
+  // Events in the log not yet applied (sum over partitions).
+  int64_t lag();
+  // OK while running; the error that stopped the runner otherwise.
+  Status health() const;
+  int64_t events_applied() const { return events_applied_.load(); }
+
+ private:
+  Status load_checkpoints();
+  Status apply_batch(const std::vector<Record>& records);
+  void loop();
+
+  EventLog& log_;
+  ReadStore& store_;
+  std::vector<Projection*> projections_;
+  const Upcasters& upcasters_;
+  RunnerOptions options_;
+  std::vector<TopicPartition> partitions_;  // every partition of every consumed topic
+
+  mutable std::mutex mu_;
+  std::condition_variable applied_cv_;
+  std::map<TopicPartition, int64_t> applied_;  // next offset to apply
+  Status error_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> events_applied_{0};
+  std::thread thread_;
+};
+
+}  // namespace aftercare
