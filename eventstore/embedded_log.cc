@@ -52,13 +52,17 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {lf::kRecordsFamily, rocksdb::ColumnFamilyOptions()}};
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, options.dir, families, &log->handles_, &raw);
+  auto s = options.read_only
+               ? rocksdb::DB::OpenForReadOnly(db_options, options.dir, families, &log->handles_, &raw)
+               : rocksdb::DB::Open(db_options, options.dir, families, &log->handles_, &raw);
   if (!s.ok()) return from_rocks(s, "opening the embedded log");
   log->db_.reset(raw);
 
   std::string stored;
   s = log->db_->Get(rocksdb::ReadOptions(), log->handles_[0], lf::kPartitionsKey, &stored);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound() && options.read_only) {
+    return Status{Errc::not_found, "no event log in " + options.dir};
+  } else if (s.IsNotFound()) {
     if (options.partitions < 1 || options.partitions > 4096)
       return Status{Errc::invalid_argument, "partitions must be 1..4096"};
     rocksdb::WriteOptions wo;
@@ -73,7 +77,11 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
   }
 
   if (Status st = log->load_end_offsets(); !st) return st;
-  log->appender_ = std::thread([l = log.get()] { l->appender_loop(); });
+  if (options.read_only) {
+    log->closing_ = true;  // appends are refused
+  } else {
+    log->appender_ = std::thread([l = log.get()] { l->appender_loop(); });
+  }
   return log;
 }
 

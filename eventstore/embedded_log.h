@@ -33,6 +33,9 @@ struct EmbeddedLogOptions {
   int32_t partitions = kDefaultPartitions;  // used when creating; must match when reopening
   bool sync = true;                         // false only for benchmarks that say so
   size_t max_group_bytes = 8 << 20;         // one group commit writes at most this much
+  // Opens a snapshot of the log as it is now, even while a server writes to
+  // it (replay, audit). Appends fail with unavailable.
+  bool read_only = false;
 };
 
 class EmbeddedLog final : public EventLog {

@@ -8,8 +8,10 @@
 //
 // Determinism rule (so a rebuild is byte-identical): apply() may use only
 // the event and the projection's own rows — never the wall clock — and a
-// row's bytes may depend on the order of events of one partition only.
-// Rows fed by several partitions must be commutative (counters, sets).
+// row's bytes may depend on the order of events of one topic-partition
+// only (topics are consumed independently, so their interleaving differs
+// between a live run and a replay). Rows fed by several topic-partitions
+// must be commutative (counters, sets).
 #pragma once
 
 #include <memory>
@@ -35,6 +37,7 @@ struct StoredEvent {
   RecordId at;
   std::string key;
   Envelope envelope;
+  std::string_view raw;  // the envelope's bytes as stored (what the next prevhash hashes)
 };
 
 // The projection's view of the store during one batch: reads see the

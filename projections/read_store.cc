@@ -50,7 +50,8 @@ std::string printable(rocksdb::Slice key) {
 }  // namespace
 
 Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
-                                                   const std::vector<std::string>& families) {
+                                                   const std::vector<std::string>& families,
+                                                   bool read_only) {
   std::unique_ptr<ReadStore> store(new ReadStore());
   store->names_ = families;
   rocksdb::DBOptions options;
@@ -74,6 +75,22 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
     }
   }
   rocksdb::DB* raw = nullptr;
+  if (read_only) {
+    // Only the families that exist can be opened; a missing one is empty.
+    std::vector<rocksdb::ColumnFamilyDescriptor> present = {descs[0]};
+    for (size_t i = 1; i < descs.size(); ++i)
+      if (std::find(existing.begin(), existing.end(), descs[i].name) != existing.end())
+        present.push_back(descs[i]);
+    if (present.size() != 1 + families.size())
+      return Status{Errc::not_found, "the read store in " + dir + " lacks read models of this version"};
+    auto s = rocksdb::DB::OpenForReadOnly(options, dir, present, &store->handles_, &raw);
+    if (!s.ok()) return from_rocks(s, "opening the read store");
+    store->db_.reset(raw);
+    for (size_t i = 1 + families.size(); i < store->handles_.size(); ++i)
+      store->db_->DestroyColumnFamilyHandle(store->handles_[i]).PermitUncheckedError();
+    store->handles_.resize(1 + families.size());
+    return store;
+  }
   auto s = rocksdb::DB::Open(options, dir, descs, &store->handles_, &raw);
   if (!s.ok()) return from_rocks(s, "opening the read store");
   store->db_.reset(raw);
@@ -121,6 +138,26 @@ std::vector<std::pair<std::string, std::string>> ReadStore::scan(std::string_vie
     out.emplace_back(it->key().ToString(), it->value().ToString());
   }
   return out;
+}
+
+std::string checkpoint_key(TopicPartition tp) {
+  return "checkpoint/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
+}
+
+Position ReadStore::checkpoints(const std::vector<TopicPartition>& partitions) const {
+  Position p;
+  for (const auto& tp : partitions) {
+    std::string v;
+    if (db_->Get(rocksdb::ReadOptions(), handles_[0], checkpoint_key(tp), &v).ok() &&
+        v.size() == 8) {
+      uint64_t off = 0;
+      for (char c : v) off = (off << 8) | static_cast<uint8_t>(c);
+      p.advance(tp, static_cast<int64_t>(off));
+    } else {
+      p.advance(tp, 0);
+    }
+  }
+  return p;
 }
 
 Status ReadStore::reset_families() {

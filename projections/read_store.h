@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "eventstore/event_log.h"
 #include "eventstore/topics.h"
 
 namespace rocksdb {
@@ -26,11 +27,18 @@ class Snapshot;
 
 namespace aftercare {
 
+// The meta-family key of the runner's checkpoint for `tp` (value: next
+// offset, 8 bytes big-endian).
+std::string checkpoint_key(TopicPartition tp);
+
 class ReadStore {
  public:
   // Opens (creating if needed) with a column family for each name.
+  // `read_only` opens a snapshot of the store as it is now, even while a
+  // server writes to it.
   static Result<std::unique_ptr<ReadStore>> open(const std::string& dir,
-                                                 const std::vector<std::string>& families);
+                                                 const std::vector<std::string>& families,
+                                                 bool read_only = false);
   ~ReadStore();
 
   rocksdb::DB& db() { return *db_; }
@@ -58,6 +66,9 @@ class ReadStore {
   std::optional<std::string> first_difference(const ReadStore& other) const;
 
   const std::vector<std::string>& family_names() const { return names_; }
+
+  // The runner's checkpoints as a Position (read-only use: replay --verify).
+  Position checkpoints(const std::vector<TopicPartition>& partitions) const;
 
  private:
   ReadStore() = default;

@@ -15,10 +15,6 @@ namespace {
 
 constexpr const char* kSignatureKey = "signature";
 
-std::string checkpoint_key(TopicPartition tp) {
-  return "checkpoint/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
-}
-
 std::string encode_offset(int64_t v) {
   std::string s;
   logformat::put_be(s, static_cast<uint64_t>(v), 8);
@@ -83,7 +79,7 @@ Status ProjectionRunner::apply_batch(const std::vector<Record>& records) {
                                     std::to_string(r.partition) + "@" + std::to_string(r.offset) +
                                     ": " + env.status().message()};
     }
-    StoredEvent ev{{r.topic, r.partition, r.offset}, r.key, std::move(env).value()};
+    StoredEvent ev{{r.topic, r.partition, r.offset}, r.key, std::move(env).value(), r.value};
     if (Status s = upcasters_.upcast(ev.envelope); !s) return s;
     for (auto* p : projections_) {
       const auto topics = p->topics();
@@ -122,6 +118,7 @@ Status ProjectionRunner::start() {
 void ProjectionRunner::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
+  fire_waiters(true);
 }
 
 void ProjectionRunner::loop() {
@@ -135,6 +132,7 @@ void ProjectionRunner::loop() {
     records.clear();
     Status s = reader->poll(options_.max_batch, std::chrono::milliseconds(100), records);
     if (s && !records.empty()) s = apply_batch(records);
+    fire_waiters(/*expire_only=*/records.empty());
     if (!s) {
       log_error("projections.stopped", {{"error", s.to_string()}});
       std::lock_guard lock(mu_);
@@ -145,12 +143,19 @@ void ProjectionRunner::loop() {
   }
 }
 
-Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress) {
+Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
+                                  const std::optional<Position>& until) {
   if (Status s = load_checkpoints(); !s) return s;
   std::vector<Record> records;
   for (const auto& tp : partitions_) {
     auto end = log_.end_offset(tp);
     if (!end) return end.status();
+    if (until) {
+      auto it = until->entries().find(tp);
+      const int64_t limit = it == until->entries().end() ? 0 : it->second;
+      if (limit > *end) return {Errc::corruption, "the log is shorter than the position to reach"};
+      end = limit;
+    }
     int64_t next;
     {
       std::lock_guard lock(mu_);
@@ -158,7 +163,8 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress) 
     }
     while (next < *end) {
       records.clear();
-      if (Status s = log_.read(tp, next, options_.max_batch, records); !s) return s;
+      const size_t want = static_cast<size_t>(std::min<int64_t>(*end - next, options_.max_batch));
+      if (Status s = log_.read(tp, next, want, records); !s) return s;
       if (records.empty()) return {Errc::corruption, "log ended before its end offset"};
       if (Status s = apply_batch(records); !s) return s;
       next = records.back().offset + 1;
@@ -168,15 +174,47 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress) 
   return Status::ok();
 }
 
+bool ProjectionRunner::reached(const Position& target) const {
+  for (const auto& [tp, next] : target.entries()) {
+    auto it = applied_.find(tp);
+    if (it == applied_.end() || it->second < next) return false;
+  }
+  return true;
+}
+
 bool ProjectionRunner::wait_for(const Position& target, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return applied_cv_.wait_for(lock, timeout, [&] {
-    for (const auto& [tp, next] : target.entries()) {
-      auto it = applied_.find(tp);
-      if (it == applied_.end() || it->second < next) return false;
+  return applied_cv_.wait_for(lock, timeout, [&] { return reached(target); });
+}
+
+void ProjectionRunner::when_applied(const Position& target, std::chrono::milliseconds timeout,
+                                    std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!reached(target)) {
+      waiters_.push_back({target, std::chrono::steady_clock::now() + timeout, std::move(done)});
+      return;
     }
-    return true;
-  });
+  }
+  done(true);
+}
+
+void ProjectionRunner::fire_waiters(bool expire_only) {
+  std::vector<std::pair<std::function<void(bool)>, bool>> ready;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      const bool ok = !expire_only && reached(it->target);
+      if (ok || now >= it->deadline || stopping_) {
+        ready.emplace_back(std::move(it->done), ok);
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [done, ok] : ready) done(ok);
 }
 
 Position ProjectionRunner::applied() const {
@@ -188,7 +226,8 @@ Position ProjectionRunner::applied() const {
 
 int64_t ProjectionRunner::lag() {
   int64_t total = 0;
-  for (const auto& [tp, next] : applied().entries()) {
+  const Position now = applied();
+  for (const auto& [tp, next] : now.entries()) {
     auto end = log_.end_offset(tp);
     if (end && *end > next) total += *end - next;
   }

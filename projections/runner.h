@@ -45,10 +45,19 @@ class ProjectionRunner {
 
   // Applies everything up to the log's current end on the calling thread,
   // without starting a thread (used by replay). Stops at the first error.
-  Status catch_up(const std::function<void(int64_t applied_events)>& progress = {});
+  // With `until`, applies exactly up to those offsets (replay --verify uses
+  // the live store's checkpoints, so both stores cover the same events).
+  Status catch_up(const std::function<void(int64_t applied_events)>& progress = {},
+                  const std::optional<Position>& until = std::nullopt);
+  // Every partition this runner consumes.
+  const std::vector<TopicPartition>& partitions() const { return partitions_; }
 
   // Waits until every entry of `target` has been applied, or `timeout` passes.
   bool wait_for(const Position& target, std::chrono::milliseconds timeout);
+  // Calls `done(true)` once `target` is applied, or `done(false)` after
+  // `timeout`; never blocks the caller. `done` may run on the runner thread.
+  void when_applied(const Position& target, std::chrono::milliseconds timeout,
+                    std::function<void(bool)> done);
   Position applied() const;
   // Events in the log not yet applied (sum over partitions).
   int64_t lag();
@@ -57,6 +66,13 @@ class ProjectionRunner {
   int64_t events_applied() const { return events_applied_.load(); }
 
  private:
+  struct Waiter {
+    Position target;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+  bool reached(const Position& target) const;  // REQUIRES: mu_ held
+  void fire_waiters(bool expire_only);
   Status load_checkpoints();
   Status apply_batch(const std::vector<Record>& records);
   void loop();
@@ -72,6 +88,7 @@ class ProjectionRunner {
   std::condition_variable applied_cv_;
   std::map<TopicPartition, int64_t> applied_;  // next offset to apply
   Status error_;
+  std::vector<Waiter> waiters_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> events_applied_{0};

@@ -1,0 +1,146 @@
+#include "api/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+#include <optional>
+
+#include "api/problem.h"
+#include "base/log.h"
+
+namespace aftercare {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class HttpServer::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer& server)
+      : stream_(std::move(socket)), server_(server) {
+    ++server_.connections_;
+  }
+  ~Session() { --server_.connections_; }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options_.body_limit);
+    parser_->header_limit(server_.options_.header_limit);
+    stream_.expires_after(server_.options_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted)
+      return do_close();
+    if (ec == http::error::body_limit)
+      return send(problem(http::status::payload_too_large, "the body is larger than 1 MiB", 11, false));
+    if (ec == http::error::header_limit)
+      return send(problem(http::status::request_header_fields_too_large,
+                          "the request line and headers are too large", 11, false));
+    if (ec)
+      return send(problem(http::status::bad_request, "malformed HTTP request: " + ec.message(), 11,
+                          false));
+    ++server_.in_flight_;
+    auto self = shared_from_this();
+    server_.handler_.handle(parser_->release(), [self](HttpResponse res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        --self->server_.in_flight_;
+        if (self->server_.stopping_) res.keep_alive(false);
+        self->send(std::move(res));
+      });
+    });
+  }
+
+  void send(HttpResponse res) {
+    res_ = std::make_shared<HttpResponse>(std::move(res));
+    stream_.expires_after(server_.options_.read_timeout);
+    http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->on_write(ec);
+    });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec) return do_close();
+    const bool keep = res_->keep_alive();
+    res_.reset();
+    if (!keep) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpResponse> res_;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Handler& handler)
+    : options_(std::move(options)), handler_(handler), acceptor_(net::make_strand(ioc_)) {}
+
+HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
+
+Status HttpServer::start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(options_.host, ec);
+  if (ec) return {Errc::invalid_argument, "bad listen address " + options_.host};
+  const tcp::endpoint endpoint{address, options_.port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return {Errc::io_error, "cannot listen on " + options_.host + ":" +
+                                      std::to_string(options_.port) + ": " + ec.message()};
+  port_ = acceptor_.local_endpoint().port();
+  do_accept();
+  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return Status::ok();
+}
+
+void HttpServer::do_accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping_) return;
+    if (!ec) {
+      if (connections_.load() >= options_.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<Session>(std::move(socket), *this)->start();
+      }
+    } else if (ec != net::error::operation_aborted) {
+      log_warn("http.accept_failed", {{"error", ec.message()}});
+    }
+    do_accept();
+  });
+}
+
+void HttpServer::stop(std::chrono::milliseconds drain) {
+  if (stopping_.exchange(true) && threads_.empty()) return;
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace aftercare

@@ -1,0 +1,78 @@
+// HttpServer: an asynchronous HTTP/1.1 server on Boost.Beast.
+//
+// One io_context run by `threads` threads; each connection lives on its own
+// strand. Every read has a deadline, so a slow client cannot hold a
+// connection forever; bodies over the limit get 413 and headers over the
+// limit 431, both as problem+json, and the connection is closed.
+//
+// The Handler gets each request and answers through a Responder, which it
+// may call later and from any thread (commands answer once their events are
+// durable); the response is posted back to the connection's strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace aftercare {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+using Responder = std::function<void(HttpResponse)>;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Must call `respond` exactly once.
+  virtual void handle(HttpRequest request, Responder respond) = 0;
+};
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  int threads = 2;
+  size_t body_limit = 1 << 20;
+  uint32_t header_limit = 16 * 1024;
+  std::chrono::seconds read_timeout{10};   // from the first byte of a request to its end
+  std::chrono::seconds idle_timeout{60};   // a keep-alive connection with no request
+  size_t max_connections = 10000;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, Handler& handler);
+  ~HttpServer();
+
+  Status start();  // binds and starts the threads
+  // Stops accepting, lets in-flight requests finish for up to `drain`, stops.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
+  uint16_t port() const { return port_; }
+  size_t open_connections() const { return connections_.load(); }
+
+ private:
+  class Session;
+  void do_accept();
+
+  HttpServerOptions options_;
+  Handler& handler_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::atomic<size_t> connections_{0};
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace aftercare

@@ -1,0 +1,29 @@
+// Small pure helpers for reading HTTP requests: path and query splitting,
+// header parsing. No socket code, no state.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_server.h"
+
+namespace aftercare {
+
+struct Target {
+  std::vector<std::string> segments;  // percent-decoded path segments
+  std::map<std::string, std::string, std::less<>> query;
+};
+
+// nullopt for a target that is not an absolute path with valid escapes.
+std::optional<Target> parse_target(std::string_view target);
+
+// `"7"`, `W/"7"` or `7` -> 7; nullopt when malformed.
+std::optional<uint64_t> parse_etag(std::string_view value);
+
+// application/json, optionally with parameters (charset=utf-8).
+bool is_json_content_type(std::string_view value);
+
+}  // namespace aftercare

@@ -1,0 +1,222 @@
+#include "api/service.h"
+
+#include <thread>
+
+#include "api/openapi.h"
+#include "api/problem.h"
+#include "api/request_util.h"
+#include "base/ids.h"
+#include "base/metrics.h"
+#include "domain/json.h"
+#include "domain/master_data.h"
+#include "projections/master_view.h"
+
+namespace aftercare {
+namespace {
+
+constexpr auto kMaxPositionWait = std::chrono::milliseconds(5000);
+
+struct HttpMetrics {
+  Counter& requests = metrics().counter("aftercare_http_requests_total", "HTTP requests answered");
+  Counter& errors_4xx = metrics().counter("aftercare_http_client_errors_total", "4xx responses");
+  Counter& errors_5xx = metrics().counter("aftercare_http_server_errors_total", "5xx responses");
+  Histogram& latency = metrics().histogram("aftercare_http_request_latency_seconds",
+                                           "From a request's arrival to its response",
+                                           latency_buckets());
+};
+
+HttpMetrics& http_metrics() {
+  static HttpMetrics* m = new HttpMetrics();
+  return *m;
+}
+
+std::optional<MasterKind> master_kind(std::string_view collection) {
+  if (collection == "customers") return MasterKind::customer;
+  if (collection == "engineers") return MasterKind::engineer;
+  if (collection == "units") return MasterKind::unit;
+  return std::nullopt;
+}
+
+AggregateKind aggregate_of(MasterKind k) {
+  switch (k) {
+    case MasterKind::customer: return AggregateKind::customer;
+    case MasterKind::engineer: return AggregateKind::engineer;
+    case MasterKind::unit: return AggregateKind::unit;
+  }
+  return AggregateKind::customer;
+}
+
+}  // namespace
+
+struct ApiService::Call {
+  HttpRequest req;
+  Responder respond;
+  Target target;
+  const Principal* principal = nullptr;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  void reply(HttpResponse res) {
+    res.version(req.version());
+    res.keep_alive(req.keep_alive() && res.keep_alive());
+    auto& m = http_metrics();
+    m.requests.inc();
+    const int code = static_cast<int>(res.result_int());
+    if (code >= 500) m.errors_5xx.inc();
+    else if (code >= 400) m.errors_4xx.inc();
+    m.latency.observe_us(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started).count()));
+    respond(std::move(res));
+  }
+  void fail(http::status status, std::string_view detail, std::string_view extra = {}) {
+    reply(problem(status, detail, req.version(), true, extra));
+  }
+  void fail(const Status& s) { fail(http_status_for(s.code()), s.message()); }
+  void json(http::status status, std::string body, std::string_view content_type = "application/json") {
+    HttpResponse res{status, req.version()};
+    res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    reply(std::move(res));
+  }
+};
+
+void ApiService::handle(HttpRequest request, Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->req = std::move(request);
+  call->respond = std::move(respond);
+  auto target = parse_target(call->req.target());
+  if (!target) return call->fail(http::status::bad_request, "the request target is not a valid path");
+  call->target = std::move(*target);
+  route(call);
+}
+
+void ApiService::route(const std::shared_ptr<Call>& call) {
+  const auto& seg = call->target.segments;
+  if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "readyz" || seg[0] == "metrics" ||
+                          seg[0] == "openapi.json"))
+    return operations(call, seg[0]);
+  if (seg.empty() || seg[0] != "v1") return call->fail(http::status::not_found, "no such resource");
+
+  // Everything under /v1 needs a token.
+  const auto auth = call->req[http::field::authorization];
+  if (!auth.starts_with("Bearer ") ||
+      !(call->principal = d_.tokens.find(auth.substr(7))))
+    return call->fail(http::status::unauthorized, "a valid bearer token is required");
+
+  if (seg.size() == 3 && master_kind(seg[1])) return master_data(call, seg[1], seg[2]);
+  call->fail(http::status::not_found, "no such resource");
+}
+
+void ApiService::operations(const std::shared_ptr<Call>& call, std::string_view path) {
+  if (call->req.method() != http::verb::get && call->req.method() != http::verb::head)
+    return call->fail(http::status::method_not_allowed, "only GET is allowed here");
+  if (path == "healthz") return call->json(http::status::ok, R"({"status":"ok"})");
+  if (path == "metrics")
+    return call->json(http::status::ok, metrics().render(), "text/plain; version=0.0.4");
+  if (path == "openapi.json") return call->json(http::status::ok, std::string(openapi_document()));
+  readyz(call);
+}
+
+void ApiService::readyz(const std::shared_ptr<Call>& call) {
+  auto not_ready = [&](const std::string& why) {
+    call->fail(http::status::service_unavailable, "not ready: " + why);
+  };
+  if (Status s = d_.log.health(); !s) return not_ready(s.message());
+  if (Status s = d_.runner.health(); !s) return not_ready("projections stopped: " + s.message());
+  if (!d_.bus.ready()) return not_ready("the write side is catching up with the log");
+  // Ready when the projections reach today's end of the log within 1 s.
+  Position end;
+  const Position applied = d_.runner.applied();
+  for (const auto& [tp, next] : applied.entries()) {
+    auto e = d_.log.end_offset(tp);
+    if (!e) return not_ready(e.status().message());
+    end.advance(tp, *e);
+  }
+  d_.runner.when_applied(end, std::chrono::milliseconds(1000), [call, this](bool reached) {
+    if (reached) return call->json(http::status::ok, R"({"status":"ready"})");
+    call->fail(http::status::service_unavailable,
+               "not ready: projections are " + std::to_string(d_.runner.lag()) + " events behind");
+  });
+}
+
+void ApiService::master_data(const std::shared_ptr<Call>& call, std::string_view collection,
+                             std::string id) {
+  switch (call->req.method()) {
+    case http::verb::get: return get_master(call, collection, std::move(id));
+    case http::verb::put: return put_master(call, collection, std::move(id));
+    default: return call->fail(http::status::method_not_allowed, "use GET or PUT");
+  }
+}
+
+void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view collection,
+                            std::string id) {
+  if (call->principal->role != Role::admin)
+    return call->fail(http::status::forbidden, "only admin tokens may change master data");
+  if (!is_json_content_type(call->req[http::field::content_type]))
+    return call->fail(http::status::unsupported_media_type, "send Content-Type: application/json");
+  std::optional<uint64_t> if_match;
+  if (auto h = call->req.find(http::field::if_match); h != call->req.end()) {
+    if (!(if_match = parse_etag(h->value())))
+      return call->fail(http::status::bad_request, "If-Match must be an ETag like \"3\"");
+  }
+  simdjson::dom::parser parser;
+  auto body = parse_strict(parser, call->req.body());
+  if (!body) return call->fail(body.status());
+  const MasterKind kind = *master_kind(collection);
+  auto normalized = normalize_master(kind, id, *body);
+  if (!normalized) return call->fail(normalized.status());
+
+  CommandContext ctx;
+  ctx.actor = call->principal->actor;
+  ctx.command_id = random_uuid();
+  const auto corr = call->req["X-Correlation-Id"];
+  ctx.correlation_id = !corr.empty() && corr.size() <= 128 ? std::string(corr) : ctx.command_id;
+  ctx.expected_version = if_match;
+  const std::string location = "/v1/" + std::string(collection) + "/" + id;
+  d_.bus.execute(
+      aggregate_of(kind), id, std::move(ctx),
+      [normalized = std::move(normalized).value()](const AggregateHead& head, Timestamp now) {
+        MasterRecord state{head.sequence > 0, ""};
+        // The stored state carries "updated_at"; compare on the fields alone.
+        if (state.exists) state.fields = head.state.substr(0, head.state.rfind(",\"updated_at\":")) + "}";
+        return decide_upsert(state, normalized, now);
+      },
+      [call, location](CommandOutcome o) {
+        if (!o.status) return call->fail(o.status);
+        HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
+        res.set(http::field::content_type, "application/json");
+        res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
+        res.set("X-Position", o.position.to_token());
+        if (o.created) res.set(http::field::location, location);
+        res.body() = master_view_json(o.state, o.version);
+        res.prepare_payload();
+        call->reply(std::move(res));
+      });
+}
+
+void ApiService::get_master(const std::shared_ptr<Call>& call, std::string_view collection,
+                            std::string id) {
+  const std::string key = std::string(kind_name(*master_kind(collection))) + "/" + id;
+  auto answer = [this, call, key, collection](bool reached) {
+    if (!reached)
+      return call->fail(http::status::gateway_timeout, "the read models did not reach X-Min-Position in 5 s");
+    auto row = d_.store.get(MasterView::kName, key);
+    if (!row) return call->fail(http::status::not_found, "no such record in " + std::string(collection));
+    // The version is the row's last field: ...,"version":N}
+    const size_t at = row->rfind("\"version\":");
+    HttpResponse res{http::status::ok, call->req.version()};
+    res.set(http::field::content_type, "application/json");
+    if (at != std::string::npos)
+      res.set(http::field::etag, "\"" + row->substr(at + 10, row->size() - at - 11) + "\"");
+    res.body() = std::move(*row);
+    res.prepare_payload();
+    call->reply(std::move(res));
+  };
+  const auto min = call->req["X-Min-Position"];
+  if (min.empty()) return answer(true);
+  auto position = Position::from_token(min);
+  if (!position) return call->fail(http::status::bad_request, "X-Min-Position is not a position token");
+  d_.runner.when_applied(*position, kMaxPositionWait, answer);
+}
+
+}  // namespace aftercare

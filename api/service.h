@@ -1,0 +1,45 @@
+// ApiService: the HTTP API of api.md — routing, authentication, role and
+// region rules, and the mapping of outcomes to responses and problem+json.
+//
+// It holds no state of its own: commands go to the CommandBus, queries read
+// the ReadStore. Request handling never blocks an I/O thread: commands
+// answer when their events are durable, X-Min-Position waits answer when
+// the projections reach the position.
+#pragma once
+
+#include "api/http_server.h"
+#include "api/tokens.h"
+#include "base/clock.h"
+#include "commands/command_bus.h"
+#include "projections/read_store.h"
+#include "projections/runner.h"
+
+namespace aftercare {
+
+struct ApiDeps {
+  EventLog& log;
+  ReadStore& store;
+  ProjectionRunner& runner;
+  CommandBus& bus;
+  const Tokens& tokens;
+  Clock& clock;
+};
+
+class ApiService final : public Handler {
+ public:
+  explicit ApiService(ApiDeps deps) : d_(deps) {}
+  void handle(HttpRequest request, Responder respond) override;
+
+ private:
+  struct Call;  // one request being answered
+  void route(const std::shared_ptr<Call>& call);
+  void operations(const std::shared_ptr<Call>& call, std::string_view path);
+  void master_data(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
+  void put_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
+  void get_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
+  void readyz(const std::shared_ptr<Call>& call);
+
+  ApiDeps d_;
+};
+
+}  // namespace aftercare

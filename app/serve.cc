@@ -1,0 +1,155 @@
+// `aftercare serve`: wires the log, the read store, the projection runner,
+// the command bus and the HTTP server together, and takes them down in the
+// order that loses nothing on SIGTERM.
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/service.h"
+#include "api/tokens.h"
+#include "app/cli.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "commands/aggregate_store.h"
+#include "commands/command_bus.h"
+#include "eventstore/embedded_log.h"
+#include "projections/catalog.h"
+#include "projections/runner.h"
+
+namespace aftercare {
+namespace {
+
+constexpr const char* kServeHelp =
+    "usage: aftercare serve [--listen HOST:PORT] [--data DIR] [--tokens FILE]\n"
+    "                       [--kafka BOOTSTRAP_SERVERS] [--threads N] [--partitions N]\n"
+    "\n"
+    "  --listen      address to listen on (env AFTERCARE_LISTEN; default 127.0.0.1:8080;\n"
+    "                port 0 picks a free port)\n"
+    "  --data        data directory (env AFTERCARE_DATA; default ./data)\n"
+    "  --tokens      bearer tokens file (env AFTERCARE_TOKENS; default <data>/tokens.json,\n"
+    "                created with one admin token when missing)\n"
+    "  --kafka       use Kafka as the event log (env AFTERCARE_KAFKA)\n"
+    "  --threads     HTTP I/O threads (default: one per core)\n"
+    "  --partitions  partitions of a new embedded log (default 8)\n"
+    "\n"
+    "Prints `listening on HOST:PORT` once it accepts connections; SIGTERM or SIGINT\n"
+    "drains in-flight commands and exits cleanly.\n";
+
+bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    const int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "aftercare serve: %s\n", what.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int serve_main(const std::vector<std::string>& argv) {
+  Args args(argv, {"listen", "data", "tokens", "kafka", "threads", "partitions"}, {"help"});
+  if (args.has("help")) return std::fputs(kServeHelp, stdout), 0;
+  if (!args.ok() || !args.positional().empty())
+    return fail((args.ok() ? "unexpected argument " + args.positional()[0] : args.error()) +
+                "\n\n" + kServeHelp);
+  std::string host;
+  uint16_t port = 0;
+  const std::string listen = args.get("listen", "AFTERCARE_LISTEN", "127.0.0.1:8080");
+  if (!split_listen(listen, host, port)) return fail("--listen must be HOST:PORT, not " + listen);
+  const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
+  const std::string tokens_path = args.get("tokens", "AFTERCARE_TOKENS", data + "/tokens.json");
+  if (!args.get("kafka", "AFTERCARE_KAFKA", "").empty())
+    return fail("--kafka: the Kafka event log is not part of this build yet; run without it for the embedded log");
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int partitions = kDefaultPartitions;
+  try {
+    if (auto t = args.get("threads")) threads = std::stoi(*t);
+    if (auto p = args.get("partitions")) partitions = std::stoi(*p);
+  } catch (...) {
+    return fail("--threads and --partitions take numbers");
+  }
+
+  // Signals are taken by sigwait() below, never by a worker thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  if (ec) return fail("cannot create " + data + ": " + ec.message());
+  std::string new_token;
+  auto tokens = Tokens::load_or_create(tokens_path, &new_token);
+  if (!tokens) return fail(tokens.status().message());
+  if (!new_token.empty()) {
+    std::printf("created %s with one admin token: %s\n", tokens_path.c_str(), new_token.c_str());
+    std::fflush(stdout);
+  }
+
+  auto log = EmbeddedLog::open({.dir = data + "/log", .partitions = partitions});
+  if (!log) return fail(log.status().message());
+  Catalog catalog = make_catalog();
+  auto store = ReadStore::open(data + "/views", catalog.family_names());
+  if (!store) return fail(store.status().message());
+  SystemClock clock;
+  ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters);
+  if (Status s = runner.start(); !s) return fail(s.message());
+  AggregateStore aggregates(**store, runner);
+  CommandBus bus(**log, aggregates, clock);
+  ApiService api({**log, **store, runner, bus, *tokens, clock});
+  HttpServerOptions http_options;
+  http_options.host = host;
+  http_options.port = port;
+  http_options.threads = threads;
+  HttpServer server(http_options, api);
+  if (Status s = server.start(); !s) return fail(s.message());
+  std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
+  std::fflush(stdout);
+  log_info("serve.started", {{"listen", host + ":" + std::to_string(server.port())},
+                             {"data", data}, {"log", "embedded"}});
+
+  // Commands wait until the write side has seen the whole log.
+  std::atomic<bool> stopping{false};
+  std::thread catch_up([&] {
+    Position end;
+    const Position applied = runner.applied();
+    for (const auto& [tp, next] : applied.entries()) end.advance(tp, *(*log)->end_offset(tp));
+    while (!runner.wait_for(end, std::chrono::seconds(1))) {
+      if (!runner.health() || stopping) return;
+      log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
+    }
+    bus.set_ready(true);
+    log_info("serve.ready");
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log_info("serve.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stopping = true;
+  bus.set_ready(false);                        // new commands: 503
+  server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
+  catch_up.join();
+  (*log)->close();                             // every queued append is durable or failed
+  runner.stop();
+  log_info("serve.stopped");
+  return 0;
+}
+
+}  // namespace aftercare

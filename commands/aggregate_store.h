@@ -1,0 +1,45 @@
+// AggregateStore: the write side's view of every aggregate — its sequence,
+// the hash of its last event (the next prevhash), and its state.
+//
+// Durably it is the "aggregates" projection (projections/aggregates_view.h),
+// rebuilt from the log like any read model. Commands must never decide on
+// stale state, so the bus also remembers every head it wrote in an
+// in-memory overlay until the runner has applied that write; load()
+// prefers the overlay.
+//
+// Thread-safe. Callers serialise commands per aggregate (see Serializer).
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "projections/aggregates_view.h"
+#include "projections/read_store.h"
+#include "projections/runner.h"
+
+namespace aftercare {
+
+class AggregateStore {
+ public:
+  AggregateStore(ReadStore& store, ProjectionRunner& runner) : store_(store), runner_(runner) {}
+
+  Result<AggregateHead> load(AggregateKind kind, std::string_view id);
+  // Records a head written at `written` (the position of its last event).
+  void remember(AggregateKind kind, std::string_view id, AggregateHead head, Position written);
+
+ private:
+  struct Pending {
+    AggregateHead head;
+    Position written;
+  };
+  void evict_applied();
+
+  ReadStore& store_;
+  ProjectionRunner& runner_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Pending> overlay_;
+  size_t writes_since_evict_ = 0;
+};
+
+}  // namespace aftercare

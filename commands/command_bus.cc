@@ -1,0 +1,104 @@
+#include "commands/command_bus.h"
+
+#include "base/ids.h"
+#include "base/metrics.h"
+
+namespace aftercare {
+
+Topic topic_for(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::request: return Topic::requests;
+    case AggregateKind::customer:
+    case AggregateKind::engineer:
+    case AggregateKind::unit: return Topic::master;
+  }
+  return Topic::master;
+}
+
+void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide,
+                         DoneFn done) {
+  if (!ready_) {
+    done(CommandOutcome::failed(
+        Status{Errc::unavailable, "the write side is still catching up with the log"}));
+    return;
+  }
+  const std::string key = aggregate_key(kind, id);
+  serializer_.submit(key, [this, kind, id = std::move(id), ctx = std::move(ctx),
+                           decide = std::move(decide),
+                           done = std::move(done)](Serializer::Done finished) mutable {
+    run(kind, id, ctx, decide, [done = std::move(done), finished](CommandOutcome o) {
+      done(std::move(o));
+      finished();
+    });
+  });
+}
+
+void CommandBus::run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
+                     const DecideFn& decide, DoneFn done) {
+  auto loaded = aggregates_.load(kind, id);
+  if (!loaded) return done(CommandOutcome::failed(loaded.status()));
+  AggregateHead head = std::move(loaded).value();
+  if (ctx.expected_version && *ctx.expected_version != head.sequence) {
+    return done(CommandOutcome::unchanged(
+        Status{Errc::precondition_failed, "version is " + std::to_string(head.sequence) +
+                                              ", not " + std::to_string(*ctx.expected_version)},
+        head));
+  }
+  const Timestamp now = clock_.now();
+  Decision decision = decide(head, now);
+  if (auto* r = std::get_if<Rejection>(&decision)) {
+    return done(CommandOutcome::unchanged(Status{r->code, r->message}, head, r->current_status));
+  }
+  auto& events = std::get<std::vector<Event>>(decision);
+  if (events.empty()) {
+    // Nothing written; the position to wait for is wherever this aggregate's
+    // earlier events may still be on their way into the read models.
+    CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
+    const int32_t partition = log_.partition_of(id);
+    for (Topic t : kAllTopics) {
+      auto end = log_.end_offset({t, partition});
+      if (end && *end > 0) o.position.advance({t, partition}, *end);
+    }
+    return done(std::move(o));
+  }
+
+  AggregateHead next = head;
+  std::vector<AppendItem> items;
+  const std::string kind_name(aggregate_name(kind));
+  for (Event& ev : events) {
+    ev.time = now;
+    auto state = fold(kind, next.state, ev);
+    if (!state) return done(CommandOutcome::failed(state.status()));
+    Envelope env;
+    env.sequence = next.sequence + 1;
+    env.id = uuid_from_name(kind_name + "/" + id + "#" + std::to_string(env.sequence));
+    env.type = make_type(kind_name, ev.name, ev.version);
+    env.subject = kind_name + "/" + id;
+    env.time = now;
+    env.aggregate_id = id;
+    env.command_id = ctx.command_id;
+    env.actor = ctx.actor;
+    env.correlation_id = ctx.correlation_id;
+    env.prevhash = next.hash;
+    env.data = ev.data;
+    std::string bytes = encode(env);
+    next.sequence = env.sequence;
+    next.hash = chain_hash(bytes);
+    next.state = std::move(state).value();
+    items.push_back(AppendItem{topic_for(kind), id, std::move(bytes)});
+  }
+  const bool created = head.sequence == 0;
+  log_.append(std::move(items), [this, kind, id, next = std::move(next), created,
+                                 done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
+    if (!ids) return done(CommandOutcome::failed(ids.status()));
+    Position written;
+    for (const auto& r : *ids) written.include(r);
+    aggregates_.remember(kind, id, next, written);
+    CommandOutcome o = CommandOutcome::unchanged(Status::ok(), next);
+    o.position = std::move(written);
+    o.created = created;
+    done(std::move(o));
+  });
+}
+
+}  // namespace aftercare

@@ -1,0 +1,86 @@
+// CommandBus: the write path. For one aggregate at a time it loads the
+// head, calls the domain's decide(), wraps the resulting events in chained
+// envelopes, appends them to the log and, once they are durable, reports
+// the outcome.
+//
+// Commands on one aggregate are serialised; commands on different
+// aggregates run concurrently and share group commits. Every event carries
+// the command id, the actor and the correlation id.
+//
+// Thread-safe. `done` runs on a log thread and must not block.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "commands/aggregate_store.h"
+#include "commands/serializer.h"
+#include "domain/aggregates.h"
+#include "eventstore/event_log.h"
+
+namespace aftercare {
+
+struct CommandContext {
+  std::string actor;           // "<role>:<token name>", from the bearer token
+  std::string command_id;      // unique per command; derived from Idempotency-Key when given
+  std::string correlation_id;  // ties the events of one client interaction together
+  std::optional<uint64_t> expected_version;  // If-Match
+};
+
+struct CommandOutcome {
+  Status status;               // ok, or why the command was refused
+  std::string current_status;  // for illegal transitions
+  uint64_t version = 0;        // the aggregate's version after the command
+  std::string state;           // its state after the command
+  Position position;           // where its events landed; empty when none were written
+  bool created = false;        // the command created the aggregate
+
+  static CommandOutcome failed(Status s) {
+    CommandOutcome o;
+    o.status = std::move(s);
+    return o;
+  }
+  static CommandOutcome unchanged(Status s, const AggregateHead& head, std::string current = {}) {
+    CommandOutcome o;
+    o.status = std::move(s);
+    o.current_status = std::move(current);
+    o.version = head.sequence;
+    o.state = head.state;
+    return o;
+  }
+};
+
+class CommandBus {
+ public:
+  using DecideFn = std::function<Decision(const AggregateHead& head, Timestamp now)>;
+  using DoneFn = std::function<void(CommandOutcome)>;
+
+  CommandBus(EventLog& log, AggregateStore& aggregates, Clock& clock)
+      : log_(log), aggregates_(aggregates), clock_(clock) {}
+
+  void execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
+
+  // Until the write side has caught up with the log, commands get 503.
+  void set_ready(bool ready) { ready_ = ready; }
+  bool ready() const { return ready_; }
+
+ private:
+  void run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
+           const DecideFn& decide, DoneFn done);
+
+  EventLog& log_;
+  AggregateStore& aggregates_;
+  Clock& clock_;
+  Serializer serializer_;
+  std::atomic<bool> ready_{false};
+};
+
+// The one topic each kind's events go to. One topic per aggregate kind is
+// what makes partition order the aggregate's order: the hash chain and the
+// write-side state rely on it (docs/architecture.md).
+Topic topic_for(AggregateKind kind);
+
+}  // namespace aftercare

@@ -1,0 +1,143 @@
+#include "domain/master_data.h"
+
+#include <algorithm>
+
+#include "domain/json.h"
+
+namespace aftercare {
+
+std::string_view kind_name(MasterKind k) {
+  switch (k) {
+    case MasterKind::customer: return "customer";
+    case MasterKind::engineer: return "engineer";
+    case MasterKind::unit: return "unit";
+  }
+  return "unknown";
+}
+
+const std::vector<FieldSpec>& master_schema(MasterKind k) {
+  static const std::vector<FieldSpec> customer = {
+      {"name", FieldType::text, true},
+      {"phone", FieldType::text, false},
+      {"email", FieldType::text, false},
+      {"address", FieldType::long_text, false},
+      {"region", FieldType::text, true},
+      {"tier", FieldType::enumeration, false, {"standard", "silver", "gold", "platinum"}},
+  };
+  static const std::vector<FieldSpec> engineer = {
+      {"name", FieldType::text, true},     {"outlet_id", FieldType::text, false},
+      {"region", FieldType::text, true},   {"skills", FieldType::text_list, false},
+      {"active", FieldType::boolean, true},
+  };
+  static const std::vector<FieldSpec> unit = {
+      {"product_model", FieldType::text, true},
+      {"customer_id", FieldType::text, true},
+      {"installed_at", FieldType::time, false},
+      {"warranty_until", FieldType::time, false},
+  };
+  switch (k) {
+    case MasterKind::customer: return customer;
+    case MasterKind::engineer: return engineer;
+    case MasterKind::unit: return unit;
+  }
+  return customer;
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == ':' || c == '-';
+  });
+}
+
+namespace {
+
+Status wrong_type(std::string_view field, const char* expected) {
+  return {Errc::invalid_argument, "\"" + std::string(field) + "\" must be " + expected};
+}
+
+Status invalid(std::string_view field, const std::string& why) {
+  return {Errc::unprocessable, "\"" + std::string(field) + "\" " + why};
+}
+
+Status write_text(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
+  std::string_view s;
+  if (v.get_string().get(s)) return wrong_type(f.name, "a string");
+  const size_t max = f.type == FieldType::long_text ? kMaxLongText : kMaxShortText;
+  if (s.size() > max) return invalid(f.name, "is longer than " + std::to_string(max) + " bytes");
+  if (f.required && s.empty()) return invalid(f.name, "must not be empty");
+  if (f.type == FieldType::enumeration &&
+      std::find(f.allowed.begin(), f.allowed.end(), s) == f.allowed.end()) {
+    std::string list;
+    for (auto a : f.allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return invalid(f.name, "must be one of: " + list);
+  }
+  if (f.type == FieldType::time) {
+    auto t = parse_rfc3339(s);
+    if (!t) return invalid(f.name, "is not an RFC 3339 date-time");
+    w.field(f.name, format_rfc3339(*t));
+    return Status::ok();
+  }
+  w.field(f.name, s);
+  return Status::ok();
+}
+
+Status write_field(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
+  switch (f.type) {
+    case FieldType::boolean: {
+      bool b;
+      if (v.get_bool().get(b)) return wrong_type(f.name, "true or false");
+      w.field_bool(f.name, b);
+      return Status::ok();
+    }
+    case FieldType::text_list: {
+      simdjson::dom::array arr;
+      if (v.get_array().get(arr)) return wrong_type(f.name, "an array of strings");
+      if (arr.size() > kMaxListItems) return invalid(f.name, "has too many items");
+      std::vector<std::string_view> items;
+      for (auto item : arr) {
+        std::string_view s;
+        if (item.get_string().get(s)) return wrong_type(f.name, "an array of strings");
+        if (s.empty() || s.size() > kMaxShortText) return invalid(f.name, "has an empty or too long item");
+        items.push_back(s);
+      }
+      // A set: order and repeats carry no meaning, so they must not make a new version.
+      std::sort(items.begin(), items.end());
+      items.erase(std::unique(items.begin(), items.end()), items.end());
+      w.key(f.name).begin_array();
+      for (auto s : items) w.string(s);
+      w.end_array();
+      return Status::ok();
+    }
+    default: return write_text(f, v, w);
+  }
+}
+
+}  // namespace
+
+Result<std::string> normalize_master(MasterKind k, std::string_view id,
+                                     simdjson::dom::element body) {
+  if (!valid_id(id)) return Status{Errc::unprocessable, "id must be 1..64 characters of A-Z a-z 0-9 . _ : -"};
+  simdjson::dom::object obj;
+  if (body.get_object().get(obj)) return Status{Errc::invalid_argument, "body must be a JSON object"};
+  JsonWriter w;
+  w.begin_object().field("id", id);
+  for (const FieldSpec& f : master_schema(k)) {
+    simdjson::dom::element v;
+    if (obj.at_key(f.name).get(v) || v.is_null()) {
+      if (f.required) return Status{Errc::unprocessable, "\"" + std::string(f.name) + "\" is required"};
+      continue;
+    }
+    if (Status s = write_field(f, v, w); !s) return s;
+  }
+  w.end_object();
+  return w.take();
+}
+
+Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now) {
+  if (state.exists && state.fields == normalized) return std::vector<Event>{};
+  return std::vector<Event>{Event{state.exists ? "updated" : "registered", 1, normalized, now}};
+}
+
+}  // namespace aftercare

@@ -1,0 +1,27 @@
+#include "projections/catalog.h"
+
+#include "projections/aggregates_view.h"
+#include "projections/master_view.h"
+
+namespace aftercare {
+
+std::vector<Projection*> Catalog::pointers() const {
+  std::vector<Projection*> out;
+  for (const auto& p : projections) out.push_back(p.get());
+  return out;
+}
+
+std::vector<std::string> Catalog::family_names() const {
+  std::vector<std::string> out;
+  for (const auto& p : projections) out.emplace_back(p->name());
+  return out;
+}
+
+Catalog make_catalog() {
+  Catalog c;
+  c.projections.push_back(std::make_unique<AggregatesProjection>());
+  c.projections.push_back(std::make_unique<MasterView>());
+  return c;
+}
+
+}  // namespace aftercare

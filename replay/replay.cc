@@ -1,0 +1,178 @@
+#include "replay/replay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include "domain/aggregates.h"
+#include "projections/aggregates_view.h"
+#include "projections/catalog.h"
+#include "projections/runner.h"
+
+namespace aftercare {
+namespace {
+
+int64_t total_events(EventLog& log, const std::optional<Position>& until) {
+  if (until) {
+    int64_t n = 0;
+    for (const auto& [tp, next] : until->entries()) n += next;
+    return n;
+  }
+  int64_t n = 0;
+  for (Topic t : kAllTopics)
+    for (int32_t p = 0; p < log.partition_count(); ++p) n += log.end_offset({t, p}).is_ok() ? *log.end_offset({t, p}) : 0;
+  return n;
+}
+
+}  // namespace
+
+Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
+                              const std::optional<Position>& until) {
+  if (std::filesystem::exists(out_dir) && !std::filesystem::is_empty(out_dir))
+    return Status{Errc::invalid_argument, out_dir + " is not empty"};
+  Catalog catalog = make_catalog();
+  auto store = ReadStore::open(out_dir, catalog.family_names());
+  if (!store) return store.status();
+  RunnerOptions options;
+  options.max_batch = 4096;
+  ProjectionRunner runner(log, **store, catalog.pointers(), catalog.upcasters, options);
+  const int64_t total = total_events(log, until);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = runner.catch_up([&](int64_t done) { if (progress) progress(done, total); }, until);
+  if (!s) return s;
+  RebuildReport report;
+  report.events = runner.events_applied();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.digest = (*store)->digest();
+  return report;
+}
+
+Status verify_against_live(EventLog& log, const std::string& live_views_dir,
+                           const std::string& scratch_dir, const Progress& progress,
+                           RebuildReport* report) {
+  Catalog catalog = make_catalog();
+  auto live = ReadStore::open(live_views_dir, catalog.family_names(), /*read_only=*/true);
+  if (!live) return live.status();
+  // The partitions the runner consumes, to read the live checkpoints.
+  ProjectionRunner probe(log, **live, catalog.pointers(), catalog.upcasters);
+  const Position reached = (*live)->checkpoints(probe.partitions());
+  auto rebuilt = rebuild(log, scratch_dir, progress, reached);
+  if (!rebuilt) return rebuilt.status();
+  if (report) *report = *rebuilt;
+  if (rebuilt->digest == (*live)->digest()) return Status::ok();
+  auto scratch = ReadStore::open(scratch_dir, catalog.family_names(), /*read_only=*/true);
+  if (!scratch) return scratch.status();
+  auto diff = (*live)->first_difference(**scratch);
+  return {Errc::corruption, "read models differ from a rebuild: " +
+                                diff.value_or("digests differ but no differing row was found")};
+}
+
+Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key) {
+  std::vector<HistoryEntry> out;
+  simdjson::dom::parser parser;
+  const int32_t partition = log.partition_of(key);
+  for (Topic t : kAllTopics) {
+    const TopicPartition tp{t, partition};
+    auto end = log.end_offset(tp);
+    if (!end) return end.status();
+    std::vector<Record> records;
+    for (int64_t next = 0; next < *end; next += static_cast<int64_t>(records.size())) {
+      records.clear();
+      if (Status s = log.read(tp, next, 4096, records); !s) return s;
+      if (records.empty()) break;
+      for (const Record& r : records) {
+        if (r.key != key) continue;
+        auto env = decode(r.value, parser);
+        if (!env) return env.status();
+        out.push_back({{t, partition, r.offset}, std::move(env).value()});
+      }
+    }
+  }
+  // One command's events share a time; within it, keep each aggregate's sequence.
+  std::stable_sort(out.begin(), out.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
+    if (a.envelope.time != b.envelope.time) return a.envelope.time < b.envelope.time;
+    if (a.envelope.subject == b.envelope.subject) return a.envelope.sequence < b.envelope.sequence;
+    return false;
+  });
+  return out;
+}
+
+Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::string_view subject,
+                                std::optional<Timestamp> as_of) {
+  std::string state;
+  for (const auto& h : history) {
+    if (h.envelope.subject != subject) continue;
+    if (as_of && h.envelope.time > *as_of) break;
+    auto type = parse_type(h.envelope.type);
+    if (!type) return type.status();
+    auto kind = aggregate_from_name(type->aggregate);
+    if (!kind) return Status{Errc::corruption, "unknown aggregate " + type->aggregate};
+    auto next = fold(*kind, state, Event{type->event, type->version, h.envelope.data, h.envelope.time});
+    if (!next) return next.status();
+    state = std::move(next).value();
+  }
+  return state;
+}
+
+Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress) {
+  struct Link {
+    uint64_t sequence = 0;
+    std::string hash = std::string(kGenesisHash);
+  };
+  std::map<std::string, Link> chains;  // subject -> last link seen
+  ChainReport report;
+  simdjson::dom::parser parser;
+  const int64_t total = total_events(log, std::nullopt);
+  auto broken = [&](const Record& r, const std::string& why) {
+    report.first_break = std::string(topic_name(r.topic)) + "/" + std::to_string(r.partition) + "@" +
+                         std::to_string(r.offset) + ": " + why;
+  };
+  for (Topic t : kAllTopics) {
+    for (int32_t p = 0; p < log.partition_count(); ++p) {
+      auto end = log.end_offset({t, p});
+      if (!end) return end.status();
+      std::vector<Record> records;
+      for (int64_t next = 0; next < *end; next += static_cast<int64_t>(records.size())) {
+        records.clear();
+        if (Status s = log.read({t, p}, next, 4096, records); !s) return s;
+        if (records.empty()) break;
+        for (const Record& r : records) {
+          ++report.events;
+          auto env = decode(r.value, parser);
+          if (!env) return broken(r, "does not decode: " + env.status().message()), report;
+          if (encode(*env) != r.value) return broken(r, "is not in canonical form (altered)"), report;
+          Link& link = chains[env->subject];
+          if (env->sequence != link.sequence + 1)
+            return broken(r, env->subject + " event " + std::to_string(env->sequence) +
+                                 " follows event " + std::to_string(link.sequence)), report;
+          if (env->prevhash != link.hash)
+            return broken(r, env->subject + " event " + std::to_string(env->sequence) +
+                                 ": prevhash does not match the previous event (it was altered)"), report;
+          link.sequence = env->sequence;
+          link.hash = chain_hash(r.value);
+        }
+        if (progress) progress(report.events, total);
+      }
+    }
+  }
+  report.aggregates = static_cast<int64_t>(chains.size());
+  if (!heads) return report;
+  for (const auto& [subject, link] : chains) {
+    const size_t slash = subject.find('/');
+    auto kind = aggregate_from_name(subject.substr(0, slash));
+    if (!kind) continue;
+    auto row = heads->get(AggregatesProjection::kName, aggregate_key(*kind, subject.substr(slash + 1)));
+    if (!row) continue;  // not projected yet
+    auto head = decode_head(*row);
+    if (!head) return head.status();
+    if (head->sequence == link.sequence && head->hash != link.hash) {
+      report.first_break = subject + " event " + std::to_string(link.sequence) +
+                           " differs from the event the write side recorded (it was altered)";
+      return report;
+    }
+  }
+  return report;
+}
+
+}  // namespace aftercare

@@ -1,0 +1,69 @@
+// replay: what compliance and operations do with history.
+//
+//  - rebuild(): every read model from offset 0 into a fresh directory;
+//  - verify: the rebuilt store's digest against the live one, naming the
+//    first differing row;
+//  - history() and state_as_of(): an aggregate's ordered events and its
+//    state at any past moment;
+//  - verify_chains(): every hash chain, and each chain's last link against
+//    the head the write side recorded.
+//
+// Everything here reads; nothing writes to the log.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eventstore/envelope.h"
+#include "eventstore/event_log.h"
+#include "projections/read_store.h"
+
+namespace aftercare {
+
+struct RebuildReport {
+  int64_t events = 0;
+  double seconds = 0;
+  std::string digest;
+};
+
+using Progress = std::function<void(int64_t done, int64_t total)>;
+
+// Builds every read model of the catalogue into `out_dir` (which must not
+// hold a store yet). With `until`, exactly up to those offsets.
+Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
+                              const std::optional<Position>& until = std::nullopt);
+
+// Rebuilds up to the live store's checkpoints and compares. OK when
+// byte-identical; Errc::corruption naming the first difference otherwise.
+Status verify_against_live(EventLog& log, const std::string& live_views_dir,
+                           const std::string& scratch_dir, const Progress& progress,
+                           RebuildReport* report);
+
+struct HistoryEntry {
+  RecordId at;
+  Envelope envelope;
+};
+
+// All events recorded under partition key `key` (a request id: its request,
+// dispatch and visit events; a master record id: its events), in order.
+Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key);
+
+// The state of aggregate `subject` ("request/R-1") after its events up to
+// and including `as_of` (all events when nullopt); "" if it did not exist yet.
+Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::string_view subject,
+                                std::optional<Timestamp> as_of);
+
+struct ChainReport {
+  int64_t events = 0;
+  int64_t aggregates = 0;
+  std::optional<std::string> first_break;  // the first broken link, described
+};
+
+// Checks every event decodes canonically, every sequence follows its
+// predecessor, every prevhash matches, and every chain ends at the head
+// recorded in `heads` (the aggregates read model) when given.
+Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress);
+
+}  // namespace aftercare
