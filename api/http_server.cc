@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
+#include <array>
 #include <optional>
 
 #include "api/problem.h"
@@ -73,8 +74,28 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     if (ec) return do_close();
     const bool keep = res_->keep_alive();
     res_.reset();
-    if (!keep) return do_close();
+    if (!keep) return do_linger();
     do_read();
+  }
+
+  // After an error response the client may still be sending (a 2 MiB body
+  // we refused). Closing with unread bytes makes the kernel send RST, which
+  // can destroy our response before the client reads it; so stop sending,
+  // drain what arrives for a short, bounded while, then close.
+  void do_linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger_until_ = std::chrono::steady_clock::now() + kLinger;
+    do_drain();
+  }
+
+  void do_drain() {
+    stream_.expires_at(linger_until_);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->do_close();
+                              self->do_drain();
+                            });
   }
 
   void do_close() {
@@ -82,6 +103,10 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.socket().close(ignored);
   }
+
+  static constexpr auto kLinger = std::chrono::seconds(2);
+  std::chrono::steady_clock::time_point linger_until_;
+  std::array<char, 16384> drain_buffer_;
 
   beast::tcp_stream stream_;
   HttpServer& server_;

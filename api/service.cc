@@ -80,6 +80,10 @@ struct ApiService::Call {
   }
 };
 
+ApiService::ApiService(ApiDeps deps) : d_(deps) {
+  http_metrics();  // registered up front, so /metrics lists them from the start
+}
+
 void ApiService::handle(HttpRequest request, Responder respond) {
   auto call = std::make_shared<Call>();
   call->req = std::move(request);

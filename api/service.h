@@ -27,7 +27,7 @@ struct ApiDeps {
 
 class ApiService final : public Handler {
  public:
-  explicit ApiService(ApiDeps deps) : d_(deps) {}
+  explicit ApiService(ApiDeps deps);
   void handle(HttpRequest request, Responder respond) override;
 
  private:

@@ -40,6 +40,7 @@ LogMetrics& log_metrics() {
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions& options) {
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
   log->options_ = options;
+  log_metrics();  // registered up front, so /metrics shows them before the first append
 
   rocksdb::Options db_options;
   db_options.create_if_missing = true;

@@ -23,7 +23,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Child::Child(const std::vector<std::string>& argv) {
+Child::Child(const std::vector<std::string>& argv, bool merge_stderr) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
@@ -33,6 +33,7 @@ Child::Child(const std::vector<std::string>& argv) {
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    if (merge_stderr) ::dup2(fds[1], STDERR_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
     ::execv(args[0], args.data());

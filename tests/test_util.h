@@ -25,7 +25,8 @@ class TempDir {
 // A child process started with fork+exec, its stdout readable through a pipe.
 class Child {
  public:
-  explicit Child(const std::vector<std::string>& argv);
+  // `merge_stderr`: the child's stderr goes to the same pipe as its stdout.
+  explicit Child(const std::vector<std::string>& argv, bool merge_stderr = false);
   ~Child();
   // Next line of the child's stdout, or false at EOF or when `timeout_ms` passes.
   bool read_line(std::string& line, int timeout_ms = 30000);

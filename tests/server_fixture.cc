@@ -1,0 +1,114 @@
+#include "tests/server_fixture.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace aftercare::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+struct HttpClient::Impl {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(uint16_t port) : impl_(std::make_unique<Impl>()) {
+  impl_->stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+}
+
+HttpClient::~HttpClient() {
+  beast::error_code ec;
+  impl_->stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+}
+
+Reply HttpClient::send(http::verb method, const std::string& target, const std::string& body,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  if (!body.empty() || method == http::verb::post || method == http::verb::put) req.prepare_payload();
+  impl_->stream.expires_after(std::chrono::seconds(30));
+  beast::error_code write_error;
+  // The server may answer (413) and stop reading before the body is sent:
+  // read its answer anyway.
+  http::write(impl_->stream, req, write_error);
+  http::response<http::string_body> res;
+  http::read(impl_->stream, impl_->buffer, res);
+  Reply r;
+  r.status = static_cast<int>(res.result_int());
+  r.body = res.body();
+  for (const auto& f : res) r.headers.set(f.name_string(), f.value());
+  return r;
+}
+
+ServerProcess::ServerProcess(const std::string& data_dir) {
+  const std::string tokens = data_dir + ".tokens.json";
+  std::ofstream(tokens) << R"([
+    {"token": ")" << kAdminToken << R"(", "role": "admin", "name": "root"},
+    {"token": ")" << kAgentToken << R"(", "role": "agent", "name": "ann"},
+    {"token": ")" << kAuditorToken << R"(", "role": "auditor", "name": "aud"},
+    {"token": ")" << kNorthDispatcherToken << R"(", "role": "dispatcher", "name": "dan", "regions": ["north"]}
+  ])";
+  child_ = std::make_unique<Child>(std::vector<std::string>{
+      AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", data_dir, "--tokens", tokens,
+      "--threads", "2", "--partitions", "4"});
+  std::string line;
+  while (child_->read_line(line, 30000)) {
+    if (line.starts_with("listening on ")) {
+      port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+      break;
+    }
+  }
+  if (port_ == 0) throw std::runtime_error("aftercare serve did not start");
+  // Commands are refused until the write side has caught up: wait for ready.
+  for (int i = 0; i < 300; ++i) {
+    HttpClient c(port_);
+    if (c.send(http::verb::get, "/readyz").status == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("aftercare serve did not become ready");
+}
+
+ServerProcess::~ServerProcess() {
+  if (child_) child_->kill9();
+}
+
+int ServerProcess::stop() {
+  child_->terminate();
+  return child_->wait();
+}
+
+void ServerProcess::kill9() {
+  child_->kill9();
+  child_->wait();
+}
+
+Reply ServerProcess::call(http::verb method, const std::string& target, const std::string& token,
+                          const std::string& body,
+                          std::vector<std::pair<std::string, std::string>> headers) {
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  bool has_type = false;
+  for (const auto& [k, v] : headers) has_type |= k == "Content-Type";
+  if (!body.empty() && !has_type) headers.emplace_back("Content-Type", "application/json");
+  HttpClient c(port_);
+  return c.send(method, target, body, headers);
+}
+
+int run_aftercare(const std::vector<std::string>& args, std::string* output) {
+  std::vector<std::string> argv = {AFTERCARE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child child(argv, /*merge_stderr=*/true);
+  std::string line, all;
+  while (child.read_line(line, 120000)) all += line + "\n";
+  if (output) *output = all;
+  return child.wait();
+}
+
+}  // namespace aftercare::testing
