@@ -1,0 +1,246 @@
+// The projection runner, the write side's aggregate store and the command
+// bus, in one process over a real embedded log and read store.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "base/clock.h"
+#include "commands/aggregate_store.h"
+#include "commands/command_bus.h"
+#include "commands/serializer.h"
+#include "eventstore/embedded_log.h"
+#include "projections/catalog.h"
+#include "projections/runner.h"
+#include "tests/counting_projection.h"
+#include "tests/test_util.h"
+
+namespace aftercare {
+namespace {
+
+using testing::CountingProjection;
+using testing::TempDir;
+
+void append_events(EventLog& log, int n, const std::string& prefix = "R-") {
+  std::vector<AppendItem> items;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = prefix + std::to_string(i);
+    items.push_back({Topic::requests, id,
+                     encode(testing::make_envelope("request", id, 1, std::string(kGenesisHash)))});
+  }
+  ASSERT_TRUE(append_and_wait(log, std::move(items)).is_ok());
+}
+
+int64_t total(ReadStore& store) { return decode_counter(store.get("counting", "total").value_or("")); }
+
+TEST(RunnerTest, TailsTheLogAndReportsItsPosition) {
+  TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+  CountingProjection counting;
+  Upcasters none;
+  ProjectionRunner runner(*log, *store, {&counting}, none);
+  ASSERT_TRUE(runner.start().is_ok());
+  auto ids = append_and_wait(*log, {{Topic::requests, "R-1", encode(testing::make_envelope(
+                                                                  "request", "R-1", 1, std::string(kGenesisHash)))}});
+  ASSERT_TRUE(ids.is_ok());
+  Position written;
+  written.include(ids->at(0));
+  EXPECT_TRUE(runner.wait_for(written, std::chrono::seconds(10)));
+  EXPECT_EQ(total(*store), 1);
+  EXPECT_EQ(runner.lag(), 0);
+
+  std::promise<bool> fired;
+  runner.when_applied(written, std::chrono::seconds(1), [&](bool ok) { fired.set_value(ok); });
+  EXPECT_TRUE(fired.get_future().get()) << "already applied: answers at once";
+
+  Position ahead;
+  ahead.advance({Topic::requests, 0}, 1000);
+  std::promise<bool> expired;
+  runner.when_applied(ahead, std::chrono::milliseconds(50), [&](bool ok) { expired.set_value(ok); });
+  EXPECT_FALSE(expired.get_future().get()) << "never reached: times out";
+}
+
+TEST(RunnerTest, ResumesFromItsCheckpointsAfterRestart) {
+  TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+  append_events(*log, 40);
+  CountingProjection counting;
+  Upcasters none;
+  {
+    auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+    ProjectionRunner runner(*log, *store, {&counting}, none);
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    EXPECT_EQ(total(*store), 40);
+  }
+  append_events(*log, 10, "S-");
+  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+  ProjectionRunner runner(*log, *store, {&counting}, none);
+  ASSERT_TRUE(runner.catch_up().is_ok());
+  EXPECT_EQ(runner.events_applied(), 10) << "only the new events are applied";
+  EXPECT_EQ(total(*store), 50);
+}
+
+TEST(RunnerTest, AChangedProjectionVersionRebuildsFromOffsetZero) {
+  TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+  append_events(*log, 25);
+  Upcasters none;
+  {
+    CountingProjection v1;
+    auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+    ProjectionRunner runner(*log, *store, {&v1}, none);
+    ASSERT_TRUE(runner.catch_up().is_ok());
+  }
+  CountingProjection v2;
+  v2.version_ = 2;
+  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+  ProjectionRunner runner(*log, *store, {&v2}, none);
+  ASSERT_TRUE(runner.catch_up().is_ok());
+  EXPECT_EQ(runner.events_applied(), 25) << "everything applied again";
+  EXPECT_EQ(total(*store), 25) << "into an emptied read model, not on top of the old one";
+}
+
+TEST(RunnerTest, StopsOnARecordItCannotDecodeAndSaysWhere) {
+  TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 1})).value();
+  ASSERT_TRUE(append_and_wait(*log, {{Topic::requests, "R-1", "not an envelope"}}).is_ok());
+  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
+  CountingProjection counting;
+  Upcasters none;
+  ProjectionRunner runner(*log, *store, {&counting}, none);
+  Status s = runner.catch_up();
+  EXPECT_EQ(s.code(), Errc::corruption);
+  EXPECT_NE(s.message().find("aftercare.requests/0@0"), std::string::npos) << s.message();
+}
+
+TEST(SerializerTest, RunsTasksOfOneKeyOneAtATimeInOrder) {
+  Serializer serializer(4);
+  std::atomic<int> running{0}, max_running{0};
+  std::vector<int> order;
+  std::mutex mu;
+  std::vector<std::thread> completers;
+  std::promise<void> all_done;
+  constexpr int kTasks = 200;
+  std::atomic<int> finished{0};
+  for (int i = 0; i < kTasks; ++i) {
+    serializer.submit("R-1", [&, i](Serializer::Done done) {
+      const int now = ++running;
+      max_running = std::max(max_running.load(), now);
+      {
+        std::lock_guard lock(mu);
+        order.push_back(i);
+      }
+      auto complete = [&, done] {
+        --running;
+        if (++finished == kTasks) all_done.set_value();
+        done();
+      };
+      // Half complete inline, half later on another thread, as appends do.
+      if (i % 2) {
+        complete();
+      } else {
+        std::lock_guard lock(mu);
+        completers.emplace_back(complete);
+      }
+    });
+  }
+  all_done.get_future().wait();
+  for (auto& t : completers) t.join();
+  EXPECT_EQ(max_running.load(), 1);
+  ASSERT_EQ(order.size(), static_cast<size_t>(kTasks));
+  for (int i = 0; i < kTasks; ++i) EXPECT_EQ(order[i], i);
+}
+
+class CommandBusTest : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  std::unique_ptr<EmbeddedLog> log =
+      std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+  Catalog catalog = make_catalog();
+  std::unique_ptr<ReadStore> store =
+      std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
+  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
+  AggregateStore aggregates{*store, runner};
+  ManualClock clock{Timestamp{1795420800000}};
+  CommandBus bus{*log, aggregates, clock};
+
+  void SetUp() override {
+    ASSERT_TRUE(runner.start().is_ok());
+    bus.set_ready(true);
+  }
+
+  CommandOutcome run(const std::string& id, const std::string& data,
+                     std::optional<uint64_t> expected = std::nullopt) {
+    std::promise<CommandOutcome> p;
+    CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), "corr", expected};
+    bus.execute(AggregateKind::customer, id, ctx,
+                [data](const AggregateHead& head, Timestamp now) -> Decision {
+                  if (head.sequence > 0 && head.state.starts_with(data.substr(0, data.size() - 1)))
+                    return std::vector<Event>{};
+                  return std::vector<Event>{Event{head.sequence ? "updated" : "registered", 1, data, now}};
+                },
+                [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+    return p.get_future().get();
+  }
+  int n_ = 0;
+};
+
+TEST_F(CommandBusTest, ChainsEventsAndCountsVersions) {
+  auto a = run("C-1", R"({"id":"C-1","n":1})");
+  ASSERT_TRUE(a.status.is_ok()) << a.status.to_string();
+  EXPECT_TRUE(a.created);
+  EXPECT_EQ(a.version, 1u);
+  auto b = run("C-1", R"({"id":"C-1","n":2})");
+  EXPECT_EQ(b.version, 2u);
+  EXPECT_FALSE(b.created);
+  auto stale = run("C-1", R"({"id":"C-1","n":3})", 1);
+  EXPECT_EQ(stale.status.code(), Errc::precondition_failed);
+  EXPECT_EQ(stale.version, 2u);
+
+  ASSERT_TRUE(runner.wait_for(b.position, std::chrono::seconds(10)));
+  auto head = aggregates.load(AggregateKind::customer, "C-1");
+  ASSERT_TRUE(head.is_ok());
+  EXPECT_EQ(head->sequence, 2u);
+  EXPECT_NE(head->state.find(R"("n":2)"), std::string::npos);
+}
+
+TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::promise<CommandOutcome> p;
+        const std::string data = R"({"id":"C-9","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
+        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c", "c", std::nullopt},
+                    [data](const AggregateHead& h, Timestamp now) -> Decision {
+                      return std::vector<Event>{Event{h.sequence ? "updated" : "registered", 1, data, now}};
+                    },
+                    [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+        if (p.get_future().get().status.is_ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach);
+  auto head = aggregates.load(AggregateKind::customer, "C-9");
+  EXPECT_EQ(head->sequence, static_cast<uint64_t>(kThreads * kEach));
+  // The projection saw a gapless, unforked chain (it stops on any break).
+  Position end;
+  const TopicPartition tp{Topic::master, log->partition_of("C-9")};
+  end.advance(tp, *log->end_offset(tp));
+  EXPECT_TRUE(runner.wait_for(end, std::chrono::seconds(10)));
+  EXPECT_TRUE(runner.health().is_ok()) << runner.health().to_string();
+}
+
+TEST_F(CommandBusTest, RefusesCommandsUntilReady) {
+  bus.set_ready(false);
+  auto o = run("C-1", R"({"id":"C-1"})");
+  EXPECT_EQ(o.status.code(), Errc::unavailable);
+}
+
+}  // namespace
+}  // namespace aftercare
