@@ -4,7 +4,7 @@ DATA ?= ./data
 BUILD_RELEASE := build/release
 BUILD_TEST := build/test
 
-.PHONY: deps build run test clean format
+.PHONY: deps build run test bench clean format
 
 deps:
 	@./scripts/install-deps.sh
@@ -24,6 +24,11 @@ $(BUILD_TEST)/Makefile:
 test: deps $(BUILD_TEST)/Makefile
 	cmake --build $(BUILD_TEST) -j$(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+# Benchmarks run on the release build; they print figures (bench/README.md).
+bench: deps $(BUILD_RELEASE)/Makefile
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target log_append_bench
+	$(BUILD_RELEASE)/bench/log_append_bench --appenders 64 --seconds 10
 
 clean:
 	rm -rf build
