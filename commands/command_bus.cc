@@ -67,7 +67,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   const std::string kind_name(aggregate_name(kind));
   for (Event& ev : events) {
     ev.time = now;
-    auto state = fold(kind, next.state, ev);
+    auto state = fold(kind, id, next.state, ev);
     if (!state) return done(CommandOutcome::failed(state.status()));
     Envelope env;
     env.sequence = next.sequence + 1;

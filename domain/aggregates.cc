@@ -1,5 +1,7 @@
 #include "domain/aggregates.h"
 
+#include "domain/request.h"
+
 namespace aftercare {
 
 std::string_view aggregate_name(AggregateKind k) {
@@ -19,7 +21,8 @@ std::optional<AggregateKind> aggregate_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Result<std::string> fold(AggregateKind k, const std::string& state, const Event& e) {
+Result<std::string> fold(AggregateKind k, const std::string& id, const std::string& state,
+                         const Event& e) {
   switch (k) {
     case AggregateKind::customer:
     case AggregateKind::engineer:
@@ -31,10 +34,17 @@ Result<std::string> fold(AggregateKind k, const std::string& state, const Event&
         return Status{Errc::corruption, "master data is not an object"};
       return e.data.substr(0, e.data.size() - 1) + (e.data.size() > 2 ? "," : "") +
              "\"updated_at\":\"" + format_rfc3339(e.time) + "\"}";
-    case AggregateKind::request:
-      break;
+    case AggregateKind::request: {
+      RequestState s;
+      if (!state.empty()) {
+        auto decoded = request_from_json(state);
+        if (!decoded) return decoded.status();
+        s = std::move(decoded).value();
+      }
+      if (Status st = apply_request(s, id, e); !st) return st;
+      return request_to_json(s);
+    }
   }
-  (void)state;
   return Status{Errc::corruption, "no fold for " + std::string(aggregate_name(k))};
 }
 

@@ -17,7 +17,9 @@ enum class AggregateKind { request, customer, engineer, unit };
 std::string_view aggregate_name(AggregateKind k);  // as in event types: "request", "customer", ...
 std::optional<AggregateKind> aggregate_from_name(std::string_view name);
 
-// The state after `e`, given the state JSON before it ("" for a new aggregate).
-Result<std::string> fold(AggregateKind k, const std::string& state, const Event& e);
+// The state of aggregate `id` after `e`, given the state JSON before it
+// ("" for a new aggregate).
+Result<std::string> fold(AggregateKind k, const std::string& id, const std::string& state,
+                         const Event& e);
 
 }  // namespace aftercare

@@ -56,7 +56,7 @@ Status AggregatesProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
     return {Errc::corruption, key + ": event " + std::to_string(ev.envelope.sequence) +
                                   " does not follow event " + std::to_string(head.sequence)};
   }
-  auto state = fold(*kind, head.state,
+  auto state = fold(*kind, ev.envelope.aggregate_id, head.state,
                     Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
   if (!state) return state.status();
   head.sequence = ev.envelope.sequence;

@@ -15,7 +15,7 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   if (!type) return type.status();
   auto kind = aggregate_from_name(type->aggregate);
   if (!kind) return {Errc::corruption, "unknown aggregate kind " + type->aggregate};
-  auto state = fold(*kind, "", Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
+  auto state = fold(*kind, ev.envelope.aggregate_id, "", Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
   if (!state) return state.status();
   txn.put(type->aggregate + "/" + ev.envelope.aggregate_id,
           master_view_json(*state, ev.envelope.sequence));

@@ -108,7 +108,7 @@ Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::s
     if (!type) return type.status();
     auto kind = aggregate_from_name(type->aggregate);
     if (!kind) return Status{Errc::corruption, "unknown aggregate " + type->aggregate};
-    auto next = fold(*kind, state, Event{type->event, type->version, h.envelope.data, h.envelope.time});
+    auto next = fold(*kind, h.envelope.aggregate_id, state, Event{type->event, type->version, h.envelope.data, h.envelope.time});
     if (!next) return next.status();
     state = std::move(next).value();
   }

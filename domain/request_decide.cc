@@ -1,0 +1,198 @@
+// decide() for service requests: which command is legal in which state, and
+// the events it produces.
+#include <type_traits>
+
+#include "domain/json.h"
+#include "domain/request.h"
+
+namespace aftercare {
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+Rejection illegal(const RequestState& s, std::string_view action) {
+  return {Errc::conflict,
+          "cannot " + std::string(action) + " a request that is " + std::string(status_name(s.status)),
+          std::string(status_name(s.status))};
+}
+
+Event event(const char* name, const JsonWriter& data, Timestamp now) {
+  return Event{name, 1, data.str(), now};
+}
+
+Event locked(const char* reason, Timestamp now) {
+  JsonWriter w;
+  w.begin_object().field("reason", reason).end_object();
+  return event("locked", w, now);
+}
+
+void write_optional_time(JsonWriter& w, std::string_view k, const std::optional<Timestamp>& t) {
+  w.key(k);
+  if (t) w.string(format_rfc3339(*t));
+  else w.null();
+}
+
+void write_complaint(JsonWriter& w, const std::optional<Complaint>& c) {
+  w.key("complaint");
+  if (!c) {
+    w.null();
+    return;
+  }
+  w.begin_object().key("level").integer(c->level).field("handling_unit", c->handling_unit);
+  w.field("respond_by", format_rfc3339(c->respond_by)).end_object();
+}
+
+Decision open(const RequestState& s, const OpenRequest& c, Timestamp now) {
+  if (s.exists) return Rejection{Errc::conflict, "request already exists", std::string(status_name(s.status))};
+  if (c.required_by && *c.required_by <= now)
+    return Rejection{Errc::unprocessable, "\"required_by\" is in the past", ""};
+  JsonWriter w;
+  w.begin_object()
+      .field("customer_id", c.customer_id)
+      .field("channel", c.channel)
+      .field("type", c.type)
+      .field("serial_no", c.serial_no)
+      .field("product_model", c.product_model)
+      .field("problem_code", c.problem_code)
+      .field("description", c.description)
+      .field("priority", c.priority)
+      .field("region", c.region);
+  write_optional_time(w, "required_by", c.required_by);
+  w.field_bool("suspended", c.suspended);
+  write_complaint(w, c.complaint);
+  w.end_object();
+  return std::vector<Event>{event("opened", w, now)};
+}
+
+// A failed attempt, and the lock when it is the second.
+std::vector<Event> failed_attempt(const RequestState& s, Event failure, Timestamp now) {
+  std::vector<Event> out{std::move(failure)};
+  if (s.attempts + 1 >= kMaxFailedAttempts) out.push_back(locked("two_failed_attempts", now));
+  return out;
+}
+
+Decision report(const RequestState& s, const ReportRequest& c, Timestamp now) {
+  if (s.status != RequestStatus::assigned) return illegal(s, "report on");
+  JsonWriter w;
+  w.begin_object()
+      .field("outcome", c.outcome)
+      .key("work_minutes").integer(c.work_minutes)
+      .field("notes", c.notes)
+      .field("engineer_id", s.engineer_id)
+      .end_object();
+  Event reported = event("reported", w, now);
+  if (c.outcome == "resolved") return std::vector<Event>{std::move(reported)};
+  return failed_attempt(s, std::move(reported), now);
+}
+
+Decision callback(const RequestState& s, const RecordCallback& c, Timestamp now) {
+  if (s.status != RequestStatus::processed) return illegal(s, "record a callback on");
+  JsonWriter w;
+  w.begin_object().field_bool("satisfied", c.satisfied).key("scores");
+  if (c.scores) {
+    w.begin_object()
+        .key("attitude").integer(c.scores->attitude)
+        .key("skill").integer(c.scores->skill)
+        .key("timeliness").integer(c.scores->timeliness)
+        .key("resolution").integer(c.scores->resolution)
+        .key("parts_lead_time").integer(c.scores->parts_lead_time)
+        .end_object();
+  } else {
+    w.null();
+  }
+  w.field("comment", c.comment).end_object();
+  return std::vector<Event>{event("callback_recorded", w, now)};
+}
+
+// The timer's command: stale or early deadlines change nothing, so a timer
+// firing twice, or after the request moved on, is harmless.
+Decision deadline(const RequestState& s, const DeadlinePassed& c, Timestamp now) {
+  if (now < c.due) return std::vector<Event>{};
+  JsonWriter w;
+  if (c.kind == "required_by") {
+    if (!s.required_by || *s.required_by != c.due) return std::vector<Event>{};
+    if (s.status == RequestStatus::awaiting_assignment)
+      return std::vector<Event>{locked("not_assigned_in_time", now)};
+    if (s.status != RequestStatus::assigned) return std::vector<Event>{};
+    w.begin_object().field("deadline", format_rfc3339(c.due)).end_object();
+    return failed_attempt(s, event("not_attended", w, now), now);
+  }
+  if (c.kind == "respond_by") {
+    if (!s.complaint || s.complaint->overdue || s.complaint->respond_by != c.due || !is_open(s.status))
+      return std::vector<Event>{};
+    w.begin_object().field("respond_by", format_rfc3339(c.due)).end_object();
+    return std::vector<Event>{event("complaint_overdue", w, now)};
+  }
+  return Rejection{Errc::unprocessable, "unknown deadline kind " + c.kind, ""};
+}
+
+JsonWriter one_field(const char* k, const std::string& v) {
+  JsonWriter w;
+  w.begin_object().field(k, v).end_object();
+  return w;
+}
+
+}  // namespace
+
+std::string_view action_name(const RequestCommand& c) {
+  static constexpr std::string_view kNames[] = {"open",   "assign",           "suspend",
+                                                "resume", "report",           "resolve-remotely",
+                                                "callback", "unlock",         "cancel",
+                                                "deadline"};
+  return kNames[c.index()];
+}
+
+Decision decide_request(const RequestState& s, const std::string& id, const RequestCommand& cmd,
+                        Timestamp now) {
+  (void)id;
+  if (!s.exists && !std::holds_alternative<OpenRequest>(cmd))
+    return Rejection{Errc::not_found, "no such request", ""};
+  return std::visit(
+      Overloaded{
+          [&](const OpenRequest& c) { return open(s, c, now); },
+          [&](const AssignRequest& c) -> Decision {
+            if (s.status != RequestStatus::awaiting_assignment) return illegal(s, "assign");
+            JsonWriter w;
+            w.begin_object().field("engineer_id", c.engineer_id).field("note", c.note).end_object();
+            return std::vector<Event>{event("assigned", w, now)};
+          },
+          [&](const SuspendRequest& c) -> Decision {
+            if (s.status != RequestStatus::awaiting_assignment && s.status != RequestStatus::assigned)
+              return illegal(s, "suspend");
+            return std::vector<Event>{event("suspended", one_field("reason", c.reason), now)};
+          },
+          [&](const ResumeRequest&) -> Decision {
+            if (s.status != RequestStatus::suspended) return illegal(s, "resume");
+            JsonWriter w;
+            w.begin_object().end_object();
+            return std::vector<Event>{event("resumed", w, now)};
+          },
+          [&](const ReportRequest& c) { return report(s, c, now); },
+          [&](const ResolveRemotely& c) -> Decision {
+            if (s.status != RequestStatus::awaiting_assignment) return illegal(s, "resolve remotely");
+            JsonWriter w;
+            w.begin_object().field("notes", c.notes).field("article_id", c.article_id).end_object();
+            return std::vector<Event>{event("resolved_remotely", w, now)};
+          },
+          [&](const RecordCallback& c) { return callback(s, c, now); },
+          [&](const UnlockRequest& c) -> Decision {
+            if (s.status != RequestStatus::locked) return illegal(s, "unlock");
+            JsonWriter w;
+            w.begin_object().field("decision", c.decision).field("note", c.note).end_object();
+            return std::vector<Event>{event("unlocked", w, now)};
+          },
+          [&](const CancelRequest& c) -> Decision {
+            if (!is_open(s.status)) return illegal(s, "cancel");
+            return std::vector<Event>{event("cancelled", one_field("reason", c.reason), now)};
+          },
+          [&](const DeadlinePassed& c) { return deadline(s, c, now); },
+      },
+      cmd);
+}
+
+}  // namespace aftercare
