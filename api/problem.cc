@@ -56,6 +56,7 @@ http::status http_status_for(Errc code) {
     case Errc::conflict: return http::status::conflict;
     case Errc::precondition_failed: return http::status::precondition_failed;
     case Errc::unprocessable: return http::status::unprocessable_entity;
+    case Errc::forbidden: return http::status::forbidden;
     case Errc::unavailable: return http::status::service_unavailable;
     case Errc::timeout: return http::status::gateway_timeout;
     case Errc::corruption:

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "api/call.h"
 #include "api/openapi.h"
 #include "api/problem.h"
 #include "api/request_util.h"
@@ -48,37 +49,14 @@ AggregateKind aggregate_of(MasterKind k) {
 
 }  // namespace
 
-struct ApiService::Call {
-  HttpRequest req;
-  Responder respond;
-  Target target;
-  const Principal* principal = nullptr;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-
-  void reply(HttpResponse res) {
-    res.version(req.version());
-    res.keep_alive(req.keep_alive() && res.keep_alive());
-    auto& m = http_metrics();
-    m.requests.inc();
-    const int code = static_cast<int>(res.result_int());
-    if (code >= 500) m.errors_5xx.inc();
-    else if (code >= 400) m.errors_4xx.inc();
-    m.latency.observe_us(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started).count()));
-    respond(std::move(res));
-  }
-  void fail(http::status status, std::string_view detail, std::string_view extra = {}) {
-    reply(problem(status, detail, req.version(), true, extra));
-  }
-  void fail(const Status& s) { fail(http_status_for(s.code()), s.message()); }
-  void json(http::status status, std::string body, std::string_view content_type = "application/json") {
-    HttpResponse res{status, req.version()};
-    res.set(http::field::content_type, content_type);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    reply(std::move(res));
-  }
-};
+void record_http_metrics(int status, std::chrono::steady_clock::time_point started) {
+  auto& m = http_metrics();
+  m.requests.inc();
+  if (status >= 500) m.errors_5xx.inc();
+  else if (status >= 400) m.errors_4xx.inc();
+  m.latency.observe_us(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started).count()));
+}
 
 ApiService::ApiService(ApiDeps deps) : d_(deps) {
   http_metrics();  // registered up front, so /metrics lists them from the start

@@ -24,18 +24,36 @@ void AggregateStore::remember(AggregateKind kind, std::string_view id, Aggregate
   }
 }
 
+std::optional<CommandRecord> AggregateStore::find_command(const std::string& command_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = commands_.find(command_id);
+    if (it != commands_.end()) return it->second.record;
+  }
+  auto row = store_.get(EventIndexProjection::kName, "c/" + key_part(command_id));
+  if (!row) return std::nullopt;
+  return decode_command_record(*row);
+}
+
+void AggregateStore::remember_command(const std::string& command_id, CommandRecord record,
+                                      Position written) {
+  std::lock_guard lock(mu_);
+  commands_[command_id] = PendingCommand{std::move(record), std::move(written)};
+}
+
 void AggregateStore::evict_applied() {
   // REQUIRES: mu_ held. The store now has these heads (or newer ones).
   const Position applied = runner_.applied();
   const auto& done = applied.entries();
-  for (auto it = overlay_.begin(); it != overlay_.end();) {
-    bool caught_up = true;
-    for (const auto& [tp, next] : it->second.written.entries()) {
+  auto applied_all = [&done](const Position& written) {
+    for (const auto& [tp, next] : written.entries()) {
       auto d = done.find(tp);
-      if (d == done.end() || d->second < next) caught_up = false;
+      if (d == done.end() || d->second < next) return false;
     }
-    it = caught_up ? overlay_.erase(it) : std::next(it);
-  }
+    return true;
+  };
+  std::erase_if(overlay_, [&](const auto& e) { return applied_all(e.second.written); });
+  std::erase_if(commands_, [&](const auto& e) { return applied_all(e.second.written); });
 }
 
 }  // namespace aftercare

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "projections/aggregates_view.h"
+#include "projections/request_views.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -28,6 +29,11 @@ class AggregateStore {
   // Records a head written at `written` (the position of its last event).
   void remember(AggregateKind kind, std::string_view id, AggregateHead head, Position written);
 
+  // What an earlier command with this id wrote, if any (the events index
+  // plus the commands written since the runner last caught up).
+  std::optional<CommandRecord> find_command(const std::string& command_id);
+  void remember_command(const std::string& command_id, CommandRecord record, Position written);
+
  private:
   struct Pending {
     AggregateHead head;
@@ -39,6 +45,11 @@ class AggregateStore {
   ProjectionRunner& runner_;
   std::mutex mu_;
   std::unordered_map<std::string, Pending> overlay_;
+  struct PendingCommand {
+    CommandRecord record;
+    Position written;
+  };
+  std::unordered_map<std::string, PendingCommand> commands_;
   size_t writes_since_evict_ = 0;
 };
 

@@ -15,6 +15,10 @@ Topic topic_for(AggregateKind kind) {
   return Topic::master;
 }
 
+std::string event_id(const std::string& command_id, const std::string& fingerprint, uint64_t sequence) {
+  return uuid_from_name(command_id + "|" + fingerprint + "|" + std::to_string(sequence));
+}
+
 void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide,
                          DoneFn done) {
   if (!ready_) {
@@ -38,6 +42,18 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   auto loaded = aggregates_.load(kind, id);
   if (!loaded) return done(CommandOutcome::failed(loaded.status()));
   AggregateHead head = std::move(loaded).value();
+  if (auto earlier = aggregates_.find_command(ctx.command_id)) {
+    // A command id seen before: the same request again, or a reused key.
+    if (earlier->first_id != event_id(ctx.command_id, ctx.fingerprint, earlier->first))
+      return done(CommandOutcome::failed(Status{
+          Errc::unprocessable, "this Idempotency-Key was used for a different request"}));
+    CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
+    o.replayed = true;
+    o.created = earlier->first == 1;
+    o.version = earlier->last;
+    if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
+    return done(std::move(o));
+  }
   if (ctx.expected_version && *ctx.expected_version != head.sequence) {
     return done(CommandOutcome::unchanged(
         Status{Errc::precondition_failed, "version is " + std::to_string(head.sequence) +
@@ -71,7 +87,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     if (!state) return done(CommandOutcome::failed(state.status()));
     Envelope env;
     env.sequence = next.sequence + 1;
-    env.id = uuid_from_name(kind_name + "/" + id + "#" + std::to_string(env.sequence));
+    env.id = event_id(ctx.command_id, ctx.fingerprint, env.sequence);
     env.type = make_type(kind_name, ev.name, ev.version);
     env.subject = kind_name + "/" + id;
     env.time = now;
@@ -88,12 +104,16 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     items.push_back(AppendItem{topic_for(kind), id, std::move(bytes)});
   }
   const bool created = head.sequence == 0;
-  log_.append(std::move(items), [this, kind, id, next = std::move(next), created,
+  CommandRecord record{kind_name + "/" + id, head.sequence + 1, next.sequence,
+                       event_id(ctx.command_id, ctx.fingerprint, head.sequence + 1)};
+  log_.append(std::move(items), [this, kind, id, next = std::move(next), created, record,
+                                 command_id = ctx.command_id,
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
     if (!ids) return done(CommandOutcome::failed(ids.status()));
     Position written;
     for (const auto& r : *ids) written.include(r);
     aggregates_.remember(kind, id, next, written);
+    aggregates_.remember_command(command_id, record, written);
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), next);
     o.position = std::move(written);
     o.created = created;

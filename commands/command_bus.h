@@ -28,6 +28,10 @@ struct CommandContext {
   std::string command_id;      // unique per command; derived from Idempotency-Key when given
   std::string correlation_id;  // ties the events of one client interaction together
   std::optional<uint64_t> expected_version;  // If-Match
+  // What the command asked for (method, path, body), hashed. With a command
+  // id derived from an Idempotency-Key, it tells a retry (same fingerprint:
+  // the original outcome is returned) from a reuse of the key (refused).
+  std::string fingerprint;
 };
 
 struct CommandOutcome {
@@ -37,6 +41,7 @@ struct CommandOutcome {
   std::string state;           // its state after the command
   Position position;           // where its events landed; empty when none were written
   bool created = false;        // the command created the aggregate
+  bool replayed = false;       // a retry: nothing new was written; version is the original's
 
   static CommandOutcome failed(Status s) {
     CommandOutcome o;
@@ -77,6 +82,10 @@ class CommandBus {
   Serializer serializer_;
   std::atomic<bool> ready_{false};
 };
+
+// The id of a command's n-th event: derived, so that a retry can tell
+// whether it carries the same request as the original.
+std::string event_id(const std::string& command_id, const std::string& fingerprint, uint64_t sequence);
 
 // The one topic each kind's events go to. One topic per aggregate kind is
 // what makes partition order the aggregate's order: the hash chain and the

@@ -131,6 +131,7 @@ std::string request_to_json(const RequestState& s) {
   write_optional(w, "problem_code", s.problem_code);
   w.field("priority", s.priority).field("region", s.region).field("description", s.description);
   write_time(w, "required_by", s.required_by);
+  w.field_bool("overdue", s.overdue);
   w.key("attempts").integer(s.attempts);
   write_optional(w, "engineer_id", s.engineer_id);
   write_optional(w, "lock_reason", s.lock_reason);
@@ -162,6 +163,7 @@ Result<RequestState> request_from_json(std::string_view json) {
   s.region = f.str("region");
   s.description = f.str("description");
   s.required_by = f.time("required_by");
+  s.overdue = f.boolean("overdue");
   s.attempts = static_cast<int>(f.integer("attempts"));
   s.engineer_id = f.str("engineer_id");
   s.lock_reason = f.str("lock_reason");
@@ -232,9 +234,11 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
     else fail_attempt(s);
   } else if (e.name == "not_attended") {
     fail_attempt(s);
+    s.overdue = true;
   } else if (e.name == "locked") {
     s.status = RequestStatus::locked;
     s.lock_reason = f.str("reason");
+    if (s.lock_reason == "not_assigned_in_time") s.overdue = true;
     s.engineer_id.clear();
   } else if (e.name == "resolved_remotely") {
     s.status = RequestStatus::processed;

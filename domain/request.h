@@ -48,7 +48,8 @@ struct RequestState {
   std::string type, channel, customer_id, serial_no, product_model, problem_code;
   std::string priority, region, description;
   std::optional<Timestamp> required_by;
-  int attempts = 0;  // failed handling attempts
+  bool overdue = false;  // required_by passed while unresolved; its timer has fired
+  int attempts = 0;      // failed handling attempts
   std::string engineer_id;
   std::string lock_reason;
   std::optional<RequestStatus> suspended_from;

@@ -115,7 +115,8 @@ Decision deadline(const RequestState& s, const DeadlinePassed& c, Timestamp now)
   if (now < c.due) return std::vector<Event>{};
   JsonWriter w;
   if (c.kind == "required_by") {
-    if (!s.required_by || *s.required_by != c.due) return std::vector<Event>{};
+    // Once per deadline: a request returned as not attended stays awaiting.
+    if (!s.required_by || *s.required_by != c.due || s.overdue) return std::vector<Event>{};
     if (s.status == RequestStatus::awaiting_assignment)
       return std::vector<Event>{locked("not_assigned_in_time", now)};
     if (s.status != RequestStatus::assigned) return std::vector<Event>{};

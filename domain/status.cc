@@ -12,6 +12,7 @@ const char* errc_name(Errc code) {
     case Errc::unprocessable: return "unprocessable";
     case Errc::corruption: return "corruption";
     case Errc::io_error: return "io_error";
+    case Errc::forbidden: return "forbidden";
     case Errc::unavailable: return "unavailable";
     case Errc::timeout: return "timeout";
   }

@@ -20,6 +20,7 @@ enum class Errc {
   unprocessable,        // well-formed but semantically invalid
   corruption,           // stored bytes do not decode or do not verify
   io_error,
+  forbidden,    // the caller may not do this to this object (role, region, engineer)
   unavailable,  // the event log cannot take writes right now
   timeout,
 };

@@ -2,6 +2,7 @@
 
 #include "projections/aggregates_view.h"
 #include "projections/master_view.h"
+#include "projections/request_views.h"
 
 namespace aftercare {
 
@@ -21,6 +22,9 @@ Catalog make_catalog() {
   Catalog c;
   c.projections.push_back(std::make_unique<AggregatesProjection>());
   c.projections.push_back(std::make_unique<MasterView>());
+  c.projections.push_back(std::make_unique<RequestsProjection>());
+  c.projections.push_back(std::make_unique<ProblemStatsProjection>());
+  c.projections.push_back(std::make_unique<EventIndexProjection>());
   return c;
 }
 

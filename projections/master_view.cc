@@ -2,6 +2,7 @@
 
 #include "domain/aggregates.h"
 #include "domain/json.h"
+#include "projections/request_views.h"
 
 namespace aftercare {
 
@@ -17,8 +18,22 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   if (!kind) return {Errc::corruption, "unknown aggregate kind " + type->aggregate};
   auto state = fold(*kind, ev.envelope.aggregate_id, "", Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
   if (!state) return state.status();
-  txn.put(type->aggregate + "/" + ev.envelope.aggregate_id,
-          master_view_json(*state, ev.envelope.sequence));
+  const std::string key = type->aggregate + "/" + ev.envelope.aggregate_id;
+  if (*kind == AggregateKind::unit) {
+    // units/<customer>/<serial>: the screen pop lists a customer's units.
+    simdjson::dom::parser parser;
+    auto index_key = [&](const std::string& record) -> std::string {
+      std::string_view customer;
+      auto doc = parse_strict(parser, record);
+      if (!doc || (*doc)["customer_id"].get_string().get(customer)) return {};
+      return "units/" + key_part(customer) + "/" + key_part(ev.envelope.aggregate_id);
+    };
+    if (auto old = txn.get(key)) {
+      if (const std::string k = index_key(*old); !k.empty()) txn.del(k);
+    }
+    if (const std::string k = index_key(*state); !k.empty()) txn.put(k, "");
+  }
+  txn.put(key, master_view_json(*state, ev.envelope.sequence));
   return Status::ok();
 }
 

@@ -1,7 +1,8 @@
 // MasterView: the current record of every customer, engineer and installed
 // unit, as GET /v1/{customers,engineers,units}/{id} returns it.
 //
-// Row "<kind>/<id>" -> the record's fields plus "version" and "updated_at".
+// Row "<kind>/<id>" -> the record's fields plus "version" and "updated_at";
+// row "units/<customer>/<serial>" -> "" for each installed unit of a customer.
 #pragma once
 
 #include "projections/projection.h"

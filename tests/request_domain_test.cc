@@ -213,6 +213,10 @@ TEST(RequestTimerTest, RequiredByReturnsAnUnattendedAssignmentAndLocksTheSecondT
   EXPECT_EQ(m.state.status, RequestStatus::awaiting_assignment);
   EXPECT_EQ(m.state.attempts, 1);
   EXPECT_EQ(m.events.back().name, "not_attended");
+  EXPECT_TRUE(m.state.overdue);
+  m.must(DeadlinePassed{"required_by", due});
+  EXPECT_EQ(m.state.status, RequestStatus::awaiting_assignment)
+      << "the deadline fires once: a returned request is not then locked for the same date";
 
   Machine twice = machine_in(Start::assigned_once_failed);
   twice.now = due;

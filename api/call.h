@@ -1,0 +1,43 @@
+// Call: one HTTP request being answered — the request, how to answer it,
+// who is asking. Shared by the route files of the API.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "api/problem.h"
+#include "api/request_util.h"
+#include "api/service.h"
+#include "api/tokens.h"
+
+namespace aftercare {
+
+void record_http_metrics(int status, std::chrono::steady_clock::time_point started);
+
+struct ApiService::Call {
+  HttpRequest req;
+  Responder respond;
+  Target target;
+  const Principal* principal = nullptr;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  void reply(HttpResponse res) {
+    res.version(req.version());
+    res.keep_alive(req.keep_alive() && res.keep_alive());
+    record_http_metrics(static_cast<int>(res.result_int()), started);
+    respond(std::move(res));
+  }
+  void fail(http::status status, std::string_view detail, std::string_view extra = {}) {
+    reply(problem(status, detail, req.version(), true, extra));
+  }
+  void fail(const Status& s) { fail(http_status_for(s.code()), s.message()); }
+  void json(http::status status, std::string body, std::string_view content_type = "application/json") {
+    HttpResponse res{status, req.version()};
+    res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    reply(std::move(res));
+  }
+};
+
+}  // namespace aftercare

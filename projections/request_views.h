@@ -1,0 +1,73 @@
+// The read models of service requests.
+//
+// RequestsProjection ("requests"):
+//   view/<id>                               -> the request view (api.md) with "version"
+//   idx/<dim>/<value>/<newest-first>/<id>   -> ""   dims: all status type region customer engineer
+//   open/<customer>                         -> counter of the customer's open requests
+//   due/<due ms, 16 hex>/<id>/<kind>        -> ""   the deadline index the timers read
+// ProblemStatsProjection ("stats"):
+//   p/<product model>/<problem code>/<yyyymmdd> -> counter of requests opened (seed 002 §4)
+// EventIndexProjection ("events"):
+//   e/<subject>/<sequence, 16 hex>          -> "<topic>/<partition>/<offset>"
+//   c/<command id>                          -> {"subject","first","last","first_id"}
+//
+// Values in keys are escaped ('/' and '%' as %2F, %25) so a region or a
+// model name cannot break the key structure.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/request.h"
+#include "projections/projection.h"
+
+namespace aftercare {
+
+std::string key_part(std::string_view value);
+// "<16 hex>" that sorts newest first.
+std::string newest_first(Timestamp t);
+std::string hex16(uint64_t v);
+
+class RequestsProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "requests";
+  std::string_view name() const override { return kName; }
+  int version() const override { return 1; }
+  std::vector<Topic> topics() const override { return {Topic::requests}; }
+  Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
+};
+
+class ProblemStatsProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "stats";
+  std::string_view name() const override { return kName; }
+  int version() const override { return 1; }
+  std::vector<Topic> topics() const override { return {Topic::requests}; }
+  Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
+};
+
+class EventIndexProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "events";
+  std::string_view name() const override { return kName; }
+  int version() const override { return 1; }
+  std::vector<Topic> topics() const override { return {Topic::requests, Topic::dispatches, Topic::visits, Topic::master}; }
+  Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
+};
+
+// A command as the events index records it (row c/<command id>).
+struct CommandRecord {
+  std::string subject;  // "<kind>/<id>"
+  uint64_t first = 0;   // sequence of its first event
+  uint64_t last = 0;    // sequence of its last event
+  std::string first_id; // event id of its first event
+};
+std::optional<CommandRecord> decode_command_record(std::string_view row);
+
+// The request view: the state plus its version.
+std::string request_view_json(const std::string& state, uint64_t version);
+
+// The list-index dimensions a query can filter on.
+inline constexpr std::string_view kIndexDims[] = {"status", "type", "region", "customer", "engineer"};
+
+}  // namespace aftercare
