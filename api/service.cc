@@ -85,6 +85,15 @@ void ApiService::route(const std::shared_ptr<Call>& call) {
       !(call->principal = d_.tokens.find(auth.substr(7))))
     return call->fail(http::status::unauthorized, "a valid bearer token is required");
 
+  if (seg.size() >= 2 && seg[1] == "requests") return requests(call);
+  if (seg.size() == 4 && seg[1] == "customers" && seg[3] == "history") {
+    if (call->req.method() != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
+    return customer_history(call, seg[2]);
+  }
+  if (seg.size() == 3 && seg[1] == "stats" && seg[2] == "problems") {
+    if (call->req.method() != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
+    return problem_stats(call);
+  }
   if (seg.size() == 3 && master_kind(seg[1])) return master_data(call, seg[1], seg[2]);
   call->fail(http::status::not_found, "no such resource");
 }

@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "api/tokens.h"
 #include "base/clock.h"
+#include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
@@ -20,6 +21,7 @@ struct ApiDeps {
   EventLog& log;
   ReadStore& store;
   ProjectionRunner& runner;
+  AggregateStore& aggregates;
   CommandBus& bus;
   const Tokens& tokens;
   Clock& clock;
@@ -30,14 +32,28 @@ class ApiService final : public Handler {
   explicit ApiService(ApiDeps deps);
   void handle(HttpRequest request, Responder respond) override;
 
+  struct Call;  // one request being answered (api/call.h)
+
  private:
-  struct Call;  // one request being answered
   void route(const std::shared_ptr<Call>& call);
   void operations(const std::shared_ptr<Call>& call, std::string_view path);
   void master_data(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
   void put_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
   void get_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
   void readyz(const std::shared_ptr<Call>& call);
+
+  // Service requests (request_routes.cc).
+  void requests(const std::shared_ptr<Call>& call);
+  void open_request(const std::shared_ptr<Call>& call);
+  void request_action(const std::shared_ptr<Call>& call, const std::string& id, const std::string& action);
+  void get_request(const std::shared_ptr<Call>& call, const std::string& id);
+  void request_events(const std::shared_ptr<Call>& call, const std::string& id);
+  void list_requests(const std::shared_ptr<Call>& call);
+  void customer_history(const std::shared_ptr<Call>& call, const std::string& id);
+  void problem_stats(const std::shared_ptr<Call>& call);
+  // Runs `then` once the read models reach the call's X-Min-Position (or at once).
+  void after_min_position(const std::shared_ptr<Call>& call, std::function<void()> then);
+  void answer_command(const std::shared_ptr<Call>& call, const std::string& id, CommandOutcome o);
 
   ApiDeps d_;
 };

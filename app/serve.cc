@@ -113,7 +113,7 @@ int serve_main(const std::vector<std::string>& argv) {
   if (Status s = runner.start(); !s) return fail(s.message());
   AggregateStore aggregates(**store, runner);
   CommandBus bus(**log, aggregates, clock);
-  ApiService api({**log, **store, runner, bus, *tokens, clock});
+  ApiService api({**log, **store, runner, aggregates, bus, *tokens, clock});
   HttpServerOptions http_options;
   http_options.host = host;
   http_options.port = port;

@@ -1,0 +1,30 @@
+#include "projections/event_reader.h"
+
+#include "projections/request_views.h"
+
+namespace aftercare {
+
+Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& store,
+                                            const std::string& subject, uint64_t max_sequence) {
+  std::vector<IndexedEvent> out;
+  simdjson::dom::parser parser;
+  const auto rows = store.scan(EventIndexProjection::kName, "e/" + key_part(subject) + "/", "", SIZE_MAX);
+  std::vector<Record> records;
+  for (const auto& [key, where] : rows) {
+    if (out.size() >= max_sequence) break;
+    // "<topic>/<partition>/<offset>"
+    const size_t a = where.find('/'), b = where.rfind('/');
+    auto topic = topic_from_name(where.substr(0, a));
+    if (!topic || a == b) return Status{Errc::corruption, "events index row " + key};
+    const TopicPartition tp{*topic, std::stoi(where.substr(a + 1, b - a - 1))};
+    records.clear();
+    if (Status s = log.read(tp, std::stoll(where.substr(b + 1)), 1, records); !s) return s;
+    if (records.empty()) return Status{Errc::corruption, "events index points past the log: " + where};
+    auto env = decode(records[0].value, parser);
+    if (!env) return env.status();
+    out.push_back({std::move(env).value(), std::move(records[0].value)});
+  }
+  return out;
+}
+
+}  // namespace aftercare
