@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
+#include "commands/deadline_timer.h"
 #include "eventstore/embedded_log.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
@@ -113,6 +114,7 @@ int serve_main(const std::vector<std::string>& argv) {
   if (Status s = runner.start(); !s) return fail(s.message());
   AggregateStore aggregates(**store, runner);
   CommandBus bus(**log, aggregates, clock);
+  DeadlineTimer timer(**store, bus, clock);
   ApiService api({**log, **store, runner, aggregates, bus, *tokens, clock});
   HttpServerOptions http_options;
   http_options.host = host;
@@ -136,6 +138,7 @@ int serve_main(const std::vector<std::string>& argv) {
       log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
     }
     bus.set_ready(true);
+    timer.start();
     log_info("serve.ready");
   });
 
@@ -146,6 +149,7 @@ int serve_main(const std::vector<std::string>& argv) {
   bus.set_ready(false);                        // new commands: 503
   server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
   catch_up.join();
+  timer.stop();
   (*log)->close();                             // every queued append is durable or failed
   runner.stop();
   log_info("serve.stopped");

@@ -1,0 +1,81 @@
+#include "commands/deadline_timer.h"
+
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "domain/request.h"
+#include "projections/request_views.h"
+
+namespace aftercare {
+
+std::string deadline_command_id(const std::string& request_id, const std::string& kind, Timestamp due) {
+  return uuid_from_name("deadline\n" + request_id + "\n" + kind + "\n" + std::to_string(due.ms));
+}
+
+void DeadlineTimer::start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void DeadlineTimer::stop() {
+  stopping_ = true;
+  clock_.interrupt();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeadlineTimer::loop() {
+  while (!stopping_) {
+    const auto next = fire_due();
+    const Timestamp wake = next ? *next : Timestamp{clock_.now().ms + kMsPerSecond};
+    clock_.sleep_until(wake, stopping_, std::chrono::milliseconds(250));
+  }
+}
+
+std::optional<Timestamp> DeadlineTimer::fire_due() {
+  static Counter& fired_total = metrics().counter("aftercare_deadlines_fired_total", "Deadline commands issued");
+  const Timestamp now = clock_.now();
+  std::set<std::string> present;
+  std::optional<Timestamp> next;
+  for (const auto& [key, unused] : store_.scan(RequestsProjection::kName, "due/", "", 10000)) {
+    // due/<16 hex>/<id>/<kind>
+    const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
+    if (due > now) {
+      next = due;
+      break;
+    }
+    present.insert(key);
+    {
+      std::lock_guard lock(mu_);
+      if (!in_flight_.insert(key).second) continue;
+    }
+    const size_t slash = key.rfind('/');
+    const std::string id = key.substr(21, slash - 21), kind = key.substr(slash + 1);
+    CommandContext ctx;
+    ctx.actor = "system:timer";
+    ctx.command_id = deadline_command_id(id, kind, due);
+    ctx.correlation_id = ctx.command_id;
+    fired_.fetch_add(1);
+    pending_.fetch_add(1);
+    fired_total.inc();
+    bus_.execute(AggregateKind::request, id, ctx,
+                 [kind, due, id](const AggregateHead& head, Timestamp at) -> Decision {
+                   auto s = request_from_json(head.state);
+                   if (!s) return Rejection{s.status().code(), s.status().message(), ""};
+                   return decide_request(*s, id, DeadlinePassed{kind, due}, at);
+                 },
+                 [this, key](CommandOutcome o) {
+                   pending_.fetch_sub(1);
+                   if (o.status) return;
+                   // Not written (log unavailable, catching up): try again on a later pass.
+                   log_warn("deadline.failed", {{"deadline", key}, {"error", o.status.to_string()}});
+                   std::lock_guard lock(mu_);
+                   in_flight_.erase(key);
+                 });
+  }
+  // Deadlines gone from the index have been applied: forget them.
+  std::lock_guard lock(mu_);
+  std::erase_if(in_flight_, [&](const std::string& k) { return !present.count(k); });
+  return next;
+}
+
+}  // namespace aftercare

@@ -1,0 +1,61 @@
+// DeadlineTimer: the one timer loop. It reads the deadline index (rows
+// "due/<time>/<request>/<kind>" of the requests read model), sleeps on the
+// injected Clock until the earliest deadline, and issues a DeadlinePassed
+// command through the ordinary command path for each deadline that has
+// passed.
+//
+// The command id is derived from (request, kind, due time), so a deadline
+// fired twice — by a restart, or before the index caught up — is recognised
+// as a retry and changes nothing; decide() itself also ignores stale
+// deadlines. It re-reads the index at least every 250 ms, so a breach is
+// acted on well within 1 s of its deadline.
+//
+// Thread-safe: start() and stop() from one thread; fire_due() from any.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "commands/command_bus.h"
+#include "projections/read_store.h"
+
+namespace aftercare {
+
+class DeadlineTimer {
+ public:
+  DeadlineTimer(ReadStore& store, CommandBus& bus, Clock& clock) : store_(store), bus_(bus), clock_(clock) {}
+  ~DeadlineTimer() { stop(); }
+
+  void start();
+  void stop();
+
+  // Issues commands for every deadline due at clock.now(); returns the next
+  // deadline still in the future, if any.
+  std::optional<Timestamp> fire_due();
+  int64_t fired() const { return fired_.load(); }
+  // Deadline commands issued whose outcome has not arrived yet.
+  int64_t pending() const { return pending_.load(); }
+
+ private:
+  void loop();
+
+  ReadStore& store_;
+  CommandBus& bus_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::set<std::string> in_flight_;  // index keys whose command has not been applied yet
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> fired_{0};
+  std::atomic<int64_t> pending_{0};
+  std::thread thread_;
+};
+
+// The deterministic command id of a deadline.
+std::string deadline_command_id(const std::string& request_id, const std::string& kind, Timestamp due);
+
+}  // namespace aftercare

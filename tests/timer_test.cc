@@ -1,0 +1,157 @@
+// The deadline timer on a manual clock, over the real log, read models and
+// command bus.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "commands/aggregate_store.h"
+#include "commands/command_bus.h"
+#include "commands/deadline_timer.h"
+#include "eventstore/embedded_log.h"
+#include "projections/catalog.h"
+#include "projections/request_views.h"
+#include "projections/runner.h"
+#include "tests/test_util.h"
+
+namespace aftercare {
+namespace {
+
+using testing::TempDir;
+
+constexpr Timestamp kT0{1795420800000};
+
+class TimerTest : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  std::unique_ptr<EmbeddedLog> log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+  Catalog catalog = make_catalog();
+  std::unique_ptr<ReadStore> store = std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
+  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
+  AggregateStore aggregates{*store, runner};
+  ManualClock clock{kT0};
+  CommandBus bus{*log, aggregates, clock};
+  DeadlineTimer timer{*store, bus, clock};
+  int n_ = 0;
+
+  void SetUp() override {
+    ASSERT_TRUE(runner.start().is_ok());
+    bus.set_ready(true);
+  }
+  // As serve does: queued appends complete while the bus still exists.
+  void TearDown() override {
+    timer.stop();
+    log->close();
+    runner.stop();
+  }
+
+  CommandOutcome run(const std::string& id, RequestCommand cmd) {
+    std::promise<CommandOutcome> p;
+    bus.execute(AggregateKind::request, id, {"agent:test", "c" + std::to_string(++n_), "c", std::nullopt, ""},
+                [cmd, id](const AggregateHead& head, Timestamp now) -> Decision {
+                  RequestState s;
+                  if (head.sequence) s = *request_from_json(head.state);
+                  return decide_request(s, id, cmd, now);
+                },
+                [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+    auto o = p.get_future().get();
+    EXPECT_TRUE(o.status.is_ok()) << o.status.to_string();
+    EXPECT_TRUE(runner.wait_for(o.position, std::chrono::seconds(10)));
+    return o;
+  }
+
+  void open(const std::string& id, int64_t due_in_ms) {
+    OpenRequest o;
+    o.customer_id = "C-1";
+    o.channel = "phone";
+    o.type = "repair";
+    o.priority = "normal";
+    o.region = "north";
+    o.required_by = Timestamp{clock.now().ms + due_in_ms};
+    run(id, o);
+  }
+
+  // The view once the timer's commands are done and the read models have
+  // applied everything written so far.
+  RequestState view(const std::string& id) {
+    for (int i = 0; i < 5000 && timer.pending() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(timer.pending(), 0);
+    Position end;
+    for (int32_t p = 0; p < log->partition_count(); ++p)
+      end.advance({Topic::requests, p}, *log->end_offset({Topic::requests, p}));
+    EXPECT_TRUE(runner.wait_for(end, std::chrono::seconds(10)));
+    auto row = store->get(RequestsProjection::kName, "view/" + id);
+    EXPECT_TRUE(row.has_value());
+    return *request_from_json(row->substr(0, row->rfind(",\"version\":")) + "}");
+  }
+};
+
+TEST_F(TimerTest, NothingFiresBeforeTheDeadline) {
+  open("R-1", kMsPerHour);
+  clock.advance(kMsPerHour - 1);
+  auto next = timer.fire_due();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->ms, kT0.ms + kMsPerHour);
+  EXPECT_EQ(timer.fired(), 0);
+  EXPECT_EQ(view("R-1").status, RequestStatus::awaiting_assignment);
+}
+
+TEST_F(TimerTest, LocksAnUnassignedRequestAndFiringTwiceIsHarmless) {
+  open("R-1", kMsPerHour);
+  clock.advance(kMsPerHour);
+  timer.fire_due();
+  timer.fire_due();  // before or after the first is applied: no second lock
+  EXPECT_EQ(view("R-1").status, RequestStatus::locked);
+  EXPECT_EQ(view("R-1").lock_reason, "not_assigned_in_time");
+  timer.fire_due();
+  EXPECT_EQ(aggregates.load(AggregateKind::request, "R-1")->sequence, 2u) << "opened + locked, nothing more";
+  EXPECT_FALSE(store->get(RequestsProjection::kName, "due/" + hex16(static_cast<uint64_t>(kT0.ms + kMsPerHour)) + "/R-1/required_by"))
+      << "the deadline left the index";
+}
+
+TEST_F(TimerTest, ReturnsAnUnattendedAssignmentOnce) {
+  open("R-2", kMsPerHour);
+  run("R-2", AssignRequest{"E-7", ""});
+  clock.advance(kMsPerHour + 5);
+  timer.fire_due();
+  const RequestState s = view("R-2");
+  EXPECT_EQ(s.status, RequestStatus::awaiting_assignment);
+  EXPECT_EQ(s.attempts, 1);
+  EXPECT_TRUE(s.overdue);
+  clock.advance(kMsPerHour);
+  timer.fire_due();
+  EXPECT_EQ(view("R-2").status, RequestStatus::awaiting_assignment) << "one deadline, one consequence";
+}
+
+TEST_F(TimerTest, TheLoopActsWithinASecondOfTheDeadline) {
+  open("R-3", 500);
+  timer.start();
+  clock.advance(500);
+  const auto start = std::chrono::steady_clock::now();
+  while (view("R-3").status != RequestStatus::locked &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto took = std::chrono::steady_clock::now() - start;
+  timer.stop();
+  EXPECT_EQ(view("R-3").status, RequestStatus::locked);
+  EXPECT_LT(took, std::chrono::seconds(1));
+}
+
+TEST_F(TimerTest, ComplaintsGoOverdueAtTheirOwnDeadline) {
+  OpenRequest o;
+  o.customer_id = "C-1";
+  o.channel = "phone";
+  o.type = "complaint";
+  o.priority = "high";
+  o.region = "north";
+  o.complaint = Complaint{2, "quality office", Timestamp{kT0.ms + 2 * kMsPerHour}, false};
+  run("R-4", o);
+  clock.advance(2 * kMsPerHour);
+  timer.fire_due();
+  const RequestState s = view("R-4");
+  ASSERT_TRUE(s.complaint.has_value());
+  EXPECT_TRUE(s.complaint->overdue);
+  EXPECT_EQ(s.status, RequestStatus::awaiting_assignment);
+}
+
+}  // namespace
+}  // namespace aftercare
