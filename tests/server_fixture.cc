@@ -54,7 +54,11 @@ ServerProcess::ServerProcess(const std::string& data_dir) {
     {"token": ")" << kAdminToken << R"(", "role": "admin", "name": "root"},
     {"token": ")" << kAgentToken << R"(", "role": "agent", "name": "ann"},
     {"token": ")" << kAuditorToken << R"(", "role": "auditor", "name": "aud"},
-    {"token": ")" << kNorthDispatcherToken << R"(", "role": "dispatcher", "name": "dan", "regions": ["north"]}
+    {"token": ")" << kNorthDispatcherToken << R"(", "role": "dispatcher", "name": "dan", "regions": ["north"]},
+    {"token": ")" << kManagerToken << R"(", "role": "manager", "name": "meg"},
+    {"token": ")" << kEngineerE7Token << R"(", "role": "engineer", "name": "li", "engineer_id": "E-7"},
+    {"token": ")" << kEngineerE8Token << R"(", "role": "engineer", "name": "wu", "engineer_id": "E-8"},
+    {"token": ")" << kSouthAgentToken << R"(", "role": "agent", "name": "sam", "regions": ["south"]}
   ])";
   child_ = std::make_unique<Child>(std::vector<std::string>{
       AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", data_dir, "--tokens", tokens,

@@ -43,6 +43,10 @@ inline const char* kAdminToken = "admin-token-0123456789";
 inline const char* kAgentToken = "agent-token-0123456789";
 inline const char* kAuditorToken = "auditor-token-0123456789";
 inline const char* kNorthDispatcherToken = "dispatcher-north-0123456789";
+inline const char* kManagerToken = "manager-token-0123456789";
+inline const char* kEngineerE7Token = "engineer-e7-token-0123456789";
+inline const char* kEngineerE8Token = "engineer-e8-token-0123456789";
+inline const char* kSouthAgentToken = "agent-south-token-0123456789";
 
 class ServerProcess {
  public:
