@@ -19,6 +19,18 @@ std::string event_id(const std::string& command_id, const std::string& fingerpri
   return uuid_from_name(command_id + "|" + fingerprint + "|" + std::to_string(sequence));
 }
 
+Position CommandBus::settled_position(const std::string& id) {
+  // Nothing new was written; wait for wherever this aggregate's earlier
+  // events may still be on their way into the read models.
+  Position p;
+  const int32_t partition = log_.partition_of(id);
+  for (Topic t : kAllTopics) {
+    auto end = log_.end_offset({t, partition});
+    if (end && *end > 0) p.advance({t, partition}, *end);
+  }
+  return p;
+}
+
 void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide,
                          DoneFn done) {
   if (!ready_) {
@@ -51,6 +63,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     o.replayed = true;
     o.created = earlier->first == 1;
     o.version = earlier->last;
+    o.position = settled_position(id);
     if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
     return done(std::move(o));
   }
@@ -67,14 +80,8 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   }
   auto& events = std::get<std::vector<Event>>(decision);
   if (events.empty()) {
-    // Nothing written; the position to wait for is wherever this aggregate's
-    // earlier events may still be on their way into the read models.
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
-    const int32_t partition = log_.partition_of(id);
-    for (Topic t : kAllTopics) {
-      auto end = log_.end_offset({t, partition});
-      if (end && *end > 0) o.position.advance({t, partition}, *end);
-    }
+    o.position = settled_position(id);
     return done(std::move(o));
   }
 

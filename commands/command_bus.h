@@ -73,6 +73,8 @@ class CommandBus {
   bool ready() const { return ready_; }
 
  private:
+  // A position covering every event already written for `id`'s partition.
+  Position settled_position(const std::string& id);
   void run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
            const DecideFn& decide, DoneFn done);
 

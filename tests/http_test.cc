@@ -53,8 +53,13 @@ TEST_F(HttpTest, OperationsEndpointsNeedNoToken) {
   ASSERT_FALSE(p.parse(openapi.body).get(doc));
   simdjson::dom::object paths;
   ASSERT_FALSE(doc["paths"].get_object().get(paths));
-  for (const char* path : {"/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/customers/{id}",
-                           "/v1/engineers/{id}", "/v1/units/{id}"}) {
+  for (const char* path :
+       {"/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/customers/{id}", "/v1/engineers/{id}",
+        "/v1/units/{id}", "/v1/requests", "/v1/requests/{id}", "/v1/requests/{id}/events",
+        "/v1/requests/{id}/assign", "/v1/requests/{id}/suspend", "/v1/requests/{id}/resume",
+        "/v1/requests/{id}/report", "/v1/requests/{id}/resolve-remotely", "/v1/requests/{id}/callback",
+        "/v1/requests/{id}/unlock", "/v1/requests/{id}/cancel", "/v1/customers/{id}/history",
+        "/v1/stats/problems"}) {
     simdjson::dom::element e;
     EXPECT_FALSE(paths.at_key(path).get(e)) << path << " is served but not documented";
   }

@@ -146,6 +146,8 @@ TEST_F(RequestsHttpTest, IdempotencyKeyReturnsTheOriginalResponse) {
   auto retry = post("/v1/requests", kAgentToken, body, {{"Idempotency-Key", "web-form-42"}});
   EXPECT_EQ(retry.status, 201);
   EXPECT_EQ(retry.body, first.body);
+  EXPECT_FALSE(retry.header("X-Position").empty());
+  EXPECT_EQ(retry.header("ETag"), first.header("ETag"));
   auto other = post("/v1/requests", kAgentToken, R"({"customer_id":"C-1001","channel":"sms","type":"consultation"})",
                     {{"Idempotency-Key", "web-form-42"}});
   EXPECT_EQ(other.status, 422) << other.body;
