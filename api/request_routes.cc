@@ -95,6 +95,23 @@ std::optional<simdjson::dom::element> command_body(ApiService::Call& call, simdj
   return *doc;
 }
 
+// The request's state after its events up to `until` ("" if none), and its version then.
+Result<std::pair<std::string, uint64_t>> fold_request(const std::vector<IndexedEvent>& events,
+                                                      const std::string& id, std::optional<Timestamp> until) {
+  std::string state;
+  uint64_t version = 0;
+  for (const auto& e : events) {
+    if (until && e.envelope.time > *until) break;
+    auto type = parse_type(e.envelope.type);
+    if (!type) return type.status();
+    auto next = fold(AggregateKind::request, id, state, {type->event, type->version, e.envelope.data, e.envelope.time});
+    if (!next) return next.status();
+    state = std::move(next).value();
+    version = e.envelope.sequence;
+  }
+  return std::make_pair(std::move(state), version);
+}
+
 std::optional<size_t> parse_limit(const Target& t) {
   auto it = t.query.find("limit");
   if (it == t.query.end()) return kDefaultLimit;
@@ -166,18 +183,16 @@ void ApiService::answer_command(const std::shared_ptr<Call>& call, const std::st
   };
   if (!o.state.empty()) return respond(o.state);
   // A retry of a command the request has since moved past: rebuild the
-  // state it had then from its events.
-  auto events = events_of(d_.log, d_.store, "request/" + id, o.version);
-  if (!events) return call->fail(events.status());
-  std::string state;
-  for (const auto& e : *events) {
-    auto type = parse_type(e.envelope.type);
-    auto next = fold(AggregateKind::request, id, state, {type->event, type->version, e.envelope.data, e.envelope.time});
-    if (!next) return call->fail(next.status());
-    state = std::move(next).value();
-  }
-  if (state.empty()) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
-  respond(state);
+  // state it had then from its events, once the events index has them all.
+  d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, id, version = o.version, respond](bool reached) {
+    if (!reached) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
+    auto events = events_of(d_.log, d_.store, "request/" + id, version);
+    if (!events) return call->fail(events.status());
+    auto then = fold_request(*events, id, std::nullopt);
+    if (!then) return call->fail(then.status());
+    if (then->second != version) return call->fail(Status{Errc::corruption, "events index is missing events of " + id});
+    respond(then->first);
+  });
 }
 
 void ApiService::open_request(const std::shared_ptr<Call>& call) {
@@ -279,18 +294,12 @@ void ApiService::get_request(const std::shared_ptr<Call>& call, const std::strin
     return after_min_position(call, [this, call, id, t = *as_of] {
       auto events = events_of(d_.log, d_.store, "request/" + id);
       if (!events) return call->fail(events.status());
-      std::string state;
-      uint64_t version = 0;
-      for (const auto& e : *events) {
-        if (e.envelope.time > t) break;
-        auto type = parse_type(e.envelope.type);
-        auto next = fold(AggregateKind::request, id, state, {type->event, type->version, e.envelope.data, e.envelope.time});
-        if (!next) return call->fail(next.status());
-        state = std::move(next).value();
-        version = e.envelope.sequence;
-      }
+      auto then = fold_request(*events, id, t);
+      if (!then) return call->fail(then.status());
+      const auto& [state, version] = *then;
       if (state.empty()) return call->fail(http::status::not_found, "the request did not exist at that time");
       auto s = request_from_json(state);
+      if (!s) return call->fail(s.status());
       if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
       call->json(http::status::ok, request_view_json(state, version));
     });

@@ -6,6 +6,7 @@
 
 #include "domain/aggregates.h"
 #include "domain/request.h"
+#include "tests/request_samples.h"
 
 namespace aftercare {
 namespace {
@@ -14,15 +15,7 @@ constexpr Timestamp kT0{1795420800000};  // 2026-11-23T08:00:00Z
 constexpr int64_t kHour = kMsPerHour;
 
 OpenRequest open_cmd(bool suspended = false) {
-  OpenRequest o;
-  o.customer_id = "C-1";
-  o.channel = "phone";
-  o.type = "repair";
-  o.priority = "normal";
-  o.region = "north";
-  o.required_by = Timestamp{kT0.ms + 48 * kHour};
-  o.suspended = suspended;
-  return o;
+  return testing::sample_open(Timestamp{kT0.ms + 48 * kHour}, suspended);
 }
 
 // Applies a command, asserting it is accepted; returns the new state.

@@ -11,6 +11,7 @@
 #include "projections/catalog.h"
 #include "projections/request_views.h"
 #include "projections/runner.h"
+#include "tests/request_samples.h"
 #include "tests/test_util.h"
 
 namespace aftercare {
@@ -60,14 +61,7 @@ class TimerTest : public ::testing::Test {
   }
 
   void open(const std::string& id, int64_t due_in_ms) {
-    OpenRequest o;
-    o.customer_id = "C-1";
-    o.channel = "phone";
-    o.type = "repair";
-    o.priority = "normal";
-    o.region = "north";
-    o.required_by = Timestamp{clock.now().ms + due_in_ms};
-    run(id, o);
+    run(id, testing::sample_open(Timestamp{clock.now().ms + due_in_ms}));
   }
 
   // The view once the timer's commands are done and the read models have
@@ -137,12 +131,7 @@ TEST_F(TimerTest, TheLoopActsWithinASecondOfTheDeadline) {
 }
 
 TEST_F(TimerTest, ComplaintsGoOverdueAtTheirOwnDeadline) {
-  OpenRequest o;
-  o.customer_id = "C-1";
-  o.channel = "phone";
-  o.type = "complaint";
-  o.priority = "high";
-  o.region = "north";
+  OpenRequest o = testing::sample_open(std::nullopt, false, "complaint");
   o.complaint = Complaint{2, "quality office", Timestamp{kT0.ms + 2 * kMsPerHour}, false};
   run("R-4", o);
   clock.advance(2 * kMsPerHour);
