@@ -52,31 +52,6 @@ Result<RequestState> state_of_view(const std::string& view) {
   return request_from_json(view.substr(0, view.rfind(",\"version\":")) + "}");
 }
 
-// The command id: derived from the Idempotency-Key when there is one.
-Result<CommandContext> command_context(const ApiService::Call& call) {
-  CommandContext ctx;
-  ctx.actor = call.principal->actor;
-  const auto key = call.req["Idempotency-Key"];
-  if (call.req.find("Idempotency-Key") != call.req.end()) {
-    if (key.empty() || key.size() > 128 ||
-        !std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
-      return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
-    ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
-  } else {
-    ctx.command_id = random_uuid();
-  }
-  const auto corr = call.req["X-Correlation-Id"];
-  ctx.correlation_id = !corr.empty() && corr.size() <= 128 ? std::string(corr) : ctx.command_id;
-  if (auto h = call.req.find(http::field::if_match); h != call.req.end()) {
-    auto v = parse_etag(h->value());
-    if (!v) return Status{Errc::invalid_argument, "If-Match must be an ETag like \"3\""};
-    ctx.expected_version = v;
-  }
-  ctx.fingerprint = to_hex(sha256(std::string(http::to_string(call.req.method())) + " " +
-                                  std::string(call.req.target()) + "\n" + call.req.body()));
-  return ctx;
-}
-
 // The JSON body of a command ("{}" when empty). On a wrong content type
 // (415) or malformed JSON (400) it answers the call and returns nullopt.
 std::optional<simdjson::dom::element> command_body(ApiService::Call& call, simdjson::dom::parser& parser) {
@@ -182,16 +157,26 @@ void ApiService::answer_command(const std::shared_ptr<Call>& call, const std::st
     call->reply(std::move(res));
   };
   if (!o.state.empty()) return respond(o.state);
-  // A retry of a command the request has since moved past: rebuild the
-  // state it had then from its events, once the events index has them all.
-  d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, id, version = o.version, respond](bool reached) {
+  original_state(call, AggregateKind::request, id, o, respond);
+}
+
+void ApiService::original_state(const std::shared_ptr<Call>& call, AggregateKind kind, const std::string& id,
+                                const CommandOutcome& o, std::function<void(const std::string&)> respond) {
+  d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, kind, id, version = o.version, respond](bool reached) {
     if (!reached) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
-    auto events = events_of(d_.log, d_.store, "request/" + id, version);
+    const std::string subject = std::string(aggregate_name(kind)) + "/" + id;
+    auto events = events_of(d_.log, d_.store, subject, version);
     if (!events) return call->fail(events.status());
-    auto then = fold_request(*events, id, std::nullopt);
-    if (!then) return call->fail(then.status());
-    if (then->second != version) return call->fail(Status{Errc::corruption, "events index is missing events of " + id});
-    respond(then->first);
+    std::string state;
+    for (const auto& e : *events) {
+      auto type = parse_type(e.envelope.type);
+      auto next = type ? fold(kind, id, state, {type->event, type->version, e.envelope.data, e.envelope.time})
+                       : Result<std::string>(type.status());
+      if (!next) return call->fail(next.status());
+      state = std::move(next).value();
+    }
+    if (events->size() != version) return call->fail(Status{Errc::corruption, "events index is missing events of " + subject});
+    respond(state);
   });
 }
 
@@ -203,7 +188,7 @@ void ApiService::open_request(const std::shared_ptr<Call>& call) {
   if (!body) return;
   auto decoded = decode_request_command("open", *body);
   if (!decoded) return call->fail(decoded.status());
-  auto ctx = command_context(*call);
+  auto ctx = ApiService::command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   OpenRequest cmd = std::get<OpenRequest>(std::move(decoded).value());
 
@@ -261,7 +246,7 @@ void ApiService::request_action(const std::shared_ptr<Call>& call, const std::st
   }
   if (!may_act(who, action))
     return call->fail(http::status::forbidden, "the " + std::string(role_name(who.role)) + " role may not " + action);
-  auto ctx = command_context(*call);
+  auto ctx = ApiService::command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   RequestCommand cmd = std::move(decoded).value();
   if (auto* assign = std::get_if<AssignRequest>(&cmd)) {

@@ -15,7 +15,6 @@
 namespace aftercare {
 namespace {
 
-constexpr auto kMaxPositionWait = std::chrono::milliseconds(5000);
 
 struct HttpMetrics {
   Counter& requests = metrics().counter("aftercare_http_requests_total", "HTTP requests answered");
@@ -56,6 +55,31 @@ void record_http_metrics(int status, std::chrono::steady_clock::time_point start
   else if (status >= 400) m.errors_4xx.inc();
   m.latency.observe_us(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started).count()));
+}
+
+// The command id: derived from the Idempotency-Key when there is one.
+Result<CommandContext> ApiService::command_context(const Call& call) {
+  CommandContext ctx;
+  ctx.actor = call.principal->actor;
+  const auto key = call.req["Idempotency-Key"];
+  if (call.req.find("Idempotency-Key") != call.req.end()) {
+    if (key.empty() || key.size() > 128 ||
+        !std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+      return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
+    ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
+  } else {
+    ctx.command_id = random_uuid();
+  }
+  const auto corr = call.req["X-Correlation-Id"];
+  ctx.correlation_id = !corr.empty() && corr.size() <= 128 ? std::string(corr) : ctx.command_id;
+  if (auto h = call.req.find(http::field::if_match); h != call.req.end()) {
+    auto v = parse_etag(h->value());
+    if (!v) return Status{Errc::invalid_argument, "If-Match must be an ETag like \"3\""};
+    ctx.expected_version = v;
+  }
+  ctx.fingerprint = to_hex(sha256(std::string(http::to_string(call.req.method())) + " " +
+                                  std::string(call.req.target()) + "\n" + call.req.body()));
+  return ctx;
 }
 
 ApiService::ApiService(ApiDeps deps) : d_(deps) {
@@ -145,11 +169,8 @@ void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view 
     return call->fail(http::status::forbidden, "only admin tokens may change master data");
   if (!is_json_content_type(call->req[http::field::content_type]))
     return call->fail(http::status::unsupported_media_type, "send Content-Type: application/json");
-  std::optional<uint64_t> if_match;
-  if (auto h = call->req.find(http::field::if_match); h != call->req.end()) {
-    if (!(if_match = parse_etag(h->value())))
-      return call->fail(http::status::bad_request, "If-Match must be an ETag like \"3\"");
-  }
+  auto ctx = command_context(*call);
+  if (!ctx) return call->fail(ctx.status());
   simdjson::dom::parser parser;
   auto body = parse_strict(parser, call->req.body());
   if (!body) return call->fail(body.status());
@@ -157,42 +178,38 @@ void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view 
   auto normalized = normalize_master(kind, id, *body);
   if (!normalized) return call->fail(normalized.status());
 
-  CommandContext ctx;
-  ctx.actor = call->principal->actor;
-  ctx.command_id = random_uuid();
-  const auto corr = call->req["X-Correlation-Id"];
-  ctx.correlation_id = !corr.empty() && corr.size() <= 128 ? std::string(corr) : ctx.command_id;
-  ctx.expected_version = if_match;
   const std::string location = "/v1/" + std::string(collection) + "/" + id;
   d_.bus.execute(
-      aggregate_of(kind), id, std::move(ctx),
+      aggregate_of(kind), id, std::move(ctx).value(),
       [normalized = std::move(normalized).value()](const AggregateHead& head, Timestamp now) {
         MasterRecord state{head.sequence > 0, ""};
         // The stored state carries "updated_at"; compare on the fields alone.
         if (state.exists) state.fields = head.state.substr(0, head.state.rfind(",\"updated_at\":")) + "}";
         return decide_upsert(state, normalized, now);
       },
-      [call, location](CommandOutcome o) {
+      [this, call, location, kind, id](CommandOutcome o) {
         if (!o.status) return call->fail(o.status);
-        HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
-        res.set(http::field::content_type, "application/json");
-        res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
-        res.set("X-Position", o.position.to_token());
-        if (o.created) res.set(http::field::location, location);
-        res.body() = master_view_json(o.state, o.version);
-        res.prepare_payload();
-        call->reply(std::move(res));
+        auto respond = [call, location, o](const std::string& state) {
+          HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
+          res.set(http::field::content_type, "application/json");
+          res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
+          res.set("X-Position", o.position.to_token());
+          if (o.created) res.set(http::field::location, location);
+          res.body() = master_view_json(state, o.version);
+          res.prepare_payload();
+          call->reply(std::move(res));
+        };
+        if (!o.state.empty()) return respond(o.state);
+        original_state(call, aggregate_of(kind), id, o, respond);
       });
 }
 
 void ApiService::get_master(const std::shared_ptr<Call>& call, std::string_view collection,
                             std::string id) {
   const std::string key = std::string(kind_name(*master_kind(collection))) + "/" + id;
-  auto answer = [this, call, key, collection](bool reached) {
-    if (!reached)
-      return call->fail(http::status::gateway_timeout, "the read models did not reach X-Min-Position in 5 s");
+  after_min_position(call, [this, call, key, collection = std::string(collection)] {
     auto row = d_.store.get(MasterView::kName, key);
-    if (!row) return call->fail(http::status::not_found, "no such record in " + std::string(collection));
+    if (!row) return call->fail(http::status::not_found, "no such record in " + collection);
     // The version is the row's last field: ...,"version":N}
     const size_t at = row->rfind("\"version\":");
     HttpResponse res{http::status::ok, call->req.version()};
@@ -202,12 +219,7 @@ void ApiService::get_master(const std::shared_ptr<Call>& call, std::string_view 
     res.body() = std::move(*row);
     res.prepare_payload();
     call->reply(std::move(res));
-  };
-  const auto min = call->req["X-Min-Position"];
-  if (min.empty()) return answer(true);
-  auto position = Position::from_token(min);
-  if (!position) return call->fail(http::status::bad_request, "X-Min-Position is not a position token");
-  d_.runner.when_applied(*position, kMaxPositionWait, answer);
+  });
 }
 
 }  // namespace aftercare

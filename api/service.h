@@ -54,6 +54,13 @@ class ApiService final : public Handler {
   // Runs `then` once the read models reach the call's X-Min-Position (or at once).
   void after_min_position(const std::shared_ptr<Call>& call, std::function<void()> then);
   void answer_command(const std::shared_ptr<Call>& call, const std::string& id, CommandOutcome o);
+  // A retried command whose aggregate has moved on: its state as of the
+  // outcome's version, rebuilt from the events once the index has them.
+  void original_state(const std::shared_ptr<Call>& call, AggregateKind kind, const std::string& id,
+                      const CommandOutcome& o, std::function<void(const std::string&)> respond);
+  // The command id (from Idempotency-Key when given), actor, correlation id,
+  // If-Match and fingerprint of a command request.
+  static Result<CommandContext> command_context(const Call& call);
 
   ApiDeps d_;
 };

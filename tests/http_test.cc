@@ -91,6 +91,19 @@ TEST_F(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {
   expect_problem(stale, 412);
 }
 
+TEST_F(HttpTest, UpsertsHonourIdempotencyKeys) {
+  auto first = put_customer("C-7", R"({"name":"A","region":"north"})", {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(first.status, 201);
+  ASSERT_EQ(put_customer("C-7", R"({"name":"B","region":"north"})").status, 200);
+  // The retry answers as the original did, though the record has changed since.
+  auto retry = put_customer("C-7", R"({"name":"A","region":"north"})", {{"Idempotency-Key", "k-1"}});
+  EXPECT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(retry.body, first.body);
+  expect_problem(put_customer("C-7", R"({"name":"C","region":"north"})", {{"Idempotency-Key", "k-1"}}), 422);
+  auto now = server->call(verb::get, "/v1/customers/C-7", kAgentToken, "", {{"X-Min-Position", retry.header("X-Position")}});
+  EXPECT_NE(now.body.find(R"("name":"B")"), std::string::npos) << "the retry wrote nothing";
+}
+
 TEST_F(HttpTest, EngineersAndUnitsValidateTheirFields) {
   auto e = server->call(verb::put, "/v1/engineers/E-7", kAdminToken,
                         R"({"name":"Li","region":"north","skills":["wm","wm","fridge"],"active":true})");
