@@ -153,6 +153,12 @@ TEST_F(HttpTest, ClientMistakesGetTheStatusesOfTheContract) {
   expect_problem(big, 413);
 }
 
+TEST_F(HttpTest, OversizedHeadersAndTargetsGet431) {
+  expect_problem(server->call(verb::get, "/healthz", "", "", {{"X-Big", std::string(20000, 'a')}}), 431);
+  expect_problem(server->call(verb::get, "/" + std::string(100000, 'a'), ""), 431);
+  EXPECT_EQ(server->call(verb::get, "/healthz", "").status, 200) << "the server is still fine";
+}
+
 TEST_F(HttpTest, ReadYourWritesTimesOutWith504) {
   auto r = server->call(verb::get, "/v1/customers/C-1", kAgentToken, "", {{"X-Min-Position", "m0:999999"}});
   expect_problem(r, 504);
