@@ -9,6 +9,7 @@
 #include "api/request_util.h"
 #include "api/service.h"
 #include "api/tokens.h"
+#include "projections/view_row.h"
 
 namespace aftercare {
 
@@ -31,6 +32,15 @@ struct ApiService::Call {
     reply(problem(status, detail, req.version(), true, extra));
   }
   void fail(const Status& s) { fail(http_status_for(s.code()), s.message()); }
+  // 200 with a stored view row (projections/view_row.h) and its version as ETag.
+  void view(std::string row) {
+    HttpResponse res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    if (auto v = split_view(row)) res.set(http::field::etag, "\"" + std::to_string(v->version) + "\"");
+    res.body() = std::move(row);
+    res.prepare_payload();
+    reply(std::move(res));
+  }
   void json(http::status status, std::string body, std::string_view content_type = "application/json") {
     HttpResponse res{status, req.version()};
     res.set(http::field::content_type, content_type);

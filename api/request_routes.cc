@@ -48,8 +48,10 @@ Status visible_to(const Principal& p, const RequestState& s) {
   return Status::ok();
 }
 
-Result<RequestState> state_of_view(const std::string& view) {
-  return request_from_json(view.substr(0, view.rfind(",\"version\":")) + "}");
+Result<RequestState> state_of_view(const std::string& row) {
+  auto view = split_view(row);
+  if (!view) return Status{Errc::corruption, "malformed request view row"};
+  return request_from_json(view->state);
 }
 
 // The JSON body of a command ("{}" when empty). On a wrong content type
@@ -152,7 +154,7 @@ void ApiService::answer_command(const std::shared_ptr<Call>& call, const std::st
     res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
     res.set("X-Position", o.position.to_token());
     if (o.created) res.set(http::field::location, "/v1/requests/" + id);
-    res.body() = request_view_json(state, o.version);
+    res.body() = view_json(state, o.version);
     res.prepare_payload();
     call->reply(std::move(res));
   };
@@ -286,7 +288,7 @@ void ApiService::get_request(const std::shared_ptr<Call>& call, const std::strin
       auto s = request_from_json(state);
       if (!s) return call->fail(s.status());
       if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
-      call->json(http::status::ok, request_view_json(state, version));
+      call->json(http::status::ok, view_json(state, version));
     });
   }
   after_min_position(call, [this, call, id] {
@@ -295,13 +297,7 @@ void ApiService::get_request(const std::shared_ptr<Call>& call, const std::strin
     auto s = state_of_view(*view);
     if (!s) return call->fail(s.status());
     if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
-    const size_t at = view->rfind("\"version\":");
-    HttpResponse res{http::status::ok, call->req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::etag, "\"" + view->substr(at + 10, view->size() - at - 11) + "\"");
-    res.body() = std::move(*view);
-    res.prepare_payload();
-    call->reply(std::move(res));
+    call->view(std::move(*view));
   });
 }
 

@@ -11,6 +11,7 @@
 #include "domain/json.h"
 #include "domain/master_data.h"
 #include "projections/master_view.h"
+#include "projections/view_row.h"
 
 namespace aftercare {
 namespace {
@@ -182,10 +183,7 @@ void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view 
   d_.bus.execute(
       aggregate_of(kind), id, std::move(ctx).value(),
       [normalized = std::move(normalized).value()](const AggregateHead& head, Timestamp now) {
-        MasterRecord state{head.sequence > 0, ""};
-        // The stored state carries "updated_at"; compare on the fields alone.
-        if (state.exists) state.fields = head.state.substr(0, head.state.rfind(",\"updated_at\":")) + "}";
-        return decide_upsert(state, normalized, now);
+        return decide_upsert(master_record(head.state), normalized, now);
       },
       [this, call, location, kind, id](CommandOutcome o) {
         if (!o.status) return call->fail(o.status);
@@ -195,7 +193,7 @@ void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view 
           res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
           res.set("X-Position", o.position.to_token());
           if (o.created) res.set(http::field::location, location);
-          res.body() = master_view_json(state, o.version);
+          res.body() = view_json(state, o.version);
           res.prepare_payload();
           call->reply(std::move(res));
         };
@@ -210,15 +208,7 @@ void ApiService::get_master(const std::shared_ptr<Call>& call, std::string_view 
   after_min_position(call, [this, call, key, collection = std::string(collection)] {
     auto row = d_.store.get(MasterView::kName, key);
     if (!row) return call->fail(http::status::not_found, "no such record in " + collection);
-    // The version is the row's last field: ...,"version":N}
-    const size_t at = row->rfind("\"version\":");
-    HttpResponse res{http::status::ok, call->req.version()};
-    res.set(http::field::content_type, "application/json");
-    if (at != std::string::npos)
-      res.set(http::field::etag, "\"" + row->substr(at + 10, row->size() - at - 11) + "\"");
-    res.body() = std::move(*row);
-    res.prepare_payload();
-    call->reply(std::move(res));
+    call->view(std::move(*row));
   });
 }
 

@@ -1,5 +1,6 @@
 #include "domain/aggregates.h"
 
+#include "domain/master_data.h"
 #include "domain/request.h"
 
 namespace aftercare {
@@ -32,8 +33,7 @@ Result<std::string> fold(AggregateKind k, const std::string& id, const std::stri
         return Status{Errc::corruption, "unknown master data event " + e.name};
       if (e.data.size() < 2 || e.data.back() != '}')
         return Status{Errc::corruption, "master data is not an object"};
-      return e.data.substr(0, e.data.size() - 1) + (e.data.size() > 2 ? "," : "") +
-             "\"updated_at\":\"" + format_rfc3339(e.time) + "\"}";
+      return master_state(e.data, e.time);
     case AggregateKind::request: {
       RequestState s;
       if (!state.empty()) {

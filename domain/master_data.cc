@@ -135,6 +135,25 @@ Result<std::string> normalize_master(MasterKind k, std::string_view id,
   return w.take();
 }
 
+namespace {
+constexpr std::string_view kUpdatedAt = ",\"updated_at\":";
+}
+
+std::string master_state(std::string_view fields, Timestamp updated_at) {
+  std::string out(fields.substr(0, fields.size() - 1));
+  if (fields.size() > 2) out += kUpdatedAt;
+  else out += kUpdatedAt.substr(1);
+  append_json_string(out, format_rfc3339(updated_at));
+  out.push_back('}');
+  return out;
+}
+
+MasterRecord master_record(std::string_view state) {
+  if (state.empty()) return {};
+  const size_t at = state.rfind(kUpdatedAt);
+  return {true, std::string(state.substr(0, at == std::string_view::npos ? state.size() - 1 : at)) + "}"};
+}
+
 Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now) {
   if (state.exists && state.fields == normalized) return std::vector<Event>{};
   return std::vector<Event>{Event{state.exists ? "updated" : "registered", 1, normalized, now}};

@@ -54,4 +54,10 @@ Result<std::string> normalize_master(MasterKind k, std::string_view id, simdjson
 // for an identical one.
 Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now);
 
+// A master record's state is its normalized fields plus "updated_at" (the
+// time of its last event): what the read model shows. These two functions
+// are the only ones that know that shape.
+std::string master_state(std::string_view fields, Timestamp updated_at);
+MasterRecord master_record(std::string_view state);  // "" -> a record that does not exist
+
 }  // namespace aftercare

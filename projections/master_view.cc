@@ -3,13 +3,9 @@
 #include "domain/aggregates.h"
 #include "domain/json.h"
 #include "projections/request_views.h"
+#include "projections/view_row.h"
 
 namespace aftercare {
-
-std::string master_view_json(const std::string& state, uint64_t version) {
-  // The state is the record with "updated_at"; the view adds the version.
-  return state.substr(0, state.size() - 1) + ",\"version\":" + std::to_string(version) + "}";
-}
 
 Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   auto type = parse_type(ev.envelope.type);
@@ -33,7 +29,7 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
     }
     if (const std::string k = index_key(*state); !k.empty()) txn.put(k, "");
   }
-  txn.put(key, master_view_json(*state, ev.envelope.sequence));
+  txn.put(key, view_json(*state, ev.envelope.sequence));
   return Status::ok();
 }
 

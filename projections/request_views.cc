@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "domain/json.h"
+#include "projections/view_row.h"
 
 namespace aftercare {
 
@@ -25,10 +26,6 @@ std::string hex16(uint64_t v) {
 }
 
 std::string newest_first(Timestamp t) { return hex16(~static_cast<uint64_t>(t.ms)); }
-
-std::string request_view_json(const std::string& state, uint64_t version) {
-  return state.substr(0, state.size() - 1) + ",\"version\":" + std::to_string(version) + "}";
-}
 
 namespace {
 
@@ -80,15 +77,16 @@ Status RequestsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   const std::string view_key = "view/" + id;
   RequestState before;
   if (auto row = txn.get(view_key)) {
-    // The stored view is the state plus ",\"version\":N".
-    auto state = request_from_json(row->substr(0, row->rfind(",\"version\":")) + "}");
+    auto view = split_view(*row);
+    if (!view) return {Errc::corruption, "request view row " + view_key};
+    auto state = request_from_json(view->state);
     if (!state) return state.status();
     before = std::move(state).value();
   }
   RequestState after = before;
   const Event e{type->event, type->version, ev.envelope.data, ev.envelope.time};
   if (Status s = apply_request(after, id, e); !s) return s;
-  txn.put(view_key, request_view_json(request_to_json(after), ev.envelope.sequence));
+  txn.put(view_key, view_json(request_to_json(after), ev.envelope.sequence));
   replace_keys(txn, index_keys(before), index_keys(after));
   replace_keys(txn, deadline_keys(before), deadline_keys(after));
   const bool was_open = before.exists && is_open(before.status);

@@ -1,7 +1,7 @@
 // The read models of service requests.
 //
 // RequestsProjection ("requests"):
-//   view/<id>                               -> the request view (api.md) with "version"
+//   view/<id>                               -> the request view (api.md), a view row (view_row.h)
 //   idx/<dim>/<value>/<newest-first>/<id>   -> ""   dims: all status type region customer engineer
 //   open/<customer>                         -> counter of the customer's open requests
 //   due/<due ms, 16 hex>/<id>/<kind>        -> ""   the deadline index the timers read
@@ -63,9 +63,6 @@ struct CommandRecord {
   std::string first_id; // event id of its first event
 };
 std::optional<CommandRecord> decode_command_record(std::string_view row);
-
-// The request view: the state plus its version.
-std::string request_view_json(const std::string& state, uint64_t version);
 
 // The list-index dimensions a query can filter on.
 inline constexpr std::string_view kIndexDims[] = {"status", "type", "region", "customer", "engineer"};

@@ -79,3 +79,22 @@ TEST(MasterDataTest, UpsertRegistersUpdatesOrDoesNothing) {
 
 }  // namespace
 }  // namespace aftercare
+
+namespace aftercare {
+namespace {
+
+TEST(MasterStateTest, AddsUpdatedAtAndGivesTheFieldsBack) {
+  const std::string fields = R"({"id":"C-1","name":"A"})";
+  const std::string state = master_state(fields, Timestamp{1795420800123});
+  EXPECT_EQ(state, R"({"id":"C-1","name":"A","updated_at":"2026-11-23T08:00:00.123Z"})");
+  const MasterRecord r = master_record(state);
+  EXPECT_TRUE(r.exists);
+  EXPECT_EQ(r.fields, fields);
+  EXPECT_FALSE(master_record("").exists);
+  // A value that merely contains the member's text does not confuse it.
+  const std::string tricky = R"({"id":"C-1","name":",\"updated_at\":"})";
+  EXPECT_EQ(master_record(master_state(tricky, Timestamp{0})).fields, tricky);
+}
+
+}  // namespace
+}  // namespace aftercare

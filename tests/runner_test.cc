@@ -13,6 +13,7 @@
 #include "eventstore/embedded_log.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
+#include "projections/view_row.h"
 #include "tests/counting_projection.h"
 #include "tests/test_util.h"
 
@@ -113,6 +114,17 @@ TEST(RunnerTest, StopsOnARecordItCannotDecodeAndSaysWhere) {
   Status s = runner.catch_up();
   EXPECT_EQ(s.code(), Errc::corruption);
   EXPECT_NE(s.message().find("aftercare.requests/0@0"), std::string::npos) << s.message();
+}
+
+TEST(ViewRowTest, AppendsAndSplitsTheVersion) {
+  const std::string row = view_json(R"({"id":"R-1","note":",\"version\":9"})", 12);
+  EXPECT_EQ(row, R"({"id":"R-1","note":",\"version\":9","version":12})");
+  auto v = split_view(row);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->version, 12u);
+  EXPECT_EQ(v->state, R"({"id":"R-1","note":",\"version\":9"})");
+  EXPECT_FALSE(split_view(R"({"id":"R-1"})").has_value());
+  EXPECT_FALSE(split_view(R"({"version":x})").has_value());
 }
 
 TEST(SerializerTest, RunsTasksOfOneKeyOneAtATimeInOrder) {

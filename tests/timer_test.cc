@@ -11,6 +11,7 @@
 #include "projections/catalog.h"
 #include "projections/request_views.h"
 #include "projections/runner.h"
+#include "projections/view_row.h"
 #include "tests/request_samples.h"
 #include "tests/test_util.h"
 
@@ -75,7 +76,7 @@ class TimerTest : public ::testing::Test {
     EXPECT_TRUE(runner.wait_for(end, std::chrono::seconds(10)));
     auto row = store->get(RequestsProjection::kName, "view/" + id);
     EXPECT_TRUE(row.has_value());
-    return *request_from_json(row->substr(0, row->rfind(",\"version\":")) + "}");
+    return *request_from_json(split_view(*row)->state);
   }
 };
 
