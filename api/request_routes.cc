@@ -72,23 +72,6 @@ std::optional<simdjson::dom::element> command_body(ApiService::Call& call, simdj
   return *doc;
 }
 
-// The request's state after its events up to `until` ("" if none), and its version then.
-Result<std::pair<std::string, uint64_t>> fold_request(const std::vector<IndexedEvent>& events,
-                                                      const std::string& id, std::optional<Timestamp> until) {
-  std::string state;
-  uint64_t version = 0;
-  for (const auto& e : events) {
-    if (until && e.envelope.time > *until) break;
-    auto type = parse_type(e.envelope.type);
-    if (!type) return type.status();
-    auto next = fold(AggregateKind::request, id, state, {type->event, type->version, e.envelope.data, e.envelope.time});
-    if (!next) return next.status();
-    state = std::move(next).value();
-    version = e.envelope.sequence;
-  }
-  return std::make_pair(std::move(state), version);
-}
-
 std::optional<size_t> parse_limit(const Target& t) {
   auto it = t.query.find("limit");
   if (it == t.query.end()) return kDefaultLimit;
@@ -169,16 +152,11 @@ void ApiService::original_state(const std::shared_ptr<Call>& call, AggregateKind
     const std::string subject = std::string(aggregate_name(kind)) + "/" + id;
     auto events = events_of(d_.log, d_.store, subject, version);
     if (!events) return call->fail(events.status());
-    std::string state;
-    for (const auto& e : *events) {
-      auto type = parse_type(e.envelope.type);
-      auto next = type ? fold(kind, id, state, {type->event, type->version, e.envelope.data, e.envelope.time})
-                       : Result<std::string>(type.status());
-      if (!next) return call->fail(next.status());
-      state = std::move(next).value();
-    }
-    if (events->size() != version) return call->fail(Status{Errc::corruption, "events index is missing events of " + subject});
-    respond(state);
+    FoldedState then;
+    for (const auto& e : *events)
+      if (Status s = fold_envelope(then, e.envelope); !s) return call->fail(s);
+    if (then.version != version) return call->fail(Status{Errc::corruption, "events index is missing events of " + subject});
+    respond(then.state);
   });
 }
 
@@ -281,9 +259,12 @@ void ApiService::get_request(const std::shared_ptr<Call>& call, const std::strin
     return after_min_position(call, [this, call, id, t = *as_of] {
       auto events = events_of(d_.log, d_.store, "request/" + id);
       if (!events) return call->fail(events.status());
-      auto then = fold_request(*events, id, t);
-      if (!then) return call->fail(then.status());
-      const auto& [state, version] = *then;
+      FoldedState then;
+      for (const auto& e : *events) {
+        if (e.envelope.time > t) break;
+        if (Status s = fold_envelope(then, e.envelope); !s) return call->fail(s);
+      }
+      const auto& [state, version] = then;
       if (state.empty()) return call->fail(http::status::not_found, "the request did not exist at that time");
       auto s = request_from_json(state);
       if (!s) return call->fail(s.status());

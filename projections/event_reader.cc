@@ -1,5 +1,6 @@
 #include "projections/event_reader.h"
 
+#include "domain/aggregates.h"
 #include "projections/request_views.h"
 
 namespace aftercare {
@@ -25,6 +26,18 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
     out.push_back({std::move(env).value(), std::move(records[0].value)});
   }
   return out;
+}
+
+Status fold_envelope(FoldedState& folded, const Envelope& e) {
+  auto type = parse_type(e.type);
+  if (!type) return type.status();
+  auto kind = aggregate_from_name(type->aggregate);
+  if (!kind) return {Errc::corruption, "unknown aggregate " + type->aggregate};
+  auto next = fold(*kind, e.aggregate_id, folded.state, Event{type->event, type->version, e.data, e.time});
+  if (!next) return next.status();
+  folded.state = std::move(next).value();
+  folded.version = e.sequence;
+  return Status::ok();
 }
 
 }  // namespace aftercare

@@ -20,4 +20,12 @@ struct IndexedEvent {
 Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& store,
                                             const std::string& subject, uint64_t max_sequence = UINT64_MAX);
 
+// An aggregate's state rebuilt from its stored events, and its version.
+struct FoldedState {
+  std::string state;  // "" until the first event
+  uint64_t version = 0;
+};
+// Applies one stored event of the aggregate (its kind read from the type).
+Status fold_envelope(FoldedState& folded, const Envelope& e);
+
 }  // namespace aftercare

@@ -8,6 +8,7 @@
 #include "domain/aggregates.h"
 #include "projections/aggregates_view.h"
 #include "projections/catalog.h"
+#include "projections/event_reader.h"
 #include "projections/runner.h"
 
 namespace aftercare {
@@ -100,19 +101,13 @@ Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key) {
 
 Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::string_view subject,
                                 std::optional<Timestamp> as_of) {
-  std::string state;
+  FoldedState folded;
   for (const auto& h : history) {
     if (h.envelope.subject != subject) continue;
     if (as_of && h.envelope.time > *as_of) break;
-    auto type = parse_type(h.envelope.type);
-    if (!type) return type.status();
-    auto kind = aggregate_from_name(type->aggregate);
-    if (!kind) return Status{Errc::corruption, "unknown aggregate " + type->aggregate};
-    auto next = fold(*kind, h.envelope.aggregate_id, state, Event{type->event, type->version, h.envelope.data, h.envelope.time});
-    if (!next) return next.status();
-    state = std::move(next).value();
+    if (Status s = fold_envelope(folded, h.envelope); !s) return s;
   }
-  return state;
+  return folded.state;
 }
 
 Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress) {
