@@ -68,6 +68,7 @@ Result<CommandContext> ApiService::command_context(const Call& call) {
         !std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
       return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
     ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
+    ctx.derived_id = true;
   } else {
     ctx.command_id = random_uuid();
   }

@@ -54,7 +54,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   auto loaded = aggregates_.load(kind, id);
   if (!loaded) return done(CommandOutcome::failed(loaded.status()));
   AggregateHead head = std::move(loaded).value();
-  if (auto earlier = aggregates_.find_command(ctx.command_id)) {
+  if (auto earlier = ctx.derived_id ? aggregates_.find_command(ctx.command_id) : std::nullopt) {
     // A command id seen before: the same request again, or a reused key.
     if (earlier->first_id != event_id(ctx.command_id, ctx.fingerprint, earlier->first))
       return done(CommandOutcome::failed(Status{

@@ -26,6 +26,9 @@ namespace aftercare {
 struct CommandContext {
   std::string actor;           // "<role>:<token name>", from the bearer token
   std::string command_id;      // unique per command; derived from Idempotency-Key when given
+  // The id is derived (Idempotency-Key, a timer's deadline), so an earlier
+  // command may have used it; random ids are not looked up in the index.
+  bool derived_id = false;
   std::string correlation_id;  // ties the events of one client interaction together
   std::optional<uint64_t> expected_version;  // If-Match
   // What the command asked for (method, path, body), hashed. With a command

@@ -53,6 +53,7 @@ std::optional<Timestamp> DeadlineTimer::fire_due() {
     CommandContext ctx;
     ctx.actor = "system:timer";
     ctx.command_id = deadline_command_id(id, kind, due);
+    ctx.derived_id = true;
     ctx.correlation_id = ctx.command_id;
     fired_.fetch_add(1);
     pending_.fetch_add(1);

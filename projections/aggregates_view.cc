@@ -25,7 +25,7 @@ std::string encode_head(const AggregateHead& h) {
 }
 
 Result<AggregateHead> decode_head(std::string_view row) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
   auto root = parse_strict(parser, row);
   if (!root) return Status{Errc::corruption, "aggregate row: " + root.status().message()};
   AggregateHead h;

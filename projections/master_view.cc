@@ -17,7 +17,7 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   const std::string key = type->aggregate + "/" + ev.envelope.aggregate_id;
   if (*kind == AggregateKind::unit) {
     // units/<customer>/<serial>: the screen pop lists a customer's units.
-    simdjson::dom::parser parser;
+    thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
     auto index_key = [&](const std::string& record) -> std::string {
       std::string_view customer;
       auto doc = parse_strict(parser, record);

@@ -107,7 +107,7 @@ Status ProblemStatsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) 
 }
 
 std::optional<CommandRecord> decode_command_record(std::string_view row) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
   auto doc = parse_strict(parser, row);
   CommandRecord r;
   std::string_view subject, first_id;
@@ -129,7 +129,7 @@ Status EventIndexProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   w.begin_object().field("subject", e.subject);
   if (auto row = txn.get(cmd_key); row && row->find("\"subject\":") != std::string::npos) {
     // A later event of the same command extends its range.
-    simdjson::dom::parser parser;
+    thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
     auto doc = parse_strict(parser, *row);
     uint64_t first = 0;
     std::string_view first_id;

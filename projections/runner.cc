@@ -31,11 +31,23 @@ ProjectionRunner::ProjectionRunner(EventLog& log, ReadStore& store,
       projections_(std::move(projections)),
       upcasters_(upcasters),
       options_(std::move(options)) {
+  partitions_ = consumed_partitions(projections_, log_.partition_count());
+  for (auto* p : projections_) {
+    uint32_t mask = 0;
+    for (Topic t : p->topics()) mask |= 1u << static_cast<unsigned>(t);
+    topic_masks_.push_back(mask);
+  }
+}
+
+std::vector<TopicPartition> consumed_partitions(const std::vector<Projection*>& projections,
+                                                int32_t partition_count) {
   std::set<Topic> topics;
-  for (auto* p : projections_)
+  for (auto* p : projections)
     for (Topic t : p->topics()) topics.insert(t);
+  std::vector<TopicPartition> out;
   for (Topic t : topics)
-    for (int32_t p = 0; p < log_.partition_count(); ++p) partitions_.push_back({t, p});
+    for (int32_t p = 0; p < partition_count; ++p) out.push_back({t, p});
+  return out;
 }
 
 ProjectionRunner::~ProjectionRunner() { stop(); }
@@ -81,9 +93,9 @@ Status ProjectionRunner::apply_batch(const std::vector<Record>& records) {
     }
     StoredEvent ev{{r.topic, r.partition, r.offset}, r.key, std::move(env).value(), r.value};
     if (Status s = upcasters_.upcast(ev.envelope); !s) return s;
-    for (auto* p : projections_) {
-      const auto topics = p->topics();
-      if (std::find(topics.begin(), topics.end(), r.topic) == topics.end()) continue;
+    for (size_t i = 0; i < projections_.size(); ++i) {
+      if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
+      Projection* p = projections_[i];
       ProjectionTxn txn(store_.db(), *store_.family(p->name()), batch);
       if (Status s = p->apply(ev, txn); !s) {
         return {s.code(), std::string(p->name()) + " at " + std::string(topic_name(r.topic)) + "/" +

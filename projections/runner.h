@@ -33,6 +33,10 @@ struct RunnerOptions {
   std::function<void(size_t)> on_batch;
 };
 
+// Every partition of every topic that `projections` consume, in order.
+std::vector<TopicPartition> consumed_partitions(const std::vector<Projection*>& projections,
+                                                int32_t partition_count);
+
 class ProjectionRunner {
  public:
   ProjectionRunner(EventLog& log, ReadStore& store, std::vector<Projection*> projections,
@@ -83,6 +87,7 @@ class ProjectionRunner {
   const Upcasters& upcasters_;
   RunnerOptions options_;
   std::vector<TopicPartition> partitions_;  // every partition of every consumed topic
+  std::vector<uint32_t> topic_masks_;       // per projection: bit t set if it consumes topic t
 
   mutable std::mutex mu_;
   std::condition_variable applied_cv_;

@@ -21,8 +21,12 @@ int64_t total_events(EventLog& log, const std::optional<Position>& until) {
     return n;
   }
   int64_t n = 0;
-  for (Topic t : kAllTopics)
-    for (int32_t p = 0; p < log.partition_count(); ++p) n += log.end_offset({t, p}).is_ok() ? *log.end_offset({t, p}) : 0;
+  for (Topic t : kAllTopics) {
+    for (int32_t p = 0; p < log.partition_count(); ++p) {
+      auto end = log.end_offset({t, p});
+      if (end) n += *end;
+    }
+  }
   return n;
 }
 
@@ -55,9 +59,8 @@ Status verify_against_live(EventLog& log, const std::string& live_views_dir,
   Catalog catalog = make_catalog();
   auto live = ReadStore::open(live_views_dir, catalog.family_names(), /*read_only=*/true);
   if (!live) return live.status();
-  // The partitions the runner consumes, to read the live checkpoints.
-  ProjectionRunner probe(log, **live, catalog.pointers(), catalog.upcasters);
-  const Position reached = (*live)->checkpoints(probe.partitions());
+  const Position reached =
+      (*live)->checkpoints(consumed_partitions(catalog.pointers(), log.partition_count()));
   auto rebuilt = rebuild(log, scratch_dir, progress, reached);
   if (!rebuilt) return rebuilt.status();
   if (report) *report = *rebuilt;

@@ -186,7 +186,7 @@ class CommandBusTest : public ::testing::Test {
   CommandOutcome run(const std::string& id, const std::string& data,
                      std::optional<uint64_t> expected = std::nullopt) {
     std::promise<CommandOutcome> p;
-    CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), "corr", expected, ""};
+    CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), false, "corr", expected, ""};
     bus.execute(AggregateKind::customer, id, ctx,
                 [data](const AggregateHead& head, Timestamp now) -> Decision {
                   if (head.sequence > 0 && head.state.starts_with(data.substr(0, data.size() - 1)))
@@ -227,7 +227,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
       for (int i = 0; i < kEach; ++i) {
         std::promise<CommandOutcome> p;
         const std::string data = R"({"id":"C-9","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
-        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), "c", std::nullopt, ""},
+        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, ""},
                     [data](const AggregateHead& h, Timestamp now) -> Decision {
                       return std::vector<Event>{Event{h.sequence ? "updated" : "registered", 1, data, now}};
                     },

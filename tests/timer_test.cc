@@ -48,7 +48,7 @@ class TimerTest : public ::testing::Test {
 
   CommandOutcome run(const std::string& id, RequestCommand cmd) {
     std::promise<CommandOutcome> p;
-    bus.execute(AggregateKind::request, id, {"agent:test", "c" + std::to_string(++n_), "c", std::nullopt, ""},
+    bus.execute(AggregateKind::request, id, {"agent:test", "c" + std::to_string(++n_), false, "c", std::nullopt, ""},
                 [cmd, id](const AggregateHead& head, Timestamp now) -> Decision {
                   RequestState s;
                   if (head.sequence) s = *request_from_json(head.state);
