@@ -55,19 +55,17 @@ Machine machine_in(Start s) {
     case Start::suspended: break;
     case Start::assigned: m.must(AssignRequest{"E-7", ""}); break;
     case Start::assigned_once_failed:
-      m.must(AssignRequest{"E-7", ""});
+      m = machine_in(Start::assigned);
       m.must(ReportRequest{"unresolved", "", 30, ""});
       m.must(AssignRequest{"E-8", ""});
       break;
     case Start::locked:
-      m.must(AssignRequest{"E-7", ""});
-      m.must(ReportRequest{"unresolved", "", 30, ""});
-      m.must(AssignRequest{"E-8", ""});
+      m = machine_in(Start::assigned_once_failed);
       m.must(ReportRequest{"not_attended", "", 0, ""});
       break;
     case Start::processed: m.must(ResolveRemotely{"reset the board", "KB-1"}); break;
     case Start::closed:
-      m.must(ResolveRemotely{"", ""});
+      m = machine_in(Start::processed);
       m.must(RecordCallback{true, std::nullopt, ""});
       break;
     case Start::cancelled: m.must(CancelRequest{"duplicate"}); break;

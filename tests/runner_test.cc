@@ -35,6 +35,19 @@ void append_events(EventLog& log, int n, const std::string& prefix = "R-") {
 
 int64_t total(ReadStore& store) { return decode_counter(store.get("counting", "total").value_or("")); }
 
+struct CatchUp {
+  int64_t applied;  // events this catch-up applied
+  int64_t total;    // events the read model has counted in all
+};
+// Opens the read store in `dir` and catches `projection` up with the log.
+CatchUp catch_up(EventLog& log, const std::string& dir, CountingProjection& projection) {
+  Upcasters none;
+  auto store = std::move(ReadStore::open(dir, {"counting"})).value();
+  ProjectionRunner runner(log, *store, {&projection}, none);
+  EXPECT_TRUE(runner.catch_up().is_ok());
+  return {runner.events_applied(), total(*store)};
+}
+
 TEST(RunnerTest, TailsTheLogAndReportsItsPosition) {
   TempDir tmp;
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
@@ -68,39 +81,24 @@ TEST(RunnerTest, ResumesFromItsCheckpointsAfterRestart) {
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
   append_events(*log, 40);
   CountingProjection counting;
-  Upcasters none;
-  {
-    auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
-    ProjectionRunner runner(*log, *store, {&counting}, none);
-    ASSERT_TRUE(runner.catch_up().is_ok());
-    EXPECT_EQ(total(*store), 40);
-  }
+  EXPECT_EQ(catch_up(*log, tmp.sub("views"), counting).total, 40);
   append_events(*log, 10, "S-");
-  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
-  ProjectionRunner runner(*log, *store, {&counting}, none);
-  ASSERT_TRUE(runner.catch_up().is_ok());
-  EXPECT_EQ(runner.events_applied(), 10) << "only the new events are applied";
-  EXPECT_EQ(total(*store), 50);
+  const CatchUp again = catch_up(*log, tmp.sub("views"), counting);
+  EXPECT_EQ(again.applied, 10) << "only the new events are applied";
+  EXPECT_EQ(again.total, 50);
 }
 
 TEST(RunnerTest, AChangedProjectionVersionRebuildsFromOffsetZero) {
   TempDir tmp;
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
   append_events(*log, 25);
-  Upcasters none;
-  {
-    CountingProjection v1;
-    auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
-    ProjectionRunner runner(*log, *store, {&v1}, none);
-    ASSERT_TRUE(runner.catch_up().is_ok());
-  }
+  CountingProjection v1;
+  EXPECT_EQ(catch_up(*log, tmp.sub("views"), v1).total, 25);
   CountingProjection v2;
   v2.version_ = 2;
-  auto store = std::move(ReadStore::open(tmp.sub("views"), {"counting"})).value();
-  ProjectionRunner runner(*log, *store, {&v2}, none);
-  ASSERT_TRUE(runner.catch_up().is_ok());
-  EXPECT_EQ(runner.events_applied(), 25) << "everything applied again";
-  EXPECT_EQ(total(*store), 25) << "into an emptied read model, not on top of the old one";
+  const CatchUp rebuilt = catch_up(*log, tmp.sub("views"), v2);
+  EXPECT_EQ(rebuilt.applied, 25) << "everything applied again";
+  EXPECT_EQ(rebuilt.total, 25) << "into an emptied read model, not on top of the old one";
 }
 
 TEST(RunnerTest, StopsOnARecordItCannotDecodeAndSaysWhere) {

@@ -103,6 +103,33 @@ TEST_F(TimerTest, LocksAnUnassignedRequestAndFiringTwiceIsHarmless) {
       << "the deadline left the index";
 }
 
+TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
+  // As after a restart that forgot what was in flight: the same deadline
+  // command arrives twice. Its derived id makes the second a retry.
+  open("R-5", kMsPerHour);
+  clock.advance(kMsPerHour);
+  const Timestamp due{kT0.ms + kMsPerHour};
+  auto fire = [&] {
+    std::promise<CommandOutcome> p;
+    CommandContext ctx{"system:timer", deadline_command_id("R-5", "required_by", due), true, "t", std::nullopt, ""};
+    bus.execute(AggregateKind::request, "R-5", ctx,
+                [due](const AggregateHead& head, Timestamp now) -> Decision {
+                  return decide_request(*request_from_json(head.state), "R-5", DeadlinePassed{"required_by", due}, now);
+                },
+                [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+    return p.get_future().get();
+  };
+  const CommandOutcome first = fire();
+  ASSERT_TRUE(first.status.is_ok());
+  EXPECT_FALSE(first.replayed);
+  EXPECT_EQ(first.version, 2u);
+  const CommandOutcome second = fire();
+  ASSERT_TRUE(second.status.is_ok());
+  EXPECT_TRUE(second.replayed) << "recognised by its command id, not only by the state";
+  EXPECT_EQ(second.version, 2u);
+  EXPECT_EQ(aggregates.load(AggregateKind::request, "R-5")->sequence, 2u);
+}
+
 TEST_F(TimerTest, ReturnsAnUnattendedAssignmentOnce) {
   open("R-2", kMsPerHour);
   run("R-2", AssignRequest{"E-7", ""});
