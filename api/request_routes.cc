@@ -54,24 +54,6 @@ Result<RequestState> state_of_view(const std::string& row) {
   return request_from_json(view->state);
 }
 
-// The JSON body of a command ("{}" when empty). On a wrong content type
-// (415) or malformed JSON (400) it answers the call and returns nullopt.
-std::optional<simdjson::dom::element> command_body(ApiService::Call& call, simdjson::dom::parser& parser) {
-  std::string_view body = call.req.body();
-  if (body.empty()) {
-    body = "{}";
-  } else if (!is_json_content_type(call.req[http::field::content_type])) {
-    call.fail(http::status::unsupported_media_type, "send Content-Type: application/json");
-    return std::nullopt;
-  }
-  auto doc = parse_strict(parser, body);
-  if (!doc) {
-    call.fail(doc.status());
-    return std::nullopt;
-  }
-  return *doc;
-}
-
 std::optional<size_t> parse_limit(const Target& t) {
   auto it = t.query.find("limit");
   if (it == t.query.end()) return kDefaultLimit;
@@ -164,7 +146,7 @@ void ApiService::open_request(const std::shared_ptr<Call>& call) {
   const Principal& who = *call->principal;
   if (!may_act(who, "open")) return call->fail(http::status::forbidden, "this role may not open requests");
   simdjson::dom::parser parser;
-  auto body = command_body(*call, parser);
+  auto body = ApiService::command_body(*call, parser);
   if (!body) return;
   auto decoded = decode_request_command("open", *body);
   if (!decoded) return call->fail(decoded.status());
@@ -217,7 +199,7 @@ void ApiService::request_action(const std::shared_ptr<Call>& call, const std::st
                                 const std::string& action) {
   const Principal& who = *call->principal;
   simdjson::dom::parser parser;
-  auto body = command_body(*call, parser);
+  auto body = ApiService::command_body(*call, parser);
   if (!body) return;
   auto decoded = decode_request_command(action, *body);
   if (!decoded) {

@@ -84,6 +84,24 @@ Result<CommandContext> ApiService::command_context(const Call& call) {
   return ctx;
 }
 
+// The JSON body of a command ("{}" when empty). On a wrong content type
+// (415) or malformed JSON (400) it answers the call and returns nullopt.
+std::optional<simdjson::dom::element> ApiService::command_body(Call& call, simdjson::dom::parser& parser) {
+  std::string_view body = call.req.body();
+  if (body.empty()) {
+    body = "{}";
+  } else if (!is_json_content_type(call.req[http::field::content_type])) {
+    call.fail(http::status::unsupported_media_type, "send Content-Type: application/json");
+    return std::nullopt;
+  }
+  auto doc = parse_strict(parser, body);
+  if (!doc) {
+    call.fail(doc.status());
+    return std::nullopt;
+  }
+  return *doc;
+}
+
 ApiService::ApiService(ApiDeps deps) : d_(deps) {
   http_metrics();  // registered up front, so /metrics lists them from the start
 }
@@ -169,13 +187,11 @@ void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view 
                             std::string id) {
   if (call->principal->role != Role::admin)
     return call->fail(http::status::forbidden, "only admin tokens may change master data");
-  if (!is_json_content_type(call->req[http::field::content_type]))
-    return call->fail(http::status::unsupported_media_type, "send Content-Type: application/json");
   auto ctx = command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   simdjson::dom::parser parser;
-  auto body = parse_strict(parser, call->req.body());
-  if (!body) return call->fail(body.status());
+  auto body = command_body(*call, parser);
+  if (!body) return;
   const MasterKind kind = *master_kind(collection);
   auto normalized = normalize_master(kind, id, *body);
   if (!normalized) return call->fail(normalized.status());

@@ -61,6 +61,9 @@ class ApiService final : public Handler {
   // The command id (from Idempotency-Key when given), actor, correlation id,
   // If-Match and fingerprint of a command request.
   static Result<CommandContext> command_context(const Call& call);
+  // The JSON body of a command ("{}" when empty). On a wrong content type
+  // (415) or malformed JSON (400) it answers the call and returns nullopt.
+  static std::optional<simdjson::dom::element> command_body(Call& call, simdjson::dom::parser& parser);
 
   ApiDeps d_;
 };
