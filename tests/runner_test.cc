@@ -16,6 +16,7 @@
 #include "projections/view_row.h"
 #include "tests/counting_projection.h"
 #include "tests/test_util.h"
+#include "tests/write_side_fixture.h"
 
 namespace aftercare {
 namespace {
@@ -163,24 +164,8 @@ TEST(SerializerTest, RunsTasksOfOneKeyOneAtATimeInOrder) {
   for (int i = 0; i < kTasks; ++i) EXPECT_EQ(order[i], i);
 }
 
-class CommandBusTest : public ::testing::Test {
+class CommandBusTest : public testing::WriteSideTest {
  protected:
-  TempDir tmp;
-  std::unique_ptr<EmbeddedLog> log =
-      std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
-  Catalog catalog = make_catalog();
-  std::unique_ptr<ReadStore> store =
-      std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
-  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
-  AggregateStore aggregates{*store, runner};
-  ManualClock clock{Timestamp{1795420800000}};
-  CommandBus bus{*log, aggregates, clock};
-
-  void SetUp() override {
-    ASSERT_TRUE(runner.start().is_ok());
-    bus.set_ready(true);
-  }
-
   CommandOutcome run(const std::string& id, const std::string& data,
                      std::optional<uint64_t> expected = std::nullopt) {
     std::promise<CommandOutcome> p;

@@ -14,37 +14,21 @@
 #include "projections/view_row.h"
 #include "tests/request_samples.h"
 #include "tests/test_util.h"
+#include "tests/write_side_fixture.h"
 
 namespace aftercare {
 namespace {
 
 using testing::TempDir;
 
-constexpr Timestamp kT0{1795420800000};
+constexpr Timestamp kT0 = testing::kTestEpoch;
 
-class TimerTest : public ::testing::Test {
+class TimerTest : public testing::WriteSideTest {
  protected:
-  TempDir tmp;
-  std::unique_ptr<EmbeddedLog> log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
-  Catalog catalog = make_catalog();
-  std::unique_ptr<ReadStore> store = std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
-  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
-  AggregateStore aggregates{*store, runner};
-  ManualClock clock{kT0};
-  CommandBus bus{*log, aggregates, clock};
   DeadlineTimer timer{*store, bus, clock};
   int n_ = 0;
 
-  void SetUp() override {
-    ASSERT_TRUE(runner.start().is_ok());
-    bus.set_ready(true);
-  }
-  // As serve does: queued appends complete while the bus still exists.
-  void TearDown() override {
-    timer.stop();
-    log->close();
-    runner.stop();
-  }
+  void stop_producers() override { timer.stop(); }
 
   CommandOutcome run(const std::string& id, RequestCommand cmd) {
     std::promise<CommandOutcome> p;

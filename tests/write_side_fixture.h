@@ -1,0 +1,49 @@
+// A write side in one process for tests: the real embedded log, read store,
+// projection runner, aggregate store and command bus, on a manual clock.
+//
+// TearDown closes the log before the members are destroyed, as serve does:
+// an append's completion runs the bus's serializer after the caller's
+// future is set, so the bus must outlive every queued append.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "commands/aggregate_store.h"
+#include "commands/command_bus.h"
+#include "eventstore/embedded_log.h"
+#include "projections/catalog.h"
+#include "projections/runner.h"
+#include "tests/test_util.h"
+
+namespace aftercare::testing {
+
+inline constexpr Timestamp kTestEpoch{1795420800000};  // 2026-11-23T08:00:00Z
+
+class WriteSideTest : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  std::unique_ptr<EmbeddedLog> log =
+      std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+  Catalog catalog = make_catalog();
+  std::unique_ptr<ReadStore> store =
+      std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
+  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
+  AggregateStore aggregates{*store, runner};
+  ManualClock clock{kTestEpoch};
+  CommandBus bus{*log, aggregates, clock};
+
+  void SetUp() override {
+    ASSERT_TRUE(runner.start().is_ok());
+    bus.set_ready(true);
+  }
+  void TearDown() override {
+    stop_producers();
+    log->close();
+    runner.stop();
+  }
+  // Subclasses stop whatever else issues commands (a timer) first.
+  virtual void stop_producers() {}
+};
+
+}  // namespace aftercare::testing
