@@ -32,5 +32,6 @@ class Args {
 int serve_main(const std::vector<std::string>& argv);
 int replay_main(const std::vector<std::string>& argv);
 int audit_main(const std::vector<std::string>& argv);
+int dev_broker_main(const std::vector<std::string>& argv);
 
 }  // namespace aftercare

@@ -18,6 +18,7 @@
 #include "commands/command_bus.h"
 #include "commands/deadline_timer.h"
 #include "eventstore/embedded_log.h"
+#include "eventstore/kafka_log.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
 
@@ -55,6 +56,31 @@ bool split_listen(const std::string& listen, std::string& host, uint16_t& port) 
   return true;
 }
 
+Result<std::unique_ptr<EventLog>> open_log(const std::string& kafka, const std::string& data,
+                                           int32_t partitions) {
+  if (kafka.empty()) {
+    auto log = EmbeddedLog::open({.dir = data + "/log", .partitions = partitions});
+    if (!log) return log.status();
+    return std::unique_ptr<EventLog>(std::move(log).value());
+  }
+  auto log = KafkaLog::open({.bootstrap = kafka, .partitions = partitions});
+  if (!log) return log.status();
+  return std::unique_ptr<EventLog>(std::move(log).value());
+}
+
+// The end of every partition the runner consumes, as of now.
+bool log_end(EventLog& log, ProjectionRunner& runner, Position& end) {
+  for (const auto& tp : runner.partitions()) {
+    auto e = log.end_offset(tp);
+    if (!e) {
+      log_warn("serve.log_unavailable", {{"error", e.status().message()}});
+      return false;
+    }
+    end.advance(tp, *e);
+  }
+  return true;
+}
+
 int fail(const std::string& what) {
   std::fprintf(stderr, "aftercare serve: %s\n", what.c_str());
   return 1;
@@ -74,8 +100,7 @@ int serve_main(const std::vector<std::string>& argv) {
   if (!split_listen(listen, host, port)) return fail("--listen must be HOST:PORT, not " + listen);
   const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
   const std::string tokens_path = args.get("tokens", "AFTERCARE_TOKENS", data + "/tokens.json");
-  if (!args.get("kafka", "AFTERCARE_KAFKA", "").empty())
-    return fail("--kafka: the Kafka event log is not part of this build yet; run without it for the embedded log");
+  const std::string kafka = args.get("kafka", "AFTERCARE_KAFKA", "");
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int partitions = kDefaultPartitions;
   try {
@@ -104,7 +129,7 @@ int serve_main(const std::vector<std::string>& argv) {
     std::fflush(stdout);
   }
 
-  auto log = EmbeddedLog::open({.dir = data + "/log", .partitions = partitions});
+  auto log = open_log(kafka, data, partitions);
   if (!log) return fail(log.status().message());
   Catalog catalog = make_catalog();
   auto store = ReadStore::open(data + "/views", catalog.family_names());
@@ -125,18 +150,19 @@ int serve_main(const std::vector<std::string>& argv) {
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
   log_info("serve.started", {{"listen", host + ":" + std::to_string(server.port())},
-                             {"data", data}, {"log", "embedded"}});
+                             {"data", data}, {"log", kafka.empty() ? "embedded" : "kafka"},
+                             {"partitions", std::to_string((*log)->partition_count())}});
 
   // Commands wait until the write side has seen the whole log.
   std::atomic<bool> stopping{false};
   std::thread catch_up([&] {
     Position end;
-    const Position applied = runner.applied();
-    for (const auto& [tp, next] : applied.entries()) end.advance(tp, *(*log)->end_offset(tp));
-    while (!runner.wait_for(end, std::chrono::seconds(1))) {
-      if (!runner.health() || stopping) return;
+    while (!stopping && !log_end(**log, runner, end)) std::this_thread::sleep_for(std::chrono::seconds(1));
+    while (!stopping && !runner.wait_for(end, std::chrono::seconds(1))) {
+      if (!runner.health()) return;
       log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
     }
+    if (stopping) return;
     bus.set_ready(true);
     timer.start();
     log_info("serve.ready");

@@ -41,6 +41,37 @@ void AggregateStore::remember_command(const std::string& command_id, CommandReco
   commands_[command_id] = PendingCommand{std::move(record), std::move(written)};
 }
 
+void AggregateStore::unsettle(AggregateKind kind, std::string_view id) {
+  const std::string key = aggregate_key(kind, id);
+  std::lock_guard lock(mu_);
+  overlay_.erase(key);
+  unsettled_.insert(key);
+}
+
+void AggregateStore::when_settled(AggregateKind kind, std::string_view id, EventLog& log, Topic topic,
+                                  std::function<void(Status)> done) {
+  const std::string key = aggregate_key(kind, id);
+  bool settled;
+  {
+    std::lock_guard lock(mu_);
+    settled = !unsettled_.count(key);
+  }
+  if (settled) return done(Status::ok());
+  const TopicPartition tp{topic, log.partition_of(id)};
+  auto end = log.end_offset_now(tp);
+  if (!end) return done(end.status());
+  Position target;
+  target.advance(tp, *end);
+  runner_.when_applied(target, std::chrono::seconds(5), [this, key, done = std::move(done)](bool ok) {
+    if (!ok) return done(Status{Errc::unavailable, "the read side has not caught up with the log yet"});
+    {
+      std::lock_guard lock(mu_);
+      unsettled_.erase(key);
+    }
+    done(Status::ok());
+  });
+}
+
 void AggregateStore::evict_applied() {
   // REQUIRES: mu_ held. The store now has these heads (or newer ones).
   const Position applied = runner_.applied();

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "projections/aggregates_view.h"
 #include "projections/request_views.h"
@@ -34,6 +35,17 @@ class AggregateStore {
   std::optional<CommandRecord> find_command(const std::string& command_id);
   void remember_command(const std::string& command_id, CommandRecord record, Position written);
 
+  // After an append that failed, the log may still hold some or all of its
+  // events (Kafka: a timed-out record can have been written). Until the
+  // read side has applied everything the log holds for the aggregate, its
+  // head is unknown: unsettle() forgets it, and when_settled() makes the
+  // next command wait for the log's end of the aggregate's partition.
+  void unsettle(AggregateKind kind, std::string_view id);
+  // `done(ok)` at once when settled, else once settled (or the reason it
+  // could not be). `done` may run on the runner's thread.
+  void when_settled(AggregateKind kind, std::string_view id, EventLog& log, Topic topic,
+                    std::function<void(Status)> done);
+
  private:
   struct Pending {
     AggregateHead head;
@@ -51,6 +63,7 @@ class AggregateStore {
   };
   std::unordered_map<std::string, PendingCommand> commands_;
   size_t writes_since_evict_ = 0;
+  std::unordered_set<std::string> unsettled_;
 };
 
 }  // namespace aftercare

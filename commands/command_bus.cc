@@ -42,10 +42,15 @@ void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx,
   serializer_.submit(key, [this, kind, id = std::move(id), ctx = std::move(ctx),
                            decide = std::move(decide),
                            done = std::move(done)](Serializer::Done finished) mutable {
-    run(kind, id, ctx, decide, [done = std::move(done), finished](CommandOutcome o) {
+    DoneFn reply = [done = std::move(done), finished](CommandOutcome o) {
       done(std::move(o));
       finished();
-    });
+    };
+    aggregates_.when_settled(kind, id, log_, topic_for(kind),
+                             [this, kind, id, ctx, decide, reply](Status settled) mutable {
+                               if (!settled) return reply(CommandOutcome::failed(std::move(settled)));
+                               run(kind, id, ctx, decide, std::move(reply));
+                             });
   });
 }
 
@@ -108,7 +113,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     next.sequence = env.sequence;
     next.hash = chain_hash(bytes);
     next.state = std::move(state).value();
-    items.push_back(AppendItem{topic_for(kind), id, std::move(bytes)});
+    items.push_back(AppendItem{topic_for(kind), id, std::move(bytes), env.type, env.id});
   }
   const bool created = head.sequence == 0;
   CommandRecord record{kind_name + "/" + id, head.sequence + 1, next.sequence,
@@ -116,7 +121,10 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   log_.append(std::move(items), [this, kind, id, next = std::move(next), created, record,
                                  command_id = ctx.command_id,
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
-    if (!ids) return done(CommandOutcome::failed(ids.status()));
+    if (!ids) {
+      aggregates_.unsettle(kind, id);  // some of the events may be in the log after all
+      return done(CommandOutcome::failed(ids.status()));
+    }
     Position written;
     for (const auto& r : *ids) written.include(r);
     aggregates_.remember(kind, id, next, written);

@@ -49,6 +49,7 @@ class EmbeddedLog final : public EventLog {
   Result<int64_t> end_offset(TopicPartition tp) override;
   std::unique_ptr<LogReader> open_reader() override;
   Status health() override;
+  std::string identity() const override { return "embedded"; }
 
   // Blocks until an append completes after `seen`, or `wait` passes.
   // Returns the current append epoch (bumped once per group commit).
@@ -56,7 +57,7 @@ class EmbeddedLog final : public EventLog {
   uint64_t append_epoch() const { return epoch_.load(); }
 
   // Stops accepting appends, completes queued ones, joins the appender.
-  void close();
+  void close() override;
 
  private:
   struct Pending {

@@ -29,6 +29,10 @@ struct AppendItem {
   Topic topic;
   std::string key;    // partition key: the request id for request/dispatch/visit events
   std::string value;  // the encoded envelope
+  // CloudEvents `type` and `id` of the envelope: KafkaLog sends them as the
+  // ce_type / ce_id headers so consumers can filter without parsing.
+  std::string ce_type = {};
+  std::string ce_id = {};
 };
 
 struct RecordId {
@@ -87,11 +91,21 @@ class EventLog {
   virtual Status read(TopicPartition tp, int64_t from, size_t max, std::vector<Record>& out) = 0;
   // The offset the next record appended to `tp` will get.
   virtual Result<int64_t> end_offset(TopicPartition tp) = 0;
+  // The same, asked of the log now: end_offset() may answer from a cache
+  // refreshed a moment ago (KafkaLog), this one never does.
+  virtual Result<int64_t> end_offset_now(TopicPartition tp) { return end_offset(tp); }
 
   virtual std::unique_ptr<LogReader> open_reader() = 0;
 
   // OK while the log accepts appends; the reason otherwise.
   virtual Status health() = 0;
+
+  // Which log this is ("embedded", "kafka:<cluster id>"). Read models
+  // remember it: pointed at another log, they are rebuilt from offset 0.
+  virtual std::string identity() const = 0;
+
+  // Stops accepting appends and completes (or fails) every queued one.
+  virtual void close() {}
 
   // The partition of `key` in this log.
   int32_t partition_of(std::string_view key) const {

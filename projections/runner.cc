@@ -53,7 +53,8 @@ std::vector<TopicPartition> consumed_partitions(const std::vector<Projection*>& 
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
 Status ProjectionRunner::load_checkpoints() {
-  std::string signature = "partitions=" + std::to_string(log_.partition_count());
+  std::string signature =
+      "log=" + log_.identity() + ";partitions=" + std::to_string(log_.partition_count());
   for (auto* p : projections_)
     signature += ";" + std::string(p->name()) + ":" + std::to_string(p->version());
   auto& db = store_.db();
