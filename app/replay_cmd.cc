@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "eventstore/embedded_log.h"
+#include "eventstore/kafka_log.h"
 #include "projections/catalog.h"
 #include "replay/replay.h"
 
@@ -14,25 +15,27 @@ namespace aftercare {
 namespace {
 
 constexpr const char* kReplayHelp =
-    "usage: aftercare replay [--data DIR] [--out DIR] [--verify]\n"
+    "usage: aftercare replay [--data DIR] [--kafka BOOTSTRAP] [--out DIR] [--verify]\n"
     "\n"
     "Rebuilds every read model from offset 0 of the event log in DIR/log into a\n"
     "fresh directory (--out, default DIR/replay-<time>), showing progress and events/s.\n"
     "  --verify  rebuild exactly up to where the live read models (DIR/views) are and\n"
     "            compare digests; exits 1 naming the first difference. Works while\n"
     "            `serve` runs (both stores are opened as snapshots).\n"
-    "  --data    data directory (env AFTERCARE_DATA; default ./data)\n";
+    "  --data    data directory (env AFTERCARE_DATA; default ./data)\n"
+    "  --kafka   read the log from Kafka instead of DIR/log (env AFTERCARE_KAFKA)\n";
 
 constexpr const char* kAuditHelp =
-    "usage: aftercare audit <id> [--as-of TIME] [--data DIR]\n"
-    "       aftercare audit --verify-chains [--data DIR]\n"
+    "usage: aftercare audit <id> [--as-of TIME] [--data DIR] [--kafka BOOTSTRAP]\n"
+    "       aftercare audit --verify-chains [--data DIR] [--kafka BOOTSTRAP]\n"
     "\n"
     "  <id>             a request id (its request, dispatch and visit events) or a\n"
     "                   master record id; prints the ordered history (type, time, actor,\n"
     "                   command id) and the state as of --as-of (default: now)\n"
     "  --as-of          RFC 3339 time, e.g. 2026-11-23T08:00:00Z\n"
     "  --verify-chains  check every hash chain; exits 1 naming the first broken link\n"
-    "  --data           data directory (env AFTERCARE_DATA; default ./data)\n";
+    "  --data           data directory (env AFTERCARE_DATA; default ./data)\n"
+    "  --kafka          read the log from Kafka instead of DIR/log (env AFTERCARE_KAFKA)\n";
 
 class ProgressLine {
  public:
@@ -64,14 +67,23 @@ int fail(const char* cmd, const std::string& what) {
   return 1;
 }
 
-Result<std::unique_ptr<EmbeddedLog>> open_log_snapshot(const std::string& data) {
-  return EmbeddedLog::open({.dir = data + "/log", .read_only = true});
+// The embedded log as a read-only snapshot (serve may be writing to it), or Kafka.
+Result<std::unique_ptr<EventLog>> open_log_snapshot(const Args& args, const std::string& data) {
+  const std::string kafka = args.get("kafka", "AFTERCARE_KAFKA", "");
+  if (!kafka.empty()) {
+    auto log = KafkaLog::open({.bootstrap = kafka, .client_id = "aftercare-replay"});
+    if (!log) return log.status();
+    return std::unique_ptr<EventLog>(std::move(log).value());
+  }
+  auto log = EmbeddedLog::open({.dir = data + "/log", .read_only = true});
+  if (!log) return log.status();
+  return std::unique_ptr<EventLog>(std::move(log).value());
 }
 
 }  // namespace
 
 int replay_main(const std::vector<std::string>& argv) {
-  Args args(argv, {"data", "out"}, {"verify", "help"});
+  Args args(argv, {"data", "out", "kafka"}, {"verify", "help"});
   if (args.has("help")) return std::fputs(kReplayHelp, stdout), 0;
   if (!args.ok() || !args.positional().empty())
     return fail("replay", (args.ok() ? "unexpected argument" : args.error()) + "\n\n" + kReplayHelp);
@@ -79,7 +91,7 @@ int replay_main(const std::vector<std::string>& argv) {
   const std::string out = args.get("out", nullptr,
                                    data + "/replay-" + std::to_string(::time(nullptr)) + "-" +
                                        std::to_string(::getpid()));
-  auto log = open_log_snapshot(data);
+  auto log = open_log_snapshot(args, data);
   if (!log) return fail("replay", log.status().message());
   ProgressLine progress("replay");
   RebuildReport report;
@@ -107,11 +119,11 @@ int replay_main(const std::vector<std::string>& argv) {
 }
 
 int audit_main(const std::vector<std::string>& argv) {
-  Args args(argv, {"data", "as-of"}, {"verify-chains", "help"});
+  Args args(argv, {"data", "as-of", "kafka"}, {"verify-chains", "help"});
   if (args.has("help")) return std::fputs(kAuditHelp, stdout), 0;
   if (!args.ok()) return fail("audit", args.error() + "\n\n" + kAuditHelp);
   const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
-  auto log = open_log_snapshot(data);
+  auto log = open_log_snapshot(args, data);
   if (!log) return fail("audit", log.status().message());
 
   if (args.has("verify-chains")) {

@@ -41,6 +41,21 @@ Result<rd_kafka_conf_t*> make_conf(const std::map<std::string, std::string>& pro
   return conf;
 }
 
+// The same series as the embedded log's, so dashboards work on either.
+struct LogMetrics {
+  Counter& appends = metrics().counter("aftercare_log_appends_total", "Appends acknowledged");
+  Counter& records = metrics().counter("aftercare_log_records_total", "Records appended");
+  Counter& failures = metrics().counter("aftercare_log_append_failures_total", "Appends failed");
+  Histogram& latency = metrics().histogram(
+      "aftercare_log_append_latency_seconds", "From append() to durable acknowledgement",
+      latency_buckets());
+};
+
+LogMetrics& log_metrics() {
+  static LogMetrics* m = new LogMetrics();
+  return *m;
+}
+
 // One append: its records complete one by one, on the producer's poll thread.
 struct AppendBatch {
   AppendBatch(size_t n, EventLog::AppendDone d) : ids(n), remaining(n), done(std::move(d)) {}
@@ -54,9 +69,15 @@ struct AppendBatch {
       if (--remaining > 0) return;
       call = std::move(done);
     }
+    LogMetrics& m = log_metrics();
     if (error.is_ok()) {
+      m.appends.inc();
+      m.records.inc(ids.size());
+      m.latency.observe_us(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count()));
       call(std::move(ids));
     } else {
+      m.failures.inc();
       call(error);
     }
   }
@@ -66,6 +87,7 @@ struct AppendBatch {
   size_t remaining;
   Status error;
   EventLog::AppendDone done;
+  Clock::time_point started = Clock::now();
 };
 
 struct Slot {
@@ -247,6 +269,7 @@ KafkaLog::~KafkaLog() { close(); }
 Result<std::unique_ptr<KafkaLog>> KafkaLog::open(const KafkaLogOptions& options) {
   if (options.bootstrap.empty()) return Status{Errc::invalid_argument, "no Kafka bootstrap servers given"};
   std::unique_ptr<KafkaLog> log(new KafkaLog(options));
+  log_metrics();  // registered up front, so /metrics shows them before the first append
   auto producer = log->make_producer();
   if (!producer) return producer.status();
   log->producer_ = std::move(producer).value();

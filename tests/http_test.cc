@@ -14,10 +14,14 @@ using http::verb;
 
 constexpr const char* kCustomer = R"({"name":"王芳","phone":"+86 24 1234 5678","region":"north","tier":"gold"})";
 
-class HttpTest : public ::testing::Test {
+// Every test runs twice: on the embedded log and on Kafka (a dev broker of its own).
+class HttpTest : public ::testing::TestWithParam<LogMode> {
  protected:
   TempDir tmp;
-  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  std::unique_ptr<DevBroker> broker =
+      GetParam() == LogMode::kafka ? std::make_unique<DevBroker>() : nullptr;
+  std::string kafka() const { return broker ? broker->bootstrap() : ""; }
+  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
   Reply put_customer(const std::string& id, const std::string& body = kCustomer,
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
     return server->call(verb::put, "/v1/customers/" + id, kAdminToken, body, std::move(headers));
@@ -38,7 +42,7 @@ void expect_problem(const Reply& r, int status) {
   EXPECT_FALSE(detail.empty());
 }
 
-TEST_F(HttpTest, OperationsEndpointsNeedNoToken) {
+TEST_P(HttpTest, OperationsEndpointsNeedNoToken) {
   EXPECT_EQ(server->call(verb::get, "/healthz", "").status, 200);
   EXPECT_EQ(server->call(verb::get, "/readyz", "").status, 200);
   auto metrics = server->call(verb::get, "/metrics", "");
@@ -65,7 +69,7 @@ TEST_F(HttpTest, OperationsEndpointsNeedNoToken) {
   }
 }
 
-TEST_F(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {
+TEST_P(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {
   auto created = put_customer("C-1001");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.header("Location"), "/v1/customers/C-1001");
@@ -91,7 +95,7 @@ TEST_F(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {
   expect_problem(stale, 412);
 }
 
-TEST_F(HttpTest, UpsertsHonourIdempotencyKeys) {
+TEST_P(HttpTest, UpsertsHonourIdempotencyKeys) {
   auto first = put_customer("C-7", R"({"name":"A","region":"north"})", {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(first.status, 201);
   ASSERT_EQ(put_customer("C-7", R"({"name":"B","region":"north"})").status, 200);
@@ -104,7 +108,7 @@ TEST_F(HttpTest, UpsertsHonourIdempotencyKeys) {
   EXPECT_NE(now.body.find(R"("name":"B")"), std::string::npos) << "the retry wrote nothing";
 }
 
-TEST_F(HttpTest, EngineersAndUnitsValidateTheirFields) {
+TEST_P(HttpTest, EngineersAndUnitsValidateTheirFields) {
   auto e = server->call(verb::put, "/v1/engineers/E-7", kAdminToken,
                         R"({"name":"Li","region":"north","skills":["wm","wm","fridge"],"active":true})");
   ASSERT_EQ(e.status, 201) << e.body;
@@ -119,14 +123,14 @@ TEST_F(HttpTest, EngineersAndUnitsValidateTheirFields) {
                               R"({"product_model":"WM-7","customer_id":"C-1","installed_at":"March"})"), 422);
 }
 
-TEST_F(HttpTest, AuthenticationAndRoles) {
+TEST_P(HttpTest, AuthenticationAndRoles) {
   expect_problem(server->call(verb::get, "/v1/customers/C-1", ""), 401);
   expect_problem(server->call(verb::get, "/v1/customers/C-1", "not-a-token"), 401);
   expect_problem(server->call(verb::put, "/v1/customers/C-1", kAgentToken, kCustomer), 403);
   expect_problem(server->call(verb::put, "/v1/customers/C-1", kAuditorToken, kCustomer), 403);
 }
 
-TEST_F(HttpTest, ClientMistakesGetTheStatusesOfTheContract) {
+TEST_P(HttpTest, ClientMistakesGetTheStatusesOfTheContract) {
   expect_problem(server->call(verb::get, "/v1/customers/nobody", kAgentToken), 404);
   expect_problem(server->call(verb::get, "/v1/nothing-here", kAgentToken), 404);
   expect_problem(server->call(verb::get, "/nowhere", ""), 404);
@@ -153,23 +157,23 @@ TEST_F(HttpTest, ClientMistakesGetTheStatusesOfTheContract) {
   expect_problem(big, 413);
 }
 
-TEST_F(HttpTest, OversizedHeadersAndTargetsGet431) {
+TEST_P(HttpTest, OversizedHeadersAndTargetsGet431) {
   expect_problem(server->call(verb::get, "/healthz", "", "", {{"X-Big", std::string(20000, 'a')}}), 431);
   expect_problem(server->call(verb::get, "/" + std::string(100000, 'a'), ""), 431);
   EXPECT_EQ(server->call(verb::get, "/healthz", "").status, 200) << "the server is still fine";
 }
 
-TEST_F(HttpTest, ReadYourWritesTimesOutWith504) {
+TEST_P(HttpTest, ReadYourWritesTimesOutWith504) {
   auto r = server->call(verb::get, "/v1/customers/C-1", kAgentToken, "", {{"X-Min-Position", "m0:999999"}});
   expect_problem(r, 504);
 }
 
-TEST_F(HttpTest, KeepAliveServesManyRequestsOnOneConnection) {
+TEST_P(HttpTest, KeepAliveServesManyRequestsOnOneConnection) {
   HttpClient c(server->port());
   for (int i = 0; i < 50; ++i) EXPECT_EQ(c.send(verb::get, "/healthz").status, 200);
 }
 
-TEST_F(HttpTest, SlowClientDoesNotBlockOthers) {
+TEST_P(HttpTest, SlowClientDoesNotBlockOthers) {
   // Half a request, never finished.
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket slow(ioc);
@@ -181,11 +185,11 @@ TEST_F(HttpTest, SlowClientDoesNotBlockOthers) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
-TEST_F(HttpTest, StateSurvivesRestartAndSigtermExitsCleanly) {
+TEST_P(HttpTest, StateSurvivesRestartAndSigtermExitsCleanly) {
   ASSERT_EQ(put_customer("C-1001").status, 201);
   ASSERT_EQ(put_customer("C-1001", R"({"name":"王芳","region":"south"})").status, 200);
   EXPECT_EQ(server->stop(), 0);
-  server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
   auto read = server->call(verb::get, "/v1/customers/C-1001", kAgentToken);
   ASSERT_EQ(read.status, 200);
   EXPECT_EQ(read.header("ETag"), "\"2\"");
@@ -194,6 +198,9 @@ TEST_F(HttpTest, StateSurvivesRestartAndSigtermExitsCleanly) {
   EXPECT_EQ(next.status, 200) << next.body;
   EXPECT_EQ(next.header("ETag"), "\"3\"");
 }
+
+INSTANTIATE_TEST_SUITE_P(Logs, HttpTest, ::testing::Values(LogMode::embedded, LogMode::kafka),
+                         log_mode_name);
 
 }  // namespace
 }  // namespace aftercare

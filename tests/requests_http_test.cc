@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "eventstore/event_log.h"
 #include "tests/server_fixture.h"
 
 namespace aftercare {
@@ -23,10 +24,14 @@ std::string field(const std::string& json, const char* name) {
   return simdjson::minify(v);
 }
 
-class RequestsHttpTest : public ::testing::Test {
+// Every test runs twice: on the embedded log and on Kafka (a dev broker of its own).
+class RequestsHttpTest : public ::testing::TestWithParam<LogMode> {
  protected:
   TempDir tmp;
-  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  std::unique_ptr<DevBroker> broker =
+      GetParam() == LogMode::kafka ? std::make_unique<DevBroker>() : nullptr;
+  std::string kafka() const { return broker ? broker->bootstrap() : ""; }
+  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
 
   void SetUp() override {
     ASSERT_EQ(put("/v1/customers/C-1001", R"({"name":"王芳","region":"north","phone":"+86 24 1234 5678"})"), 201);
@@ -44,7 +49,7 @@ class RequestsHttpTest : public ::testing::Test {
   Reply post(const std::string& path, const std::string& token, const std::string& body,
              std::vector<std::pair<std::string, std::string>> headers = {}) {
     Reply r = server->call(verb::post, path, token, body, std::move(headers));
-    if (r.status < 300 && !r.header("X-Position").empty()) last_position_ = r.header("X-Position");
+    if (r.status < 300 && !r.header("X-Position").empty()) remember(r.header("X-Position"));
     return r;
   }
   Reply get(const std::string& path, const std::string& token, const std::string& position = "") {
@@ -52,6 +57,16 @@ class RequestsHttpTest : public ::testing::Test {
     const std::string& wait_for = position.empty() ? last_position_ : position;
     if (!wait_for.empty()) h.emplace_back("X-Min-Position", wait_for);
     return server->call(verb::get, path, token, "", h);
+  }
+  // The union of every position written: partitions are applied
+  // independently (on Kafka, each at its own pace), so reading all of one's
+  // writes takes all of their positions, not only the last one.
+  void remember(const std::string& token) {
+    auto mine = Position::from_token(last_position_).value_or(Position{});
+    auto next = Position::from_token(token);
+    ASSERT_TRUE(next) << token;
+    for (const auto& [tp, offset] : next->entries()) mine.advance(tp, offset);
+    last_position_ = mine.to_token();
   }
   std::string last_position_;
   std::string open(const std::string& extra = "", const std::string& token = kAgentToken) {
@@ -72,7 +87,7 @@ class RequestsHttpTest : public ::testing::Test {
   }
 };
 
-TEST_F(RequestsHttpTest, PhoneCallToSatisfiedCallback) {
+TEST_P(RequestsHttpTest, PhoneCallToSatisfiedCallback) {
   auto r = post("/v1/requests", kAgentToken,
                 R"({"customer_id":"C-1001","channel":"phone","type":"repair","serial_no":"WM7-000123",)"
                 R"("problem_code":"E21","description":"drum does not spin","required_by":"2099-01-01T00:00:00Z"})");
@@ -120,7 +135,7 @@ TEST_F(RequestsHttpTest, PhoneCallToSatisfiedCallback) {
   EXPECT_EQ(stats.body, R"({"items":[{"product_model":"WM-7","problem_code":"E21","count":1}]})");
 }
 
-TEST_F(RequestsHttpTest, TwoFailedAttemptsLockForTheServiceManager) {
+TEST_P(RequestsHttpTest, TwoFailedAttemptsLockForTheServiceManager) {
   const std::string id = open();
   ASSERT_EQ(act(id, "assign", kManagerToken, R"({"engineer_id":"E-7"})").status, 200);
   auto first = act(id, "report", kEngineerE7Token, R"({"outcome":"unresolved","notes":"needs a part"})");
@@ -139,7 +154,7 @@ TEST_F(RequestsHttpTest, TwoFailedAttemptsLockForTheServiceManager) {
   EXPECT_EQ(field(unlocked.body, "status"), "closed");
 }
 
-TEST_F(RequestsHttpTest, IdempotencyKeyReturnsTheOriginalResponse) {
+TEST_P(RequestsHttpTest, IdempotencyKeyReturnsTheOriginalResponse) {
   const std::string body = R"({"customer_id":"C-1001","channel":"web","type":"consultation"})";
   auto first = post("/v1/requests", kAgentToken, body, {{"Idempotency-Key", "web-form-42"}});
   ASSERT_EQ(first.status, 201);
@@ -169,7 +184,7 @@ TEST_F(RequestsHttpTest, IdempotencyKeyReturnsTheOriginalResponse) {
   EXPECT_EQ(post("/v1/requests", kAgentToken, body, {{"Idempotency-Key", std::string(129, 'k')}}).status, 400);
 }
 
-TEST_F(RequestsHttpTest, IfMatchGuardsAgainstLostUpdates) {
+TEST_P(RequestsHttpTest, IfMatchGuardsAgainstLostUpdates) {
   const std::string id = open();
   auto stale = post("/v1/requests/" + id + "/assign", kManagerToken, R"({"engineer_id":"E-7"})", {{"If-Match", "\"7\""}});
   EXPECT_EQ(stale.status, 412);
@@ -177,7 +192,7 @@ TEST_F(RequestsHttpTest, IfMatchGuardsAgainstLostUpdates) {
   EXPECT_EQ(ok.status, 200);
 }
 
-TEST_F(RequestsHttpTest, RolesRegionsAndEngineers) {
+TEST_P(RequestsHttpTest, RolesRegionsAndEngineers) {
   const std::string id = open();
   EXPECT_EQ(post("/v1/requests", kAuditorToken, R"({"customer_id":"C-1001","channel":"phone","type":"repair"})").status, 403);
   EXPECT_EQ(post("/v1/requests", kNorthDispatcherToken, R"({"customer_id":"C-1001","channel":"phone","type":"repair"})").status, 403);
@@ -202,7 +217,7 @@ TEST_F(RequestsHttpTest, RolesRegionsAndEngineers) {
   EXPECT_EQ(get("/v1/requests", kNorthDispatcherToken).body.find(south), std::string::npos);
 }
 
-TEST_F(RequestsHttpTest, ClientMistakesGetTheirStatuses) {
+TEST_P(RequestsHttpTest, ClientMistakesGetTheirStatuses) {
   const std::string id = open();
   EXPECT_EQ(get("/v1/requests/R-nope", kAgentToken).status, 404);
   EXPECT_EQ(act("R-nope", "cancel", kAgentToken, R"({"reason":"x"})").status, 404);
@@ -229,7 +244,7 @@ TEST_F(RequestsHttpTest, ClientMistakesGetTheirStatuses) {
   EXPECT_EQ(get("/v1/customers/C-404/history", kAgentToken).status, 404);
 }
 
-TEST_F(RequestsHttpTest, ListsPageWithCursors) {
+TEST_P(RequestsHttpTest, ListsPageWithCursors) {
   std::vector<std::string> ids;
   for (int i = 0; i < 7; ++i) ids.push_back(open());
   std::string cursor, seen;
@@ -251,7 +266,7 @@ TEST_F(RequestsHttpTest, ListsPageWithCursors) {
   EXPECT_LT(seen.find(item(ids.back())), seen.find(item(ids.front()))) << "newest first";
 }
 
-TEST_F(RequestsHttpTest, AsOfShowsThePastAndReplayVerifiesAfterTraffic) {
+TEST_P(RequestsHttpTest, AsOfShowsThePastAndReplayVerifiesAfterTraffic) {
   auto opened = post("/v1/requests", kAgentToken, R"({"customer_id":"C-1001","channel":"phone","type":"repair"})");
   ASSERT_EQ(opened.status, 201);
   const std::string id = field(opened.body, "id");
@@ -267,14 +282,21 @@ TEST_F(RequestsHttpTest, AsOfShowsThePastAndReplayVerifiesAfterTraffic) {
 
   EXPECT_EQ(server->stop(), 0);
   std::string out;
-  EXPECT_EQ(run_aftercare({"replay", "--data", tmp.sub("data"), "--verify"}, &out), 0) << out;
-  EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", tmp.sub("data")}, &out), 0) << out;
-  server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  auto with_log = [&](std::vector<std::string> args) {
+    for (auto& a : log_args(tmp.sub("data"), broker.get())) args.push_back(a);
+    return args;
+  };
+  EXPECT_EQ(run_aftercare(with_log({"replay", "--verify"}), &out), 0) << out;
+  EXPECT_EQ(run_aftercare(with_log({"audit", "--verify-chains"}), &out), 0) << out;
+  server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
   last_position_.clear();  // positions stay valid across restarts, but the new server is caught up anyway
   auto after = get("/v1/requests/" + id, kManagerToken);
   EXPECT_EQ(field(after.body, "status"), "assigned") << "state survives a restart";
   EXPECT_EQ(act(id, "report", kEngineerE7Token, R"({"outcome":"resolved"})").status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Logs, RequestsHttpTest, ::testing::Values(LogMode::embedded, LogMode::kafka),
+                         log_mode_name);
 
 }  // namespace
 }  // namespace aftercare

@@ -1,5 +1,7 @@
 #include "tests/server_fixture.h"
 
+#include <signal.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -48,7 +50,36 @@ Reply HttpClient::send(http::verb method, const std::string& target, const std::
   return r;
 }
 
-ServerProcess::ServerProcess(const std::string& data_dir) {
+std::string log_mode_name(const ::testing::TestParamInfo<LogMode>& info) {
+  return info.param == LogMode::kafka ? "Kafka" : "Embedded";
+}
+
+DevBroker::DevBroker(int partitions, int brokers) {
+  child_ = std::make_unique<Child>(std::vector<std::string>{
+      AFTERCARE_BINARY, "dev-broker", "--partitions", std::to_string(partitions), "--brokers",
+      std::to_string(brokers)});
+  if (!child_->read_line(bootstrap_, 30000) || bootstrap_.empty())
+    throw std::runtime_error("aftercare dev-broker did not start");
+}
+
+bool DevBroker::control(const std::string& command) {
+  std::string answer;
+  return child_->write_line(command) && child_->read_line(answer, 10000) && answer == "ok";
+}
+
+void DevBroker::pause() { ::kill(child_->pid(), SIGSTOP); }
+void DevBroker::resume() { ::kill(child_->pid(), SIGCONT); }
+
+std::vector<std::string> log_args(const std::string& data_dir, const DevBroker* broker) {
+  std::vector<std::string> args{"--data", data_dir};
+  if (broker) {
+    args.push_back("--kafka");
+    args.push_back(broker->bootstrap());
+  }
+  return args;
+}
+
+ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kafka) {
   const std::string tokens = data_dir + ".tokens.json";
   std::ofstream(tokens) << R"([
     {"token": ")" << kAdminToken << R"(", "role": "admin", "name": "root"},
@@ -60,9 +91,13 @@ ServerProcess::ServerProcess(const std::string& data_dir) {
     {"token": ")" << kEngineerE8Token << R"(", "role": "engineer", "name": "wu", "engineer_id": "E-8"},
     {"token": ")" << kSouthAgentToken << R"(", "role": "agent", "name": "sam", "regions": ["south"]}
   ])";
-  child_ = std::make_unique<Child>(std::vector<std::string>{
-      AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", data_dir, "--tokens", tokens,
-      "--threads", "2", "--partitions", "4"});
+  std::vector<std::string> argv{AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
+                                data_dir, "--tokens", tokens, "--threads", "2", "--partitions", "4"};
+  if (!kafka.empty()) {
+    argv.push_back("--kafka");
+    argv.push_back(kafka);
+  }
+  child_ = std::make_unique<Child>(argv);
   std::string line;
   while (child_->read_line(line, 30000)) {
     if (line.starts_with("listening on ")) {

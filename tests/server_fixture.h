@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
 
 #include "tests/test_util.h"
 
@@ -48,10 +49,32 @@ inline const char* kEngineerE7Token = "engineer-e7-token-0123456789";
 inline const char* kEngineerE8Token = "engineer-e8-token-0123456789";
 inline const char* kSouthAgentToken = "agent-south-token-0123456789";
 
+// Which event log a test's server runs on.
+enum class LogMode { embedded, kafka };
+std::string log_mode_name(const ::testing::TestParamInfo<LogMode>& info);
+inline void PrintTo(LogMode m, std::ostream* os) { *os << (m == LogMode::kafka ? "kafka" : "embedded"); }
+
+// `aftercare dev-broker` as a child process: an in-memory Kafka cluster.
+class DevBroker {
+ public:
+  explicit DevBroker(int partitions = 4, int brokers = 1);
+  const std::string& bootstrap() const { return bootstrap_; }
+  // A fault-injection command ("down 1", "errors produce 3 NOT_LEADER_FOR_PARTITION");
+  // true when the broker answered "ok".
+  bool control(const std::string& command);
+  void pause();   // SIGSTOP: the process stops answering, connections stay open
+  void resume();  // SIGCONT
+
+ private:
+  std::unique_ptr<Child> child_;
+  std::string bootstrap_;
+};
+
 class ServerProcess {
  public:
-  // Starts `aftercare serve` on `data_dir` and waits for "listening on".
-  explicit ServerProcess(const std::string& data_dir);
+  // Starts `aftercare serve` on `data_dir` and waits for "listening on" and
+  // /readyz. With `kafka` (bootstrap servers), on Kafka instead of the embedded log.
+  explicit ServerProcess(const std::string& data_dir, const std::string& kafka = "");
   ~ServerProcess();
   uint16_t port() const { return port_; }
   // SIGTERM and wait; the exit code.
@@ -67,6 +90,9 @@ class ServerProcess {
   std::unique_ptr<Child> child_;
   uint16_t port_ = 0;
 };
+
+// The log options of a replay or audit run against the same log as a server.
+std::vector<std::string> log_args(const std::string& data_dir, const DevBroker* broker);
 
 // Runs the aftercare binary with `args`; its exit code, and stdout and stderr.
 int run_aftercare(const std::vector<std::string>& args, std::string* output = nullptr);

@@ -24,8 +24,8 @@ TempDir::~TempDir() {
 }
 
 Child::Child(const std::vector<std::string>& argv, bool merge_stderr) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  int fds[2], in[2];
+  if (::pipe(fds) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -33,6 +33,9 @@ Child::Child(const std::vector<std::string>& argv, bool merge_stderr) {
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(in[0], STDIN_FILENO);
+    ::close(in[0]);
+    ::close(in[1]);
     if (merge_stderr) ::dup2(fds[1], STDERR_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
@@ -40,7 +43,14 @@ Child::Child(const std::vector<std::string>& argv, bool merge_stderr) {
     ::_exit(127);
   }
   ::close(fds[1]);
+  ::close(in[0]);
   out_fd_ = fds[0];
+  in_fd_ = in[1];
+}
+
+bool Child::write_line(const std::string& line) {
+  const std::string data = line + "\n";
+  return ::write(in_fd_, data.data(), data.size()) == static_cast<ssize_t>(data.size());
 }
 
 Child::~Child() {
@@ -49,6 +59,7 @@ Child::~Child() {
     wait();
   }
   if (out_fd_ >= 0) ::close(out_fd_);
+  if (in_fd_ >= 0) ::close(in_fd_);
 }
 
 bool Child::read_line(std::string& line, int timeout_ms) {

@@ -30,6 +30,8 @@ class Child {
   ~Child();
   // Next line of the child's stdout, or false at EOF or when `timeout_ms` passes.
   bool read_line(std::string& line, int timeout_ms = 30000);
+  // Writes `line` and a newline to the child's stdin.
+  bool write_line(const std::string& line);
   void kill9();
   void terminate();  // SIGTERM
   int wait();        // exit status as from waitpid, decoded: exit code, or 128+signal
@@ -38,6 +40,7 @@ class Child {
  private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   std::string buffer_;
   bool reaped_ = false;
   int status_ = 0;
