@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev              # SHA-256 for the hash chains
   libgtest-dev            # tests
   kcat                    # streaming-contract tests read topics with it
+  python3-jsonschema      # ...and validate the records against schemas/ with it
 )
 
 missing=()

@@ -1,0 +1,171 @@
+// The streaming contract, checked the way a consumer sees it: traffic that
+// produces every event type goes through `serve --kafka`, kcat reads every
+// topic, and tests/contract/check_records.py validates each record against
+// its JSON Schema (schemas/) and the key, header and partition rules.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+
+#include "domain/time.h"
+#include "tests/server_fixture.h"
+
+namespace aftercare {
+namespace {
+
+using namespace testing;
+using http::verb;
+
+constexpr int kPartitions = 4;
+
+std::string field(const std::string& json, const char* name) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (p.parse(json).get(doc)) return "<not json>";
+  simdjson::dom::element v;
+  if (doc[name].get(v)) return "<absent>";
+  if (v.is_string()) return std::string(v.get_string().value());
+  return simdjson::minify(v);
+}
+
+std::string in_seconds(int s) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return format_rfc3339(Timestamp{now.count() + s * 1000});
+}
+
+// Runs a command line; its exit code (stdout and stderr into `output`).
+int shell(const std::string& command, std::string* output) {
+  Child child({"/bin/sh", "-c", command + " 2>&1"});
+  std::string line;
+  output->clear();
+  while (child.read_line(line, 120000)) *output += line + "\n";
+  return child.wait();
+}
+
+class KafkaContractTest : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  DevBroker broker{kPartitions};
+  ServerProcess server{tmp.sub("data"), broker.bootstrap()};
+
+  Reply call(verb method, const std::string& path, const std::string& body = "") {
+    Reply r = server.call(method, path, kAdminToken, body);
+    EXPECT_LT(r.status, 300) << path << ": " << r.body;
+    return r;
+  }
+  std::string open(const std::string& extra = "") {
+    return field(call(verb::post, "/v1/requests",
+                      R"({"customer_id":"C-1","channel":"phone","type":"repair","serial_no":"U-1","problem_code":"E21")" +
+                          extra + "}")
+                     .body,
+                 "id");
+  }
+  void act(const std::string& id, const std::string& action, const std::string& body = "{}") {
+    call(verb::post, "/v1/requests/" + id + "/" + action, body);
+  }
+  // Waits for the deadline timer to have acted on `id`.
+  void wait_until(const std::string& id, const std::string& what) {
+    for (int i = 0; i < 100; ++i) {
+      if (server.call(verb::get, "/v1/requests/" + id, kAdminToken).body.find(what) != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << id << " never showed " << what;
+  }
+};
+
+TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
+  call(verb::put, "/v1/customers/C-1", R"({"name":"王芳","region":"north","tier":"gold"})");
+  call(verb::put, "/v1/customers/C-1", R"({"name":"王芳","region":"north","tier":"platinum","phone":"+86 24 1234 5678"})");
+  call(verb::put, "/v1/engineers/E-7", R"({"name":"Li","region":"north","skills":["washers","dryers"],"active":true})");
+  call(verb::put, "/v1/engineers/E-7", R"({"name":"Li","region":"north","skills":["washers"],"active":true})");
+  call(verb::put, "/v1/engineers/E-8", R"({"name":"Wu","region":"north","active":true})");
+  call(verb::put, "/v1/units/U-1", R"({"product_model":"WM-7","customer_id":"C-1"})");
+  call(verb::put, "/v1/units/U-1", R"({"product_model":"WM-7","customer_id":"C-1","warranty_until":"2027-03-01T00:00:00Z"})");
+
+  // The deadlines first: the timer acts on them while the rest goes on.
+  const std::string late = open(R"(,"required_by":")" + in_seconds(2) + "\"");
+  act(late, "assign", R"({"engineer_id":"E-7"})");
+  const std::string complaint = field(
+      call(verb::post, "/v1/requests",
+           R"({"customer_id":"C-1","channel":"email","type":"complaint","description":"rude engineer",)"
+           R"("complaint":{"level":2,"handling_unit":"quality","respond_by":")" + in_seconds(2) + "\"}}")
+          .body,
+      "id");
+
+  const std::string happy = open();
+  act(happy, "assign", R"({"engineer_id":"E-7","note":"nearest"})");
+  act(happy, "report", R"({"outcome":"resolved","work_minutes":40,"notes":"new belt"})");
+  act(happy, "callback", R"({"satisfied":true,"scores":{"attitude":5,"skill":4,"timeliness":5,"resolution":5,"parts_lead_time":4}})");
+
+  const std::string twice = open();
+  act(twice, "assign", R"({"engineer_id":"E-7"})");
+  act(twice, "report", R"({"outcome":"unresolved"})");
+  act(twice, "assign", R"({"engineer_id":"E-8"})");
+  act(twice, "report", R"({"outcome":"not_attended"})");  // the second failure locks
+  act(twice, "unlock", R"({"decision":"reassign","note":"send a senior"})");
+
+  const std::string held = open();
+  act(held, "suspend", R"({"reason":"customer abroad"})");
+  act(held, "resume");
+  act(held, "cancel", R"({"reason":"customer bought a new one"})");
+
+  const std::string remote = open();
+  act(remote, "resolve-remotely", R"({"notes":"reset the program","article_id":"KB-17"})");
+
+  wait_until(late, R"("attempts":1)");
+  wait_until(complaint, R"("overdue":true)");
+  EXPECT_EQ(server.stop(), 0);
+
+  std::string out;
+  std::string files;
+  for (const char* topic : {"aftercare.requests", "aftercare.dispatches", "aftercare.visits",
+                            "aftercare.parts", "aftercare.master"}) {
+    const std::string file = tmp.sub(std::string(topic) + ".jsonl");
+    ASSERT_EQ(shell("kcat -C -b " + broker.bootstrap() + " -t " + topic + " -o beginning -e -q -J > " + file, &out), 0)
+        << out;
+    files += " " + file;
+  }
+  const int rc = shell(std::string("/usr/bin/python3 ") + AFTERCARE_SOURCE_DIR +
+                           "/tests/contract/check_records.py --expect-all-types --partitions " +
+                           std::to_string(kPartitions) + " --schemas " + AFTERCARE_SOURCE_DIR +
+                           "/schemas" + files,
+                       &out);
+  EXPECT_EQ(rc, 0) << out;
+  std::cout << out;
+}
+
+TEST_F(KafkaContractTest, TheCheckerRejectsRecordsThatBreakTheContract) {
+  call(verb::put, "/v1/customers/C-1", R"({"name":"Wang","region":"north"})");
+  call(verb::put, "/v1/units/U-1", R"({"product_model":"WM-7","customer_id":"C-1"})");
+  open();
+  EXPECT_EQ(server.stop(), 0);
+  std::string out;
+  const std::string file = tmp.sub("requests.jsonl");
+  ASSERT_EQ(shell("kcat -C -b " + broker.bootstrap() + " -t aftercare.requests -o beginning -e -q -J > " + file, &out), 0);
+  std::ifstream in(file);
+  std::string record;
+  std::getline(in, record);
+  const std::string checker = std::string("/usr/bin/python3 ") + AFTERCARE_SOURCE_DIR +
+                              "/tests/contract/check_records.py --partitions 4 --schemas " +
+                              AFTERCARE_SOURCE_DIR + "/schemas ";
+  ASSERT_EQ(shell(checker + file, &out), 0) << out;
+  // Each change below breaks one rule; the checker must notice every one.
+  const std::vector<std::pair<std::string, std::string>> breaks = {
+      {R"(\"channel\":\"phone\")", R"(\"channel\":\"pigeon\")"},               // schema: enum
+      {R"(\"specversion\":\"1.0\")", R"(\"specversion\":\"0.3\")"},            // schema: envelope
+      {"application/cloudevents+json; charset=UTF-8", "application/json"},    // header
+      {R"("partition":)", R"("partition":1)"},                                // partition (becomes 1x)
+  };
+  for (const auto& [from, to] : breaks) {
+    std::string bad = record;
+    const size_t at = bad.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    bad.replace(at, from.size(), to);
+    std::ofstream(tmp.sub("bad.jsonl")) << bad << "\n";
+    EXPECT_NE(shell(checker + tmp.sub("bad.jsonl"), &out), 0) << "not caught: " << to << "\n" << out;
+  }
+}
+
+}  // namespace
+}  // namespace aftercare
