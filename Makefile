@@ -4,7 +4,7 @@ DATA ?= ./data
 BUILD_RELEASE := build/release
 BUILD_TEST := build/test
 
-.PHONY: deps build run test bench clean format
+.PHONY: deps build run test bench bench-kafka clean format
 
 deps:
 	@./scripts/install-deps.sh
@@ -29,6 +29,11 @@ test: deps $(BUILD_TEST)/Makefile
 bench: deps $(BUILD_RELEASE)/Makefile
 	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target log_append_bench
 	$(BUILD_RELEASE)/bench/log_append_bench --appenders 64 --seconds 10
+
+# Kafka mode against the development broker (docs/kafka.md, bench/README.md).
+bench-kafka: deps $(BUILD_RELEASE)/Makefile
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare log_append_bench loadgen
+	./bench/kafka_bench.sh $(BUILD_RELEASE)
 
 clean:
 	rm -rf build

@@ -13,6 +13,7 @@ PACKAGES=(
   libfmt-dev              # text formatting
   libssl-dev              # SHA-256 for the hash chains
   libgtest-dev            # tests
+  curl                    # scripts wait for /readyz with it
   kcat                    # streaming-contract tests read topics with it
   python3-jsonschema      # ...and validate the records against schemas/ with it
 )
