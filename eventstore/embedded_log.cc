@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "eventstore/log_metrics.h"
 #include "eventstore/log_format.h"
 
 namespace aftercare {
@@ -17,22 +18,6 @@ namespace lf = logformat;
 
 Status from_rocks(const rocksdb::Status& s, const char* what) {
   return {Errc::io_error, std::string(what) + ": " + s.ToString()};
-}
-
-struct LogMetrics {
-  Counter& appends = metrics().counter("aftercare_log_appends_total", "Appends acknowledged");
-  Counter& records = metrics().counter("aftercare_log_records_total", "Records appended");
-  Counter& groups = metrics().counter("aftercare_log_group_commits_total",
-                                      "Group commits (one fsync each)");
-  Counter& failures = metrics().counter("aftercare_log_append_failures_total", "Appends failed");
-  Histogram& latency = metrics().histogram(
-      "aftercare_log_append_latency_seconds", "From append() to durable acknowledgement",
-      latency_buckets());
-};
-
-LogMetrics& log_metrics() {
-  static LogMetrics* m = new LogMetrics();
-  return *m;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "eventstore/log_metrics.h"
 
 namespace aftercare {
 namespace {
@@ -39,21 +40,6 @@ Result<rd_kafka_conf_t*> make_conf(const std::map<std::string, std::string>& pro
   }
   rd_kafka_conf_set_log_cb(conf, log_trampoline);
   return conf;
-}
-
-// The same series as the embedded log's, so dashboards work on either.
-struct LogMetrics {
-  Counter& appends = metrics().counter("aftercare_log_appends_total", "Appends acknowledged");
-  Counter& records = metrics().counter("aftercare_log_records_total", "Records appended");
-  Counter& failures = metrics().counter("aftercare_log_append_failures_total", "Appends failed");
-  Histogram& latency = metrics().histogram(
-      "aftercare_log_append_latency_seconds", "From append() to durable acknowledgement",
-      latency_buckets());
-};
-
-LogMetrics& log_metrics() {
-  static LogMetrics* m = new LogMetrics();
-  return *m;
 }
 
 // One append: its records complete one by one, on the producer's poll thread.

@@ -3,7 +3,6 @@
 // topic, and tests/contract/check_records.py validates each record against
 // its JSON Schema (schemas/) and the key, header and partition rules.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <fstream>
 
@@ -17,16 +16,6 @@ using namespace testing;
 using http::verb;
 
 constexpr int kPartitions = 4;
-
-std::string field(const std::string& json, const char* name) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  if (p.parse(json).get(doc)) return "<not json>";
-  simdjson::dom::element v;
-  if (doc[name].get(v)) return "<absent>";
-  if (v.is_string()) return std::string(v.get_string().value());
-  return simdjson::minify(v);
-}
 
 std::string in_seconds(int s) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -1,8 +1,6 @@
 // The service request API against a real `aftercare serve` process.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
-#include "eventstore/event_log.h"
 #include "tests/server_fixture.h"
 
 namespace aftercare {
@@ -10,19 +8,6 @@ namespace {
 
 using namespace testing;
 using http::verb;
-
-std::string field(const std::string& json, const char* name) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  if (p.parse(json).get(doc)) return "<not json>";
-  simdjson::dom::element v;
-  if (doc[name].get(v)) return "<absent>";
-  if (v.is_null()) return "null";
-  if (v.is_string()) return std::string(v.get_string().value());
-  if (v.is_int64()) return std::to_string(v.get_int64().value());
-  if (v.is_bool()) return v.get_bool().value() ? "true" : "false";
-  return simdjson::minify(v);
-}
 
 // Every test runs twice: on the embedded log and on Kafka (a dev broker of its own).
 class RequestsHttpTest : public ::testing::TestWithParam<LogMode> {
@@ -49,7 +34,8 @@ class RequestsHttpTest : public ::testing::TestWithParam<LogMode> {
   Reply post(const std::string& path, const std::string& token, const std::string& body,
              std::vector<std::pair<std::string, std::string>> headers = {}) {
     Reply r = server->call(verb::post, path, token, body, std::move(headers));
-    if (r.status < 300 && !r.header("X-Position").empty()) remember(r.header("X-Position"));
+    if (r.status < 300 && !r.header("X-Position").empty())
+      last_position_ = merge_positions(last_position_, r.header("X-Position"));
     return r;
   }
   Reply get(const std::string& path, const std::string& token, const std::string& position = "") {
@@ -57,16 +43,6 @@ class RequestsHttpTest : public ::testing::TestWithParam<LogMode> {
     const std::string& wait_for = position.empty() ? last_position_ : position;
     if (!wait_for.empty()) h.emplace_back("X-Min-Position", wait_for);
     return server->call(verb::get, path, token, "", h);
-  }
-  // The union of every position written: partitions are applied
-  // independently (on Kafka, each at its own pace), so reading all of one's
-  // writes takes all of their positions, not only the last one.
-  void remember(const std::string& token) {
-    auto mine = Position::from_token(last_position_).value_or(Position{});
-    auto next = Position::from_token(token);
-    ASSERT_TRUE(next) << token;
-    for (const auto& [tp, offset] : next->entries()) mine.advance(tp, offset);
-    last_position_ = mine.to_token();
   }
   std::string last_position_;
   std::string open(const std::string& extra = "", const std::string& token = kAgentToken) {

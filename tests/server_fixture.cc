@@ -1,5 +1,9 @@
 #include "tests/server_fixture.h"
 
+#include <simdjson.h>
+
+#include "eventstore/event_log.h"
+
 #include <signal.h>
 
 #include <boost/asio/connect.hpp>
@@ -138,6 +142,27 @@ Reply ServerProcess::call(http::verb method, const std::string& target, const st
   if (!body.empty() && !has_type) headers.emplace_back("Content-Type", "application/json");
   HttpClient c(port_);
   return c.send(method, target, body, headers);
+}
+
+std::string field(const std::string& json, const char* name) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (p.parse(json).get(doc)) return "<not json>";
+  simdjson::dom::element v;
+  if (doc[name].get(v)) return "<absent>";
+  if (v.is_null()) return "null";
+  if (v.is_string()) return std::string(v.get_string().value());
+  if (v.is_int64()) return std::to_string(v.get_int64().value());
+  if (v.is_bool()) return v.get_bool().value() ? "true" : "false";
+  return simdjson::minify(v);
+}
+
+std::string merge_positions(const std::string& a, const std::string& b) {
+  auto merged = Position::from_token(a).value_or(Position{});
+  const auto more = Position::from_token(b);
+  if (!more) throw std::runtime_error("not a position: " + b);
+  for (const auto& [tp, offset] : more->entries()) merged.advance(tp, offset);
+  return merged.to_token();
 }
 
 int run_aftercare(const std::vector<std::string>& args, std::string* output) {

@@ -94,6 +94,15 @@ class ServerProcess {
 // The log options of a replay or audit run against the same log as a server.
 std::vector<std::string> log_args(const std::string& data_dir, const DevBroker* broker);
 
+// A top-level field of a JSON object, as text: strings unquoted, null as
+// "null", objects and arrays minified; "<absent>" or "<not json>" otherwise.
+std::string field(const std::string& json, const char* name);
+
+// The union of two X-Position tokens. Partitions are applied independently
+// (on Kafka, each at its own pace), so a client that reads all of its
+// writes waits for the union of their positions, not only the last one.
+std::string merge_positions(const std::string& a, const std::string& b);
+
 // Runs the aftercare binary with `args`; its exit code, and stdout and stderr.
 int run_aftercare(const std::vector<std::string>& args, std::string* output = nullptr);
 
