@@ -13,7 +13,7 @@ $(BUILD_RELEASE)/build.ninja $(BUILD_RELEASE)/Makefile:
 	cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=Release
 
 build: deps $(BUILD_RELEASE)/Makefile
-	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare status_counts
 
 run: build
 	$(BUILD_RELEASE)/aftercare serve --data $(DATA)
