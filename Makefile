@@ -4,7 +4,7 @@ DATA ?= ./data
 BUILD_RELEASE := build/release
 BUILD_TEST := build/test
 
-.PHONY: deps build run test bench bench-kafka clean format
+.PHONY: deps build run test bench bench-kafka fuzz clean format
 
 deps:
 	@./scripts/install-deps.sh
@@ -34,6 +34,11 @@ bench: deps $(BUILD_RELEASE)/Makefile
 bench-kafka: deps $(BUILD_RELEASE)/Makefile
 	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare log_append_bench loadgen
 	./bench/kafka_bench.sh $(BUILD_RELEASE)
+
+# libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each; corpora in fuzz/corpus.
+FUZZ_SECONDS ?= 600
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

@@ -127,7 +127,9 @@ Result<Envelope> decode(std::string_view bytes, simdjson::dom::parser& parser) {
   if (!t) return bad("bad \"time\"");
   e.time = *t;
   if (!parse_type(e.type)) return bad("bad \"type\" \"" + e.type + "\"");
-  if (e.prevhash.size() != 64) return bad("bad \"prevhash\"");
+  if (e.prevhash.size() != 64 ||
+      e.prevhash.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return bad("bad \"prevhash\"");
   return e;
 }
 

@@ -18,6 +18,11 @@ PACKAGES=(
   python3-jsonschema      # ...and validate the records against schemas/ with it
 )
 
+# `--fuzz`: also clang, for the libFuzzer targets (make fuzz).
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -92,6 +92,8 @@ TEST(EnvelopeTest, RejectsMalformedWithClearErrors) {
       {with(R"("actor":"agent:7")", R"("actor":"agent:7","actor":"x")"), "duplicate key"},
       {with(R"("data":{)", R"("data":[{)") + "]", "malformed JSON"},
       {with(R"("prevhash":"0000)", R"("prevhash":"00)"), "prevhash"},
+      // Found while fuzzing: 64 characters that are not a SHA-256 in hex.
+      {with(R"("prevhash":"0000)", R"("prevhash":"ZZZZ)"), "prevhash"},
   };
   for (const auto& [bytes, expected] : cases) {
     auto r = decode(bytes, parser);
