@@ -4,7 +4,7 @@ DATA ?= ./data
 BUILD_RELEASE := build/release
 BUILD_TEST := build/test
 
-.PHONY: deps build run test bench bench-kafka fuzz clean format
+.PHONY: deps build run test soak bench bench-kafka fuzz clean format
 
 deps:
 	@./scripts/install-deps.sh
@@ -24,6 +24,12 @@ $(BUILD_TEST)/Makefile:
 test: deps $(BUILD_TEST)/Makefile
 	cmake --build $(BUILD_TEST) -j$(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+# The crash loop with SOAK_KILLS SIGKILLs per log (make test runs it with 3).
+SOAK_KILLS ?= 20
+soak: deps $(BUILD_TEST)/Makefile
+	cmake --build $(BUILD_TEST) -j$(JOBS) --target crash_loop_test aftercare
+	AFTERCARE_SOAK_KILLS=$(SOAK_KILLS) $(BUILD_TEST)/tests/crash_loop_test
 
 # Benchmarks run on the release build; they print figures (bench/README.md).
 bench: deps $(BUILD_RELEASE)/Makefile
