@@ -3,12 +3,23 @@
 // arrived, for a fixed time; prints throughput and latency percentiles.
 //
 //   loadgen --port P --token T [--host 127.0.0.1] [--connections 64] [--seconds 10]
-//           [--scenario intake|view] [--warmup 2]
+//           [--scenario intake|day|view|list|static] [--path /file] [--warmup 2]
+//           [--rate R]
 //
 // Scenarios:
 //   intake  POST /v1/requests (durable: answered once the log has the event),
 //           each with its own Idempotency-Key; creates customer LOAD-C first
+//   day     a service centre's day: each connection takes requests through
+//           open -> assign -> report -> callback, with remote fixes (10%),
+//           failed visits (25%), second failures that lock and a manager's
+//           unlock, and unsatisfied callbacks (10%); every call counts
 //   view    GET one request view
+//   list    GET /v1/requests with filters (status, region, customer), 20 a page
+//   static  GET --path from any HTTP server (the nginx baseline); no setup
+//
+// --rate R makes it open-loop: R requests/s spread over the connections on a
+// fixed schedule, latency measured from when each request was due (so a
+// slow server cannot hide its queueing).
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <random>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -38,6 +50,99 @@ struct Options {
   double seconds = 10;
   double warmup = 2;
   std::string scenario = "intake";
+  std::string path;
+  double rate = 0;  // requests/s over all connections; 0 = closed loop
+};
+
+struct Call {
+  http::verb method;
+  std::string target;
+  std::string body;
+  std::string key;
+};
+
+// What one connection sends next, scenario by scenario.
+class Script {
+ public:
+  Script(const Options& o, std::string view, int connection, uint64_t run)
+      : o_(o), view_(std::move(view)), rng_(static_cast<uint32_t>(run + connection)),
+        prefix_("load-" + std::to_string(run) + "-" + std::to_string(connection) + "-") {}
+
+  Call next() {
+    ++n_;
+    if (o_.scenario == "intake") return {http::verb::post, "/v1/requests", kOpen, prefix_ + std::to_string(n_)};
+    if (o_.scenario == "view" || o_.scenario == "static") return {http::verb::get, view_, "", ""};
+    if (o_.scenario == "list") return {http::verb::get, kLists[n_ % std::size(kLists)], "", ""};
+    return day();
+  }
+  // The id of the request a day script is working on (from the last answer).
+  void answered(const std::string& reply) {
+    if (o_.scenario != "day" || !id_.empty()) return;
+    const size_t at = reply.find("\"id\":\"");
+    if (at != std::string::npos) id_ = reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
+  }
+
+ private:
+  static constexpr const char* kOpen =
+      R"({"customer_id":"LOAD-C","channel":"phone","type":"repair","problem_code":"E21",)"
+      R"("description":"drum does not spin","priority":"normal"})";
+  static constexpr const char* kLists[] = {
+      "/v1/requests?status=awaiting_assignment&limit=20", "/v1/requests?region=north&limit=20",
+      "/v1/requests?customer_id=LOAD-C&limit=20", "/v1/requests?status=closed&region=north&limit=20"};
+
+  Call act(const std::string& action, const std::string& body) {
+    return {http::verb::post, "/v1/requests/" + id_ + "/" + action, body, prefix_ + std::to_string(n_)};
+  }
+  bool chance(int percent) { return std::uniform_int_distribution<int>(1, 100)(rng_) <= percent; }
+
+  // One step of the current request's life; a new request when it is done.
+  Call day() {
+    if (id_.empty() || step_ == Step::done) {
+      id_.clear();
+      step_ = Step::assign;
+      failures_ = 0;
+      return {http::verb::post, "/v1/requests", kOpen, prefix_ + std::to_string(n_)};
+    }
+    switch (step_) {
+      case Step::assign:
+        if (failures_ == 0 && chance(10)) {
+          step_ = Step::callback;
+          return act("resolve-remotely", R"({"notes":"reset the program"})");
+        }
+        step_ = Step::report;
+        return act("assign", R"({"engineer_id":"E-LOAD"})");
+      case Step::report:
+        if (chance(25)) {
+          step_ = ++failures_ >= 2 ? Step::unlock : Step::assign;
+          return act("report", R"({"outcome":"unresolved","work_minutes":30})");
+        }
+        step_ = Step::callback;
+        return act("report", R"({"outcome":"resolved","work_minutes":40})");
+      case Step::unlock:
+        failures_ = 0;
+        step_ = Step::assign;
+        return act("unlock", R"({"decision":"reassign"})");
+      case Step::callback:
+        if (chance(10)) {
+          step_ = Step::assign;
+          return act("callback", R"({"satisfied":false})");
+        }
+        step_ = Step::done;
+        return act("callback", R"({"satisfied":true,"scores":{"attitude":5,"skill":4,"timeliness":5,"resolution":5,"parts_lead_time":4}})");
+      case Step::done: break;
+    }
+    return {http::verb::get, "/v1/requests/" + id_, "", ""};
+  }
+
+  enum class Step { assign, report, unlock, callback, done };
+  const Options& o_;
+  std::string view_;
+  std::mt19937 rng_;
+  std::string prefix_;
+  uint64_t n_ = 0;
+  std::string id_;
+  Step step_ = Step::done;
+  int failures_ = 0;
 };
 
 class Connection {
@@ -51,7 +156,7 @@ class Connection {
       if (!open_) connect();
       http::request<http::string_body> req{method, target, 11};
       req.set(http::field::host, o_.host);
-      req.set(http::field::authorization, "Bearer " + o_.token);
+      if (!o_.token.empty()) req.set(http::field::authorization, "Bearer " + o_.token);
       if (!key.empty()) req.set("Idempotency-Key", key);
       if (!body.empty()) req.set(http::field::content_type, "application/json");
       req.body() = body;
@@ -96,9 +201,26 @@ double percentile(std::vector<uint32_t>& v, double p) {
   return v[k] / 1000.0;
 }
 
+// The customer every request belongs to, and one request to read; the
+// path of its view, or "" when the server refused.
+std::string setup(const Options& o) {
+  Connection conn(o);
+  const int c = conn.send(http::verb::put, "/v1/customers/LOAD-C", R"({"name":"Load","region":"north"})", "");
+  const int e = conn.send(http::verb::put, "/v1/engineers/E-LOAD", R"({"name":"Load","region":"north","active":true})", "");
+  std::string reply;
+  const int r = conn.send(http::verb::post, "/v1/requests",
+                           R"({"customer_id":"LOAD-C","channel":"web","type":"repair"})", "", &reply);
+  const size_t at = reply.find("\"id\":\"");
+  if (c >= 300 || e >= 300 || r != 201 || at == std::string::npos) {
+    std::fprintf(stderr, "loadgen: setup failed (customer %d, engineer %d, request %d): %s\n", c, e, r, reply.c_str());
+    return "";
+  }
+  return "/v1/requests/" + reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
+}
+
 int usage() {
-  std::fputs("usage: loadgen --port P --token T [--host H] [--connections N] [--seconds S]\n"
-             "               [--warmup S] [--scenario intake|view]\n",
+  std::fputs("usage: loadgen --port P [--token T] [--host H] [--connections N] [--seconds S]\n"
+             "               [--warmup S] [--scenario intake|view|static] [--path /file]\n",
              stderr);
   return 2;
 }
@@ -116,44 +238,43 @@ int main(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = std::stod(v);
     else if (a == "--warmup") o.warmup = std::stod(v);
     else if (a == "--scenario") o.scenario = v;
+    else if (a == "--path") o.path = v;
+    else if (a == "--rate") o.rate = std::stod(v);
     else return usage();
   }
-  if (o.port.empty() || o.token.empty() || (argc - 1) % 2 != 0) return usage();
-  if (o.scenario != "intake" && o.scenario != "view") return usage();
+  if (o.port.empty() || (argc - 1) % 2 != 0) return usage();
+  if (o.scenario == "static" ? o.path.empty() : o.token.empty()) return usage();
+  const std::string scenarios[] = {"intake", "day", "view", "list", "static"};
+  if (std::find(std::begin(scenarios), std::end(scenarios), o.scenario) == std::end(scenarios)) return usage();
 
-  // Setup: the customer every request belongs to, and one request to read.
-  Connection setup(o);
-  const int c = setup.send(http::verb::put, "/v1/customers/LOAD-C", R"({"name":"Load","region":"north"})", "");
-  std::string reply;
-  const int r = setup.send(http::verb::post, "/v1/requests",
-                           R"({"customer_id":"LOAD-C","channel":"web","type":"repair"})", "", &reply);
-  const size_t at = reply.find("\"id\":\"");
-  if (c >= 300 || r != 201 || at == std::string::npos) {
-    std::fprintf(stderr, "loadgen: setup failed (customer %d, request %d): %s\n", c, r, reply.c_str());
-    return 1;
-  }
-  const std::string view = "/v1/requests/" + reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
-  const std::string body =
-      R"({"customer_id":"LOAD-C","channel":"phone","type":"repair","problem_code":"E21",)"
-      R"("description":"drum does not spin","priority":"normal"})";
-
+  std::string view = o.path;
+  if (o.scenario != "static") view = setup(o);
+  if (view.empty()) return 1;
   std::atomic<int> phase{0};  // 0 warm-up, 1 measuring, 2 stop
   std::vector<std::vector<uint32_t>> latencies(static_cast<size_t>(o.connections));
   std::vector<uint64_t> errors(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   const uint64_t run = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  // Open loop: each connection sends every `interval`, staggered, from `epoch`.
+  const auto epoch = Clock::now() + std::chrono::milliseconds(100);
+  const auto interval = std::chrono::duration<double>(o.rate > 0 ? o.connections / o.rate : 0);
   for (int t = 0; t < o.connections; ++t) {
     threads.emplace_back([&, t] {
       Connection conn(o);
+      Script script(o, view, t, run);
       auto& lat = latencies[static_cast<size_t>(t)];
-      lat.reserve(1 << 20);
+      lat.reserve(1 << 16);
       for (uint64_t i = 0; phase.load(std::memory_order_relaxed) < 2; ++i) {
-        const auto t0 = Clock::now();
-        const int status =
-            o.scenario == "intake"
-                ? conn.send(http::verb::post, "/v1/requests", body,
-                            "load-" + std::to_string(run) + "-" + std::to_string(t) + "-" + std::to_string(i))
-                : conn.send(http::verb::get, view, "", "");
+        auto t0 = Clock::now();
+        if (o.rate > 0) {
+          t0 = epoch + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) +
+                                                                              static_cast<double>(t) / o.connections));
+          std::this_thread::sleep_until(t0);
+        }
+        const Call call = script.next();
+        std::string reply;
+        const int status = conn.send(call.method, call.target, call.body, call.key, &reply);
+        script.answered(reply);
         if (phase.load(std::memory_order_relaxed) != 1) continue;
         if (status < 200 || status >= 300) ++errors[static_cast<size_t>(t)];
         else
@@ -175,8 +296,9 @@ int main(int argc, char** argv) {
     all.insert(all.end(), latencies[t].begin(), latencies[t].end());
     failed += errors[t];
   }
-  std::printf("scenario %s: %d connections, %.1f s (after %.1f s warm-up)\n", o.scenario.c_str(),
-              o.connections, elapsed, o.warmup);
+  std::printf("scenario %s: %d connections, %s, %.1f s (after %.1f s warm-up)\n", o.scenario.c_str(),
+              o.connections, o.rate > 0 ? ("open loop at " + std::to_string(static_cast<int>(o.rate)) + "/s").c_str() : "closed loop",
+              elapsed, o.warmup);
   std::printf("  requests/s     %.0f\n", static_cast<double>(all.size()) / elapsed);
   std::printf("  latency p50    %.2f ms\n", percentile(all, 0.50));
   std::printf("  latency p99    %.2f ms\n", percentile(all, 0.99));

@@ -19,9 +19,11 @@ PACKAGES=(
 )
 
 # `--fuzz`: also clang, for the libFuzzer targets (make fuzz).
-if [ "${1:-}" = "--fuzz" ]; then
-  PACKAGES+=(clang)
-fi
+# `--bench`: also the baselines make bench compares with (PostgreSQL, nginx).
+case "${1:-}" in
+  --fuzz) PACKAGES+=(clang) ;;
+  --bench) PACKAGES+=(postgresql nginx) ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
