@@ -32,9 +32,12 @@ soak: deps $(BUILD_TEST)/Makefile
 	AFTERCARE_SOAK_KILLS=$(SOAK_KILLS) $(BUILD_TEST)/tests/crash_loop_test
 
 # Benchmarks run on the release build; they print figures (bench/README.md).
-bench: deps $(BUILD_RELEASE)/Makefile
-	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target log_append_bench
+# Scenarios, baselines (PostgreSQL, nginx), Kafka mode, replay and memory: one table.
+bench: $(BUILD_RELEASE)/Makefile
+	./scripts/install-deps.sh --bench
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare log_append_bench loadgen make_log
 	$(BUILD_RELEASE)/bench/log_append_bench --appenders 64 --seconds 10
+	./bench/run_all.sh $(BUILD_RELEASE)
 
 # Kafka mode against the development broker (docs/kafka.md, bench/README.md).
 bench-kafka: deps $(BUILD_RELEASE)/Makefile

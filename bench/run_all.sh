@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make bench: every scenario and both baselines in one run, then one table.
+#   bench/run_all.sh [BUILD_DIR]      BENCH_SECONDS (default 10) per scenario
+# Everything runs on this machine: aftercare, its load, and the baselines.
+set -euo pipefail
+BUILD=${1:-build/release}
+SECS=${BENCH_SECONDS:-10}
+LOG_REQUESTS=${BENCH_LOG_REQUESTS:-1000000}
+WORK=$(mktemp -d /tmp/aftercare-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+ROWS=()
+row() { ROWS+=("$1"); }
+num() { sed -n "s/^  $1 *\([0-9.]*\).*/\1/p" "$2" | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }'; }
+
+# Starts `aftercare serve` on DATA; sets PORT and TOKEN.
+serve() {
+  "$BUILD/aftercare" serve --data "$1" --listen 127.0.0.1:0 "${@:2}" > "$WORK/serve.out" 2> "$WORK/serve.err" &
+  PIDS+=($!)
+  SERVE_PID=$!
+  for _ in $(seq 600); do grep -q '^listening on' "$WORK/serve.out" 2> /dev/null && break; sleep 0.1; done
+  PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$WORK/serve.out")
+  TOKEN=$(grep -o '"token":"[^"]*"' "$1/tokens.json" | head -1 | cut -d'"' -f4)
+  until curl -sf "127.0.0.1:$PORT/readyz" > /dev/null; do sleep 0.2; done
+}
+
+scenario() {  # NAME LOADGEN-ARGS...
+  local name=$1
+  shift
+  echo "== $name" >&2
+  "$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --seconds "$SECS" "$@" > "$WORK/$name.txt" || true
+  cat "$WORK/$name.txt" >&2
+  row "$name|$(num requests/s "$WORK/$name.txt") req/s|p50 $(num 'latency p50' "$WORK/$name.txt") ms, p99 $(num 'latency p99' "$WORK/$name.txt") ms, p99.9 $(num 'latency p99.9' "$WORK/$name.txt") ms|non-2xx $(num non-2xx "$WORK/$name.txt")"
+}
+
+serve "$WORK/data"
+scenario "(a) intake, 64 conn" --scenario intake --connections 64
+scenario "(b) service-centre day, 64 conn" --scenario day --connections 64
+scenario "(c) request view, 64 conn" --scenario view --connections 64
+scenario "(d) list queries, 64 conn" --scenario list --connections 64
+scenario "(e) request view, 1000 conn at 10000/s" --scenario view --connections 1000 --rate 10000
+curl -s "127.0.0.1:$PORT/v1/requests?customer_id=LOAD-C&limit=1" -H "Authorization: Bearer $TOKEN" |
+  sed 's/^{"items":\[\(.*\)\],"next_cursor".*/\1/' > "$WORK/view.json"
+kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true
+
+echo "== baselines" >&2
+"$(dirname "$0")/baselines/pg_intake.sh" "$SECS" 64 > "$WORK/pg.txt"
+cat "$WORK/pg.txt" >&2
+"$(dirname "$0")/baselines/nginx_view.sh" "$WORK/view.json" "$BUILD/bench/loadgen" "$SECS" 64 > "$WORK/nginx.txt"
+cat "$WORK/nginx.txt" >&2
+PG_TPS=$(sed -n 's/^postgresql intake: \([0-9]*\) tps.*/\1/p' "$WORK/pg.txt")
+NGINX=$(num requests/s "$WORK/nginx.txt")
+OURS_INTAKE=$(num requests/s "$WORK/(a) intake, 64 conn.txt")
+OURS_VIEW=$(num requests/s "$WORK/(c) request view, 64 conn.txt")
+row "PostgreSQL intake (pgbench, 64 clients)|$PG_TPS tx/s|$(sed -n 's/.*tps \(.*\) (.*/\1/p' "$WORK/pg.txt")|ours/theirs $(ratio "$OURS_INTAKE" "$PG_TPS") (target ≥ 10×)"
+row "nginx static view (64 conn)|$NGINX req/s|p99 $(num 'latency p99' "$WORK/nginx.txt") ms|ours/theirs $(ratio "$OURS_VIEW" "$NGINX") (target ≥ 0.75×)"
+
+echo "== (f) Kafka mode" >&2
+"$(dirname "$0")/kafka_bench.sh" "$BUILD" > "$WORK/kafka.txt" 2> /dev/null || true
+cat "$WORK/kafka.txt" >&2
+row "(f) intake on Kafka (dev broker), 64 conn|$(num requests/s "$WORK/kafka.txt") req/s|p99 $(num 'latency p99' "$WORK/kafka.txt") ms|"
+
+echo "== replay and memory: $LOG_REQUESTS requests, 2 events each" >&2
+"$BUILD/bench/make_log" --dir "$WORK/big/log" --requests "$LOG_REQUESTS" --events-per-request 2 >&2
+"$BUILD/aftercare" replay --data "$WORK/big" --out "$WORK/big/views" > "$WORK/replay.txt" 2> /dev/null
+cat "$WORK/replay.txt" >&2
+RATE=$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' "$WORK/replay.txt")
+row "replay|$RATE events/s|$(sed -n 's/^rebuilt \([0-9]*\) events in \([0-9.]*\) s.*/\1 events in \2 s/p' "$WORK/replay.txt")|target ≥ 300000"
+serve "$WORK/big"
+curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null
+RSS=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status")
+row "serve RSS holding $LOG_REQUESTS requests|$RSS MiB||target ≤ 512 MiB"
+
+echo
+echo "| $(date -u +%F) | $(nproc) cores | scenario | throughput | latency | notes |"
+echo "|---|---|---|---|---|---|"
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r name a b c <<< "$r"
+  echo "| | | $name | $a | $b | $c |"
+done
