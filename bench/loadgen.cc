@@ -26,6 +26,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <random>
 #include <chrono>
@@ -119,7 +120,7 @@ class Script {
         step_ = Step::callback;
         return act("report", R"({"outcome":"resolved","work_minutes":40})");
       case Step::unlock:
-        failures_ = 0;
+        failures_ = 1;  // the request keeps its failed attempts: the next failure locks again
         step_ = Step::assign;
         return act("unlock", R"({"decision":"reassign"})");
       case Step::callback:
@@ -215,7 +216,11 @@ std::string setup(const Options& o) {
     std::fprintf(stderr, "loadgen: setup failed (customer %d, engineer %d, request %d): %s\n", c, e, r, reply.c_str());
     return "";
   }
-  return "/v1/requests/" + reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
+  const std::string view = "/v1/requests/" + reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
+  // Reads are measured on a request the read models already have.
+  for (int i = 0; i < 6000 && conn.send(http::verb::get, view, "", "") != 200; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return view;
 }
 
 int usage() {
@@ -253,6 +258,7 @@ int main(int argc, char** argv) {
   std::atomic<int> phase{0};  // 0 warm-up, 1 measuring, 2 stop
   std::vector<std::vector<uint32_t>> latencies(static_cast<size_t>(o.connections));
   std::vector<uint64_t> errors(static_cast<size_t>(o.connections));
+  std::vector<std::map<int, uint64_t>> statuses(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   const uint64_t run = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
   // Open loop: each connection sends every `interval`, staggered, from `epoch`.
@@ -276,7 +282,10 @@ int main(int argc, char** argv) {
         const int status = conn.send(call.method, call.target, call.body, call.key, &reply);
         script.answered(reply);
         if (phase.load(std::memory_order_relaxed) != 1) continue;
-        if (status < 200 || status >= 300) ++errors[static_cast<size_t>(t)];
+        if (status < 200 || status >= 300) {
+          ++errors[static_cast<size_t>(t)];
+          ++statuses[static_cast<size_t>(t)][status];
+        }
         else
           lat.push_back(static_cast<uint32_t>(
               std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count()));
@@ -303,6 +312,12 @@ int main(int argc, char** argv) {
   std::printf("  latency p50    %.2f ms\n", percentile(all, 0.50));
   std::printf("  latency p99    %.2f ms\n", percentile(all, 0.99));
   std::printf("  latency p99.9  %.2f ms\n", percentile(all, 0.999));
-  std::printf("  non-2xx        %llu\n", static_cast<unsigned long long>(failed));
+  std::map<int, uint64_t> by_status;
+  for (const auto& m : statuses)
+    for (const auto& [code, n] : m) by_status[code] += n;
+  std::string detail;
+  for (const auto& [code, n] : by_status)
+    detail += (detail.empty() ? " (" : ", ") + (code ? std::to_string(code) : "no answer") + ": " + std::to_string(n);
+  std::printf("  non-2xx        %llu%s\n", static_cast<unsigned long long>(failed), detail.empty() ? "" : (detail + ")").c_str());
   return failed == 0 ? 0 : 1;
 }

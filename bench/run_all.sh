@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 ROWS=()
 row() { ROWS+=("$1"); }
-num() { sed -n "s/^  $1 *\([0-9.]*\).*/\1/p" "$2" | head -1; }
+num() { sed -n "s|^  $1 *\([0-9.]*\).*|\1|p" "$2" | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }'; }
 
 # Starts `aftercare serve` on DATA; sets PORT and TOKEN.
@@ -30,19 +30,40 @@ serve() {
   until curl -sf "127.0.0.1:$PORT/readyz" > /dev/null; do sleep 0.2; done
 }
 
+# Waits until the read models have applied the whole log; prints how long that took.
+settle() {
+  local start=$SECONDS lag
+  while :; do
+    lag=$(curl -s "127.0.0.1:$PORT/metrics" | sed -n 's/^aftercare_projection_lag_events \([0-9.e+]*\).*/\1/p')
+    [ "${lag%.*}" = "0" ] && break
+    [ $((SECONDS - start)) -ge 900 ] && { echo "   read models still behind after 900 s" >&2; break; }
+    sleep 0.5
+  done
+  echo "   read models caught up $((SECONDS - start)) s after the load stopped" >&2
+  echo "$((SECONDS - start))"
+}
+
+N=0
 scenario() {  # NAME LOADGEN-ARGS...
-  local name=$1
+  local name=$1 out
   shift
+  N=$((N + 1))
+  out="$WORK/scenario-$N.txt"
   echo "== $name" >&2
-  "$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --seconds "$SECS" "$@" > "$WORK/$name.txt" || true
-  cat "$WORK/$name.txt" >&2
-  row "$name|$(num requests/s "$WORK/$name.txt") req/s|p50 $(num 'latency p50' "$WORK/$name.txt") ms, p99 $(num 'latency p99' "$WORK/$name.txt") ms, p99.9 $(num 'latency p99.9' "$WORK/$name.txt") ms|non-2xx $(num non-2xx "$WORK/$name.txt")"
+  "$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --seconds "$SECS" "$@" > "$out" || true
+  cat "$out" >&2
+  local caught_up
+  caught_up=$(settle)
+  row "$name|$(num requests/s "$out") req/s|p50 $(num 'latency p50' "$out") ms, p99 $(num 'latency p99' "$out") ms, p99.9 $(num 'latency p99.9' "$out") ms|$(sed -n 's/^  non-2xx *//p' "$out") non-2xx; read models caught up ${caught_up} s later"
+  cp "$out" "$WORK/last.txt"
 }
 
 serve "$WORK/data"
 scenario "(a) intake, 64 conn" --scenario intake --connections 64
+OURS_INTAKE=$(num requests/s "$WORK/last.txt")
 scenario "(b) service-centre day, 64 conn" --scenario day --connections 64
 scenario "(c) request view, 64 conn" --scenario view --connections 64
+OURS_VIEW=$(num requests/s "$WORK/last.txt")
 scenario "(d) list queries, 64 conn" --scenario list --connections 64
 scenario "(e) request view, 1000 conn at 10000/s" --scenario view --connections 1000 --rate 10000
 curl -s "127.0.0.1:$PORT/v1/requests?customer_id=LOAD-C&limit=1" -H "Authorization: Bearer $TOKEN" |
@@ -56,8 +77,6 @@ cat "$WORK/pg.txt" >&2
 cat "$WORK/nginx.txt" >&2
 PG_TPS=$(sed -n 's/^postgresql intake: \([0-9]*\) tps.*/\1/p' "$WORK/pg.txt")
 NGINX=$(num requests/s "$WORK/nginx.txt")
-OURS_INTAKE=$(num requests/s "$WORK/(a) intake, 64 conn.txt")
-OURS_VIEW=$(num requests/s "$WORK/(c) request view, 64 conn.txt")
 row "PostgreSQL intake (pgbench, 64 clients)|$PG_TPS tx/s|$(sed -n 's/.*tps \(.*\) (.*/\1/p' "$WORK/pg.txt")|ours/theirs $(ratio "$OURS_INTAKE" "$PG_TPS") (target ≥ 10×)"
 row "nginx static view (64 conn)|$NGINX req/s|p99 $(num 'latency p99' "$WORK/nginx.txt") ms|ours/theirs $(ratio "$OURS_VIEW" "$NGINX") (target ≥ 0.75×)"
 
