@@ -86,6 +86,7 @@ cat "$WORK/kafka.txt" >&2
 row "(f) intake on Kafka (dev broker), 64 conn|$(num requests/s "$WORK/kafka.txt") req/s|p99 $(num 'latency p99' "$WORK/kafka.txt") ms|"
 
 echo "== replay and memory: $LOG_REQUESTS requests, 2 events each" >&2
+mkdir -p "$WORK/big"
 "$BUILD/bench/make_log" --dir "$WORK/big/log" --requests "$LOG_REQUESTS" --events-per-request 2 >&2
 "$BUILD/aftercare" replay --data "$WORK/big" --out "$WORK/big/views" > "$WORK/replay.txt" 2> /dev/null
 cat "$WORK/replay.txt" >&2
