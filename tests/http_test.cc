@@ -15,13 +15,8 @@ using http::verb;
 constexpr const char* kCustomer = R"({"name":"王芳","phone":"+86 24 1234 5678","region":"north","tier":"gold"})";
 
 // Every test runs twice: on the embedded log and on Kafka (a dev broker of its own).
-class HttpTest : public ::testing::TestWithParam<LogMode> {
+class HttpTest : public ServerOnEitherLog {
  protected:
-  TempDir tmp;
-  std::unique_ptr<DevBroker> broker =
-      GetParam() == LogMode::kafka ? std::make_unique<DevBroker>() : nullptr;
-  std::string kafka() const { return broker ? broker->bootstrap() : ""; }
-  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
   Reply put_customer(const std::string& id, const std::string& body = kCustomer,
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
     return server->call(verb::put, "/v1/customers/" + id, kAdminToken, body, std::move(headers));

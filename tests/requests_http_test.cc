@@ -10,13 +10,8 @@ using namespace testing;
 using http::verb;
 
 // Every test runs twice: on the embedded log and on Kafka (a dev broker of its own).
-class RequestsHttpTest : public ::testing::TestWithParam<LogMode> {
+class RequestsHttpTest : public ServerOnEitherLog {
  protected:
-  TempDir tmp;
-  std::unique_ptr<DevBroker> broker =
-      GetParam() == LogMode::kafka ? std::make_unique<DevBroker>() : nullptr;
-  std::string kafka() const { return broker ? broker->bootstrap() : ""; }
-  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
 
   void SetUp() override {
     ASSERT_EQ(put("/v1/customers/C-1001", R"({"name":"王芳","region":"north","phone":"+86 24 1234 5678"})"), 201);

@@ -91,6 +91,17 @@ class ServerProcess {
   uint16_t port_ = 0;
 };
 
+// A fixture for tests that run on both logs: a server on a fresh data
+// directory, on the embedded log or on a dev broker of its own.
+class ServerOnEitherLog : public ::testing::TestWithParam<LogMode> {
+ protected:
+  TempDir tmp;
+  std::unique_ptr<DevBroker> broker =
+      GetParam() == LogMode::kafka ? std::make_unique<DevBroker>() : nullptr;
+  std::string kafka() const { return broker ? broker->bootstrap() : ""; }
+  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
+};
+
 // The log options of a replay or audit run against the same log as a server.
 std::vector<std::string> log_args(const std::string& data_dir, const DevBroker* broker);
 
