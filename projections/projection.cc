@@ -1,27 +1,57 @@
 #include "projections/projection.h"
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <cstring>
 
 namespace aftercare {
 
 std::optional<std::string> ProjectionTxn::get(std::string_view key) {
+  auto it = pending_.rows.find(key);
+  if (it != pending_.rows.end() && it->second.op == PendingRow::Op::put) return it->second.value;
+  if (it != pending_.rows.end() && it->second.op == PendingRow::Op::del) return std::nullopt;
   std::string value;
-  auto s = batch_.GetFromBatchAndDB(&db_, rocksdb::ReadOptions(), &cf_,
-                                    rocksdb::Slice(key.data(), key.size()), &value);
+  auto s = db_.Get(rocksdb::ReadOptions(), &cf_, rocksdb::Slice(key.data(), key.size()), &value);
+  if (it != pending_.rows.end())  // a pending add on top of the stored counter
+    return encode_counter((s.ok() ? decode_counter(value) : 0) + decode_counter(it->second.value));
   if (!s.ok()) return std::nullopt;
   return value;
 }
 
+PendingRow& ProjectionTxn::slot(std::string_view key) {
+  auto it = pending_.rows.find(key);
+  if (it == pending_.rows.end()) {
+    it = pending_.rows.emplace(std::string(key), PendingRow{}).first;
+    pending_.bytes += key.size() + 64;
+  }
+  pending_.bytes -= it->second.value.size();
+  return it->second;
+}
+
 void ProjectionTxn::put(std::string_view key, std::string_view value) {
-  batch_.Put(&cf_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()))
-      .PermitUncheckedError();
+  PendingRow& row = slot(key);
+  row.op = PendingRow::Op::put;
+  row.value.assign(value);
+  pending_.bytes += value.size();
 }
 
 void ProjectionTxn::del(std::string_view key) {
-  batch_.Delete(&cf_, rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
+  PendingRow& row = slot(key);
+  row.op = PendingRow::Op::del;
+  row.value.clear();
+}
+
+void ProjectionTxn::add(std::string_view key, int64_t delta) {
+  const bool fresh = !pending_.rows.contains(key);
+  PendingRow& row = slot(key);
+  if (fresh || row.op == PendingRow::Op::del) {
+    // A deleted counter restarts from 0: the delta becomes its value.
+    row.op = fresh ? PendingRow::Op::add : PendingRow::Op::put;
+    row.value = encode_counter(delta);
+  } else {
+    row.value = encode_counter(decode_counter(row.value) + delta);
+  }
+  pending_.bytes += row.value.size();
 }
 
 int64_t decode_counter(std::string_view bytes) {
@@ -31,12 +61,11 @@ int64_t decode_counter(std::string_view bytes) {
   return static_cast<int64_t>(v);
 }
 
-void ProjectionTxn::add(std::string_view key, int64_t delta) {
-  const auto current = get(key);
-  const uint64_t v = static_cast<uint64_t>(decode_counter(current.value_or("")) + delta);
-  char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  put(key, std::string_view(buf, 8));
+std::string encode_counter(int64_t value) {
+  const auto v = static_cast<uint64_t>(value);
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
 }
 
 }  // namespace aftercare

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/status.h"
@@ -27,7 +28,6 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
-class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace aftercare {
@@ -40,22 +40,43 @@ struct StoredEvent {
   std::string_view raw;  // the envelope's bytes as stored (what the next prevhash hashes)
 };
 
+// One family's writes not yet committed. A hash map rather than RocksDB's
+// indexed batch, because the runner reads back nearly every row it writes
+// (a request's view, its aggregate head) and needs key order only once, at
+// commit.
+struct PendingRow {
+  enum class Op : uint8_t { put, del, add };
+  Op op = Op::put;
+  std::string value;  // put: the row; add: the delta as a counter row (8 bytes LE)
+};
+struct PendingRows {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, PendingRow, Hash, std::equal_to<>> rows;
+  size_t bytes = 0;  // approximate: keys and values held
+};
+
 // The projection's view of the store during one batch: reads see the
 // batch's own pending writes. Not thread-safe; lives for one apply() call.
 class ProjectionTxn {
  public:
-  ProjectionTxn(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& cf, rocksdb::WriteBatchWithIndex& b)
-      : db_(db), cf_(cf), batch_(b) {}
+  ProjectionTxn(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& cf, PendingRows& pending)
+      : db_(db), cf_(cf), pending_(pending) {}
   std::optional<std::string> get(std::string_view key);
   void put(std::string_view key, std::string_view value);
   void del(std::string_view key);
-  // Adds `delta` to a little-endian int64 counter row (absent = 0).
+  // Adds `delta` to a little-endian int64 counter row (absent = 0). Does
+  // not read: it is committed as a RocksDB merge, so workers rebuilding
+  // different partitions can count into the same row.
   void add(std::string_view key, int64_t delta);
 
  private:
+  PendingRow& slot(std::string_view key);
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle& cf_;
-  rocksdb::WriteBatchWithIndex& batch_;
+  PendingRows& pending_;
 };
 
 class Projection {
@@ -73,5 +94,6 @@ class Projection {
 
 // Counter rows are 8 bytes little-endian; decode one (absent or malformed -> 0).
 int64_t decode_counter(std::string_view bytes);
+std::string encode_counter(int64_t v);
 
 }  // namespace aftercare

@@ -1,9 +1,11 @@
 #include "projections/read_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 
 #include "base/ids.h"
+#include "projections/projection.h"
 
 namespace aftercare {
 namespace {
@@ -12,9 +14,24 @@ Status from_rocks(const rocksdb::Status& s, const char* what) {
   return {Errc::io_error, std::string(what) + ": " + s.ToString()};
 }
 
+// Counter rows (ProjectionTxn::add) are written as merges of deltas, so
+// adding never reads, and rebuild workers can add to the same row.
+class CounterAdd final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& delta,
+             std::string* out, rocksdb::Logger*) const override {
+    const int64_t base = existing ? decode_counter(existing->ToStringView()) : 0;
+    *out = encode_counter(base + decode_counter(delta.ToStringView()));
+    return true;
+  }
+  const char* Name() const override { return "aftercare.CounterAdd"; }
+};
+
 rocksdb::ColumnFamilyOptions family_options() {
+  static const auto counter_add = std::make_shared<CounterAdd>();
   rocksdb::ColumnFamilyOptions o;
   o.OptimizeForPointLookup(64);
+  o.merge_operator = counter_add;
   return o;
 }
 
@@ -54,6 +71,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
                                                    bool read_only) {
   std::unique_ptr<ReadStore> store(new ReadStore());
   store->names_ = families;
+  store->dir_ = dir;
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;

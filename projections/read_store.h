@@ -42,6 +42,7 @@ class ReadStore {
   ~ReadStore();
 
   rocksdb::DB& db() { return *db_; }
+  const std::string& dir() const { return dir_; }
   rocksdb::ColumnFamilyHandle* family(std::string_view name) const;
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
 
@@ -73,6 +74,7 @@ class ReadStore {
  private:
   ReadStore() = default;
   std::unique_ptr<rocksdb::DB> db_;
+  std::string dir_;
   std::vector<std::string> names_;                     // read-model families
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] meta, then one per name
 };

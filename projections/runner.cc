@@ -1,9 +1,9 @@
 #include "projections/runner.h"
 
-#include <rocksdb/comparator.h>
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/sst_file_writer.h>
 
+#include <algorithm>
 #include <set>
 
 #include "base/log.h"
@@ -72,6 +72,8 @@ Status ProjectionRunner::load_checkpoints() {
     s = db.Write(wo, &batch);
     if (!s.ok()) return {Errc::io_error, s.ToString()};
   }
+  families_.clear();  // reset_families() replaced the handles
+  for (auto* p : projections_) families_.push_back(store_.family(p->name()));
   std::lock_guard lock(mu_);
   for (const auto& tp : partitions_) {
     std::string v;
@@ -81,10 +83,15 @@ Status ProjectionRunner::load_checkpoints() {
   return Status::ok();
 }
 
-Status ProjectionRunner::apply_batch(const std::vector<Record>& records) {
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+size_t ProjectionRunner::Pending::bytes() const {
+  size_t n = 0;
+  for (const auto& r : rows) n += r.bytes;
+  return n;
+}
+
+Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>& records) {
   simdjson::dom::parser parser;
-  std::map<TopicPartition, int64_t> advanced;
+  pending.rows.resize(projections_.size());
   for (const Record& r : records) {
     auto env = decode(r.value, parser);
     if (!env) {
@@ -97,26 +104,94 @@ Status ProjectionRunner::apply_batch(const std::vector<Record>& records) {
     for (size_t i = 0; i < projections_.size(); ++i) {
       if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
       Projection* p = projections_[i];
-      ProjectionTxn txn(store_.db(), *store_.family(p->name()), batch);
+      ProjectionTxn txn(store_.db(), *families_[i], pending.rows[i]);
       if (Status s = p->apply(ev, txn); !s) {
         return {s.code(), std::string(p->name()) + " at " + std::string(topic_name(r.topic)) + "/" +
                               std::to_string(r.partition) + "@" + std::to_string(r.offset) + ": " +
                               s.message()};
       }
     }
-    advanced[{r.topic, r.partition}] = r.offset + 1;
+    pending.next[{r.topic, r.partition}] = r.offset + 1;
   }
-  for (const auto& [tp, next] : advanced)
+  pending.events += records.size();
+  return Status::ok();
+}
+
+namespace {
+
+using Row = std::pair<const std::string, PendingRow>;
+
+std::vector<const Row*> sorted_rows(const PendingRows& pending) {
+  std::vector<const Row*> rows;
+  rows.reserve(pending.rows.size());
+  for (const auto& row : pending.rows) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(), [](const Row* a, const Row* b) { return a->first < b->first; });
+  return rows;
+}
+
+}  // namespace
+
+Status ProjectionRunner::commit(Pending& pending) {
+  if (pending.next.empty()) return Status::ok();
+  rocksdb::WriteBatch batch;
+  if (options_.bulk) {
+    if (Status s = ingest(pending); !s) return s;
+  } else {
+    // In key order: consecutive memtable inserts then land next to each other.
+    for (size_t i = 0; i < pending.rows.size(); ++i) {
+      for (const Row* row : sorted_rows(pending.rows[i])) {
+        const auto& [key, r] = *row;
+        if (r.op == PendingRow::Op::put) batch.Put(families_[i], key, r.value);
+        else if (r.op == PendingRow::Op::del) batch.Delete(families_[i], key);
+        else batch.Merge(families_[i], key, r.value);
+      }
+    }
+  }
+  for (const auto& [tp, next] : pending.next)
     batch.Put(store_.meta(), checkpoint_key(tp), encode_offset(next));
-  auto s = store_.db().Write(rocksdb::WriteOptions(), batch.GetWriteBatch());
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = options_.bulk;
+  auto s = store_.db().Write(wo, &batch);
   if (!s.ok()) return {Errc::io_error, "writing read models: " + s.ToString()};
   {
     std::lock_guard lock(mu_);
-    for (const auto& [tp, next] : advanced) applied_[tp] = next;
+    for (const auto& [tp, next] : pending.next) applied_[tp] = next;
   }
   applied_cv_.notify_all();
-  events_applied_.fetch_add(static_cast<int64_t>(records.size()));
-  if (options_.on_batch) options_.on_batch(records.size());
+  events_applied_.fetch_add(static_cast<int64_t>(pending.events));
+  if (options_.on_batch) options_.on_batch(pending.events);
+  pending = Pending();
+  return Status::ok();
+}
+
+// Rebuild mode: each family's pending rows become one sorted SST file, and
+// all of them are ingested in one step. Skips the memtable, which cost more
+// than folding the events did.
+Status ProjectionRunner::ingest(Pending& pending) {
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (size_t i = 0; i < pending.rows.size(); ++i) {
+    if (pending.rows[i].rows.empty()) continue;
+    const std::string path = store_.dir() + "/bulk-" + std::to_string(++bulk_files_) + ".sst";
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), store_.db().GetOptions(families_[i]), families_[i]);
+    rocksdb::Status s = writer.Open(path);
+    for (const Row* row : sorted_rows(pending.rows[i])) {
+      if (!s.ok()) break;
+      const auto& [key, r] = *row;
+      if (r.op == PendingRow::Op::put) s = writer.Put(key, r.value);
+      else if (r.op == PendingRow::Op::del) s = writer.Delete(key);
+      else s = writer.Merge(key, r.value);
+    }
+    if (s.ok()) s = writer.Finish();
+    if (!s.ok()) return {Errc::io_error, "writing " + path + ": " + s.ToString()};
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = families_[i];
+    arg.external_files = {path};
+    arg.options.move_files = true;
+    args.push_back(std::move(arg));
+  }
+  if (args.empty()) return Status::ok();
+  auto s = store_.db().IngestExternalFiles(args);
+  if (!s.ok()) return {Errc::io_error, "ingesting read models: " + s.ToString()};
   return Status::ok();
 }
 
@@ -144,7 +219,8 @@ void ProjectionRunner::loop() {
   while (!stopping_) {
     records.clear();
     Status s = reader->poll(options_.max_batch, std::chrono::milliseconds(100), records);
-    if (s && !records.empty()) s = apply_batch(records);
+    if (s && !records.empty()) s = apply_batch(live_, records);
+    if (s && !records.empty()) s = commit(live_);
     fire_waiters(/*expire_only=*/records.empty());
     if (!s) {
       log_error("projections.stopped", {{"error", s.to_string()}});
@@ -159,7 +235,7 @@ void ProjectionRunner::loop() {
 Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
                                   const std::optional<Position>& until) {
   if (Status s = load_checkpoints(); !s) return s;
-  std::vector<Record> records;
+  std::vector<Span> spans;
   for (const auto& tp : partitions_) {
     auto end = log_.end_offset(tp);
     if (!end) return end.status();
@@ -169,20 +245,64 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
       if (limit > *end) return {Errc::corruption, "the log is shorter than the position to reach"};
       end = limit;
     }
-    int64_t next;
-    {
-      std::lock_guard lock(mu_);
-      next = applied_[tp];
+    std::lock_guard lock(mu_);
+    if (applied_[tp] < *end) spans.push_back({tp, applied_[tp], *end});
+  }
+  // Partitions are independent (projection.h's determinism rule), so a
+  // rebuild folds them on several threads; the live runner keeps one.
+  std::atomic<size_t> next_span{0};
+  std::atomic<int64_t> done{0};
+  std::mutex mu;  // guards `first_error` and calls of `progress`
+  Status first_error;
+  auto work = [&] {
+    Pending pending;
+    std::vector<Record> records;
+    for (size_t i = next_span++; i < spans.size(); i = next_span++) {
+      Status s = catch_up_span(pending, spans[i], records, [&](size_t n) {
+        const int64_t total = done += static_cast<int64_t>(n);
+        std::lock_guard lock(mu);
+        if (progress) progress(total);
+      });
+      // A partition's rows are rarely read again once it is done (only
+      // counters span partitions): write them out while the map is small.
+      if (s) s = commit(pending);
+      if (!s) {
+        std::lock_guard lock(mu);
+        if (first_error) first_error = s;
+        next_span = spans.size();  // the others stop after their current partition
+        return;
+      }
     }
-    while (next < *end) {
-      records.clear();
-      const size_t want = static_cast<size_t>(std::min<int64_t>(*end - next, options_.max_batch));
-      if (Status s = log_.read(tp, next, want, records); !s) return s;
-      if (records.empty()) return {Errc::corruption, "log ended before its end offset"};
-      if (Status s = apply_batch(records); !s) return s;
-      next = records.back().offset + 1;
-      if (progress) progress(events_applied_.load());
+  };
+  const size_t threads = options_.bulk ? std::clamp<size_t>(options_.threads, 1, std::max<size_t>(spans.size(), 1)) : 1;
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  if (!first_error) return first_error;
+  if (options_.bulk) {
+    // Without the WAL, rows are durable only once flushed.
+    std::vector<rocksdb::ColumnFamilyHandle*> all = families_;
+    all.push_back(store_.meta());
+    auto s = store_.db().Flush(rocksdb::FlushOptions(), all);
+    if (!s.ok()) return {Errc::io_error, "flushing read models: " + s.ToString()};
+  }
+  return Status::ok();
+}
+
+Status ProjectionRunner::catch_up_span(Pending& pending, const Span& span, std::vector<Record>& records,
+                                       const std::function<void(size_t)>& applied) {
+  for (int64_t next = span.from; next < span.to;) {
+    records.clear();
+    const size_t want = static_cast<size_t>(std::min<int64_t>(span.to - next, options_.max_batch));
+    if (Status s = log_.read(span.tp, next, want, records); !s) return s;
+    if (records.empty()) return {Errc::corruption, "log ended before its end offset"};
+    if (Status s = apply_batch(pending, records); !s) return s;
+    if (!options_.bulk || pending.bytes() >= options_.bulk_flush_bytes) {
+      if (Status s = commit(pending); !s) return s;
     }
+    next = records.back().offset + 1;
+    applied(records.size());
   }
   return Status::ok();
 }

@@ -28,7 +28,14 @@
 namespace aftercare {
 
 struct RunnerOptions {
-  size_t max_batch = 2048;  // events per WriteBatch
+  size_t max_batch = 2048;  // events read and applied at a time
+  // Rebuild mode, for catch_up() into a fresh store: rows are kept in memory
+  // across batches and written (without the WAL) when they pass
+  // `bulk_flush_bytes` and at the end, then flushed to SST files. A crash
+  // leaves an unusable store, which a rebuild discards anyway.
+  bool bulk = false;
+  size_t bulk_flush_bytes = size_t{256} << 20;
+  size_t threads = 2;  // rebuild mode: partitions folded in parallel
   // Called after each committed batch with its size (tests slow the runner down with it).
   std::function<void(size_t)> on_batch;
 };
@@ -77,8 +84,24 @@ class ProjectionRunner {
   };
   bool reached(const Position& target) const;  // REQUIRES: mu_ held
   void fire_waiters(bool expire_only);
+  // Rows applied but not yet written, and the checkpoints they reach.
+  struct Pending {
+    std::vector<PendingRows> rows;  // per projection
+    std::map<TopicPartition, int64_t> next;
+    size_t events = 0;
+    size_t bytes() const;
+  };
+  struct Span {
+    TopicPartition tp;
+    int64_t from = 0, to = 0;
+  };
   Status load_checkpoints();
-  Status apply_batch(const std::vector<Record>& records);
+  // Applies `records` to `pending`; commit() writes it with its checkpoints.
+  Status apply_batch(Pending& pending, const std::vector<Record>& records);
+  Status commit(Pending& pending);
+  Status ingest(Pending& pending);
+  Status catch_up_span(Pending& pending, const Span& span, std::vector<Record>& records,
+                       const std::function<void(size_t)>& applied);
   void loop();
 
   EventLog& log_;
@@ -88,6 +111,9 @@ class ProjectionRunner {
   RunnerOptions options_;
   std::vector<TopicPartition> partitions_;  // every partition of every consumed topic
   std::vector<uint32_t> topic_masks_;       // per projection: bit t set if it consumes topic t
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // per projection
+  Pending live_;                                         // the runner thread's
+  std::atomic<int64_t> bulk_files_{0};
 
   mutable std::mutex mu_;
   std::condition_variable applied_cv_;

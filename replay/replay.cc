@@ -41,6 +41,7 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
   if (!store) return store.status();
   RunnerOptions options;
   options.max_batch = 4096;
+  options.bulk = true;
   ProjectionRunner runner(log, **store, catalog.pointers(), catalog.upcasters, options);
   const int64_t total = total_events(log, until);
   const auto start = std::chrono::steady_clock::now();
