@@ -30,9 +30,10 @@ namespace aftercare {
 struct RunnerOptions {
   size_t max_batch = 2048;  // events read and applied at a time
   // Rebuild mode, for catch_up() into a fresh store: rows are kept in memory
-  // across batches and written (without the WAL) when they pass
-  // `bulk_flush_bytes` and at the end, then flushed to SST files. A crash
-  // leaves an unusable store, which a rebuild discards anyway.
+  // across batches and ingested as sorted SST files (no memtable, no WAL)
+  // when they pass `bulk_flush_bytes` and at the end of each partition;
+  // partitions are folded on `threads` threads. A crash leaves an unusable
+  // store, which a rebuild discards anyway.
   bool bulk = false;
   size_t bulk_flush_bytes = size_t{256} << 20;
   size_t threads = 2;  // rebuild mode: partitions folded in parallel
