@@ -2,7 +2,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
 #include <array>
@@ -54,7 +53,9 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
     ++server_.in_flight_;
     auto self = shared_from_this();
     server_.handler_.handle(parser_->release(), [self](HttpResponse res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      // Inline when answered on the connection's thread (queries); posted
+      // when a command answers from the log's thread.
+      net::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         --self->server_.in_flight_;
         if (self->server_.stopping_) res.keep_alive(false);
         self->send(std::move(res));
@@ -115,8 +116,21 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<HttpResponse> res_;
 };
 
+namespace {
+
+std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
+  std::vector<std::unique_ptr<net::io_context>> out;
+  for (int i = 0; i < std::max(1, threads); ++i) out.push_back(std::make_unique<net::io_context>(1));
+  return out;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(HttpServerOptions options, Handler& handler)
-    : options_(std::move(options)), handler_(handler), acceptor_(net::make_strand(ioc_)) {}
+    : options_(std::move(options)),
+      handler_(handler),
+      iocs_(make_contexts(options_.threads)),
+      acceptor_(*iocs_[0]) {}
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
 
@@ -133,12 +147,16 @@ Status HttpServer::start() {
                                       std::to_string(options_.port) + ": " + ec.message()};
   port_ = acceptor_.local_endpoint().port();
   do_accept();
-  for (int i = 0; i < std::max(1, options_.threads); ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& ioc : iocs_) {
+    work_.push_back(net::make_work_guard(*ioc));
+    threads_.emplace_back([&ioc = *ioc] { ioc.run(); });
+  }
   return Status::ok();
 }
 
 void HttpServer::do_accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& home = *iocs_[next_ioc_++ % iocs_.size()];
+  acceptor_.async_accept(home, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping_) return;
     if (!ec) {
       if (connections_.load() >= options_.max_connections) {
@@ -163,7 +181,8 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ioc_.stop();
+  work_.clear();
+  for (auto& ioc : iocs_) ioc->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

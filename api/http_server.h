@@ -1,15 +1,17 @@
 // HttpServer: an asynchronous HTTP/1.1 server on Boost.Beast.
 //
-// One io_context run by `threads` threads; each connection lives on its own
-// strand. Every read has a deadline, so a slow client cannot hold a
+// One single-threaded io_context per thread; each accepted connection is
+// handed to the next one and lives there (no strands, no locks, no
+// cross-thread wakeups for queries). Every read has a deadline, so a slow client cannot hold a
 // connection forever; bodies over the limit get 413 and headers over the
 // limit 431, both as problem+json, and the connection is closed.
 //
 // The Handler gets each request and answers through a Responder, which it
 // may call later and from any thread (commands answer once their events are
-// durable); the response is posted back to the connection's strand.
+// durable); the response is posted back to the connection's thread.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
@@ -66,7 +68,9 @@ class HttpServer {
 
   HttpServerOptions options_;
   Handler& handler_;
-  boost::asio::io_context ioc_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;  // one per thread
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  size_t next_ioc_ = 0;  // the acceptor's thread only
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;

@@ -312,23 +312,24 @@ void ApiService::list_requests(const std::shared_ptr<Call>& call) {
     size_t found = 0;
     std::string last, start = cursor.empty() ? std::string() : prefix + cursor + '\x01';
     const size_t budget = n * 20 + 200;  // index rows looked at per page at most
-    auto rows = d_.store.scan(RequestsProjection::kName, prefix, start, budget);
-    for (const auto& [key, unused] : rows) {
+    size_t looked = 0;
+    d_.store.visit(RequestsProjection::kName, prefix, start, [&](std::string_view key, std::string_view) {
+      ++looked;
       last = key.substr(prefix.size());
       const std::string id = last.substr(last.find('/') + 1);
       auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-      if (!view) continue;
+      if (!view) return looked < budget;
       auto s = state_of_view(*view);
-      if (!s || !visible_to(*call->principal, *s)) continue;
+      if (!s || !visible_to(*call->principal, *s)) return looked < budget;
       if ((!status.empty() && status_name(s->status) != status) || (!type.empty() && s->type != type) ||
           (!region.empty() && s->region != region) || (!customer.empty() && s->customer_id != customer) ||
           (!engineer.empty() && s->engineer_id != engineer))
-        continue;
+        return looked < budget;
       if (found++) body.push_back(',');
       body += *view;
-      if (found == n) break;
-    }
-    const bool more = found == n ? true : rows.size() == budget;
+      return found < n && looked < budget;
+    });
+    const bool more = found == n || looked == budget;
     body += "],\"next_cursor\":";
     if (more && !last.empty()) append_json_string(body, last);
     else body += "null";

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include "base/ids.h"
 #include "projections/projection.h"
@@ -32,6 +33,11 @@ rocksdb::ColumnFamilyOptions family_options() {
   rocksdb::ColumnFamilyOptions o;
   o.OptimizeForPointLookup(64);
   o.merge_operator = counter_add;
+  // Status indexes churn (a request leaves "awaiting_assignment" minutes
+  // after it entered): files dense with deletions are compacted early, so
+  // list scans do not wade through tombstones.
+  o.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(1024, 256));
   return o;
 }
 
@@ -146,16 +152,32 @@ std::vector<std::pair<std::string, std::string>> ReadStore::scan(std::string_vie
                                                                  std::string_view start,
                                                                  size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
-  auto* cf = family(family_name);
-  if (!cf) return out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
-  const std::string_view from = start.empty() ? prefix : start;
-  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid() && out.size() < limit;
-       it->Next()) {
-    if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
-    out.emplace_back(it->key().ToString(), it->value().ToString());
-  }
+  if (limit == 0) return out;
+  visit(family_name, prefix, start, [&](std::string_view key, std::string_view value) {
+    out.emplace_back(key, value);
+    return out.size() < limit;
+  });
   return out;
+}
+
+void ReadStore::visit(std::string_view family_name, std::string_view prefix, std::string_view start,
+                      const std::function<bool(std::string_view, std::string_view)>& row) const {
+  auto* cf = family(family_name);
+  if (!cf) return;
+  // The bound stops the iterator at the prefix's end instead of letting it
+  // walk on through deleted rows of the next prefix.
+  std::string upper(prefix);
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
+  const std::string_view from = start.empty() ? prefix : start;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    if (!row(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
 }
 
 std::string checkpoint_key(TopicPartition tp) {

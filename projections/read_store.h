@@ -8,6 +8,7 @@
 // Thread-safe: queries read it concurrently with the runner's writes.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,12 @@ class ReadStore {
                                                         std::string_view prefix,
                                                         std::string_view start,
                                                         size_t limit) const;
+
+  // Calls `row(key, value)` for the rows of `family` whose keys start with
+  // `prefix`, from `start` (inclusive; empty = from the prefix), until it
+  // returns false. Reads only as far as the caller goes.
+  void visit(std::string_view family, std::string_view prefix, std::string_view start,
+             const std::function<bool(std::string_view key, std::string_view value)>& row) const;
 
   // Drops and recreates every read-model family (not the meta family).
   Status reset_families();
