@@ -3,7 +3,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
-#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include "base/ids.h"
 #include "projections/projection.h"
@@ -33,11 +32,6 @@ rocksdb::ColumnFamilyOptions family_options() {
   rocksdb::ColumnFamilyOptions o;
   o.OptimizeForPointLookup(64);
   o.merge_operator = counter_add;
-  // Status indexes churn (a request leaves "awaiting_assignment" minutes
-  // after it entered): files dense with deletions are compacted early, so
-  // list scans do not wade through tombstones.
-  o.table_properties_collector_factories.push_back(
-      rocksdb::NewCompactOnDeletionCollectorFactory(1024, 256));
   return o;
 }
 
