@@ -312,22 +312,26 @@ void ApiService::list_requests(const std::shared_ptr<Call>& call) {
     size_t found = 0;
     std::string last, start = cursor.empty() ? std::string() : prefix + cursor + '\x01';
     const size_t budget = n * 20 + 200;  // index rows looked at per page at most
-    size_t looked = 0;
-    d_.store.visit(RequestsProjection::kName, prefix, start, [&](std::string_view key, std::string_view) {
-      ++looked;
-      last = key.substr(prefix.size());
-      const std::string id = last.substr(last.find('/') + 1);
+    // The view of the request an index row names, if it passes every filter.
+    auto matching_view = [&](const std::string& id) -> std::optional<std::string> {
       auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-      if (!view) return looked < budget;
+      if (!view) return std::nullopt;
       auto s = state_of_view(*view);
-      if (!s || !visible_to(*call->principal, *s)) return looked < budget;
+      if (!s || !visible_to(*call->principal, *s)) return std::nullopt;
       if ((!status.empty() && status_name(s->status) != status) || (!type.empty() && s->type != type) ||
           (!region.empty() && s->region != region) || (!customer.empty() && s->customer_id != customer) ||
           (!engineer.empty() && s->engineer_id != engineer))
-        return looked < budget;
-      if (found++) body.push_back(',');
-      body += *view;
-      return found < n && looked < budget;
+        return std::nullopt;
+      return view;
+    };
+    size_t looked = 0;
+    d_.store.visit(RequestsProjection::kName, prefix, start, [&](std::string_view key, std::string_view) {
+      last = key.substr(prefix.size());
+      if (auto view = matching_view(last.substr(last.find('/') + 1))) {
+        if (found++) body.push_back(',');
+        body += *view;
+      }
+      return found < n && ++looked < budget;
     });
     const bool more = found == n || looked == budget;
     body += "],\"next_cursor\":";
