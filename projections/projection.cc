@@ -18,8 +18,9 @@ std::optional<std::string> ProjectionTxn::get(std::string_view key) {
   return value;
 }
 
-PendingRow& ProjectionTxn::slot(std::string_view key) {
+PendingRow& ProjectionTxn::slot(std::string_view key, bool* created) {
   auto it = pending_.rows.find(key);
+  if (created) *created = it == pending_.rows.end();
   if (it == pending_.rows.end()) {
     it = pending_.rows.emplace(std::string(key), PendingRow{}).first;
     pending_.bytes += key.size() + 64;
@@ -42,8 +43,8 @@ void ProjectionTxn::del(std::string_view key) {
 }
 
 void ProjectionTxn::add(std::string_view key, int64_t delta) {
-  const bool fresh = !pending_.rows.contains(key);
-  PendingRow& row = slot(key);
+  bool fresh = false;
+  PendingRow& row = slot(key, &fresh);
   if (fresh || row.op == PendingRow::Op::del) {
     // A deleted counter restarts from 0: the delta becomes its value.
     row.op = fresh ? PendingRow::Op::add : PendingRow::Op::put;

@@ -73,7 +73,9 @@ class ProjectionTxn {
   void add(std::string_view key, int64_t delta);
 
  private:
-  PendingRow& slot(std::string_view key);
+  // The key's pending row, created (as an empty put) if there was none;
+  // `created` says which.
+  PendingRow& slot(std::string_view key, bool* created = nullptr);
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle& cf_;
   PendingRows& pending_;

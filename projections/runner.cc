@@ -268,7 +268,7 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
       if (s) s = commit(pending);
       if (!s) {
         std::lock_guard lock(mu);
-        if (first_error) first_error = s;
+        if (first_error.is_ok()) first_error = s;
         next_span = spans.size();  // the others stop after their current partition
         return;
       }
@@ -279,7 +279,7 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
   for (size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
   work();
   for (auto& t : helpers) t.join();
-  if (!first_error) return first_error;
+  if (!first_error.is_ok()) return first_error;
   if (options_.bulk) {
     // Without the WAL, rows are durable only once flushed.
     std::vector<rocksdb::ColumnFamilyHandle*> all = families_;

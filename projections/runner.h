@@ -55,8 +55,9 @@ class ProjectionRunner {
   Status start();
   void stop();
 
-  // Applies everything up to the log's current end on the calling thread,
-  // without starting a thread (used by replay). Stops at the first error.
+  // Applies everything up to the log's current end and returns (used by
+  // replay): on the calling thread, or in bulk mode on `threads` threads it
+  // joins before returning. Stops at the first error.
   // With `until`, applies exactly up to those offsets (replay --verify uses
   // the live store's checkpoints, so both stores cover the same events).
   Status catch_up(const std::function<void(int64_t applied_events)>& progress = {},

@@ -135,9 +135,10 @@ TEST(RunnerTest, ABulkRebuildOnTwoThreadsWritesWhatTheLiveRunnerWrites) {
     live_digest = store->digest();
   }
   auto store = std::move(ReadStore::open(tmp.sub("bulk"), {"counting"})).value();
-  // A tiny budget: rows are ingested mid-partition, read back from SST files and added to by merges.
+  // A tiny budget: every 8-event batch is ingested as its own files, so each
+  // aggregate's counter is merged across files and "seen" lookups go to them.
   ProjectionRunner bulk(*log, *store, {&counting}, none,
-                        {.max_batch = 16, .bulk = true, .bulk_flush_bytes = 2048, .threads = 2, .on_batch = {}});
+                        {.max_batch = 8, .bulk = true, .bulk_flush_bytes = 1, .threads = 2, .on_batch = {}});
   ASSERT_TRUE(bulk.catch_up().is_ok());
   EXPECT_EQ(bulk.events_applied(), 300);
   EXPECT_EQ(total(*store), 300);
