@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "eventstore/embedded_log.h"
+#include "tests/log_contract.h"
 #include "tests/test_util.h"
 
 namespace aftercare {
@@ -21,21 +22,7 @@ std::unique_ptr<EmbeddedLog> open_log(const std::string& dir, int32_t partitions
 TEST(EmbeddedLogTest, AssignsGaplessOffsetsPerPartitionInAppendOrder) {
   TempDir tmp;
   auto log = open_log(tmp.path());
-  const int32_t p = log->partition_of("R-1");
-  for (int i = 0; i < 5; ++i) {
-    auto ids = append_and_wait(*log, {{Topic::requests, "R-1", "v" + std::to_string(i)}});
-    ASSERT_TRUE(ids.is_ok());
-    EXPECT_EQ(ids->at(0).offset, i);
-    EXPECT_EQ(ids->at(0).partition, p);
-  }
-  std::vector<Record> out;
-  ASSERT_TRUE(log->read({Topic::requests, p}, 2, 10, out).is_ok());
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0].offset, 2);
-  EXPECT_EQ(out[0].value, "v2");
-  EXPECT_EQ(out[2].value, "v4");
-  EXPECT_EQ(out[2].key, "R-1");
-  EXPECT_EQ(*log->end_offset({Topic::requests, p}), 5);
+  testing::expect_gapless_offsets_and_reads(*log);
 }
 
 TEST(EmbeddedLogTest, KeysOfOneRequestShareAPartitionNumberAcrossTopics) {
