@@ -9,6 +9,7 @@
 
 #include "api/problem.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 namespace aftercare {
 
@@ -52,7 +53,7 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
                           false));
     ++server_.in_flight_;
     auto self = shared_from_this();
-    server_.handler_.handle(parser_->release(), [self](HttpResponse res) {
+    server_.handler_->handle(parser_->release(), [self](HttpResponse res) {
       // Inline when answered on the connection's thread (queries); posted
       // when a command answers from the log's thread.
       net::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
@@ -118,6 +119,12 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
 
 namespace {
 
+Counter& accept_failures() {
+  static Counter& c = metrics().counter("aftercare_http_accept_failures_total",
+                                        "Connections that could not be accepted (e.g. out of file descriptors)");
+  return c;
+}
+
 std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
   std::vector<std::unique_ptr<net::io_context>> out;
   for (int i = 0; i < std::max(1, threads); ++i) out.push_back(std::make_unique<net::io_context>(1));
@@ -126,15 +133,13 @@ std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
 
 }  // namespace
 
-HttpServer::HttpServer(HttpServerOptions options, Handler& handler)
-    : options_(std::move(options)),
-      handler_(handler),
-      iocs_(make_contexts(options_.threads)),
-      acceptor_(*iocs_[0]) {}
+HttpServer::HttpServer(HttpServerOptions options)
+    : options_(std::move(options)), iocs_(make_contexts(options_.threads)), acceptor_(*iocs_[0]) {}
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
 
-Status HttpServer::start() {
+Status HttpServer::listen() {
+  if (listening_) return Status::ok();
   beast::error_code ec;
   auto address = net::ip::make_address(options_.host, ec);
   if (ec) return {Errc::invalid_argument, "bad listen address " + options_.host};
@@ -143,9 +148,21 @@ Status HttpServer::start() {
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec == net::error::address_in_use)
+    return {Errc::unavailable, options_.host + ":" + std::to_string(options_.port) +
+                                   " is already in use (another aftercare serve?): stop that process or "
+                                   "choose another address with --listen HOST:PORT"};
   if (ec) return {Errc::io_error, "cannot listen on " + options_.host + ":" +
                                       std::to_string(options_.port) + ": " + ec.message()};
   port_ = acceptor_.local_endpoint().port();
+  listening_ = true;
+  return Status::ok();
+}
+
+Status HttpServer::start(Handler& handler) {
+  if (Status s = listen(); !s) return s;
+  handler_ = &handler;
+  accept_backoff_ = std::make_unique<net::steady_timer>(*iocs_[0]);
   do_accept();
   for (auto& ioc : iocs_) {
     work_.push_back(net::make_work_guard(*ioc));
@@ -165,7 +182,25 @@ void HttpServer::do_accept() {
       } else {
         std::make_shared<Session>(std::move(socket), *this)->start();
       }
+    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+               ec == net::error::no_memory || ec.value() == ENFILE) {
+      // Out of file descriptors: accepting again at once would fail again at
+      // once (a busy loop that floods the log). Wait for connections to close.
+      accept_failures().inc();
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_accept_warning_ > std::chrono::seconds(10)) {
+        last_accept_warning_ = now;
+        log_warn("http.accept_failed", {{"error", ec.message()},
+                                        {"open_connections", std::to_string(connections_.load())},
+                                        {"retry_in_ms", "100"}});
+      }
+      accept_backoff_->expires_after(std::chrono::milliseconds(100));
+      accept_backoff_->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && !stopping_) do_accept();
+      });
+      return;
     } else if (ec != net::error::operation_aborted) {
+      accept_failures().inc();
       log_warn("http.accept_failed", {{"error", ec.message()}});
     }
     do_accept();
@@ -177,6 +212,7 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
   net::post(acceptor_.get_executor(), [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    if (accept_backoff_) accept_backoff_->cancel();
   });
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)

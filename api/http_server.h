@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
@@ -53,10 +54,14 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, Handler& handler);
+  explicit HttpServer(HttpServerOptions options);
   ~HttpServer();
 
-  Status start();  // binds and starts the threads
+  // Binds and listens, accepting nothing yet: `serve` reserves its port
+  // before it creates anything on disk, so a busy port leaves nothing behind.
+  Status listen();
+  // Starts the threads and hands every request to `handler` (listens first if needed).
+  Status start(Handler& handler);
   // Stops accepting, lets in-flight requests finish for up to `drain`, stops.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
   uint16_t port() const { return port_; }
@@ -67,7 +72,8 @@ class HttpServer {
   void do_accept();
 
   HttpServerOptions options_;
-  Handler& handler_;
+  Handler* handler_ = nullptr;
+  bool listening_ = false;
   std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;  // one per thread
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   size_t next_ioc_ = 0;  // the acceptor's thread only
@@ -75,6 +81,9 @@ class HttpServer {
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<size_t> connections_{0};
+  // Accepting failed for want of file descriptors: back off instead of spinning.
+  std::unique_ptr<boost::asio::steady_timer> accept_backoff_;
+  std::chrono::steady_clock::time_point last_accept_warning_{};  // the acceptor's thread only
   std::atomic<size_t> in_flight_{0};
   std::atomic<bool> stopping_{false};
 };

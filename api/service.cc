@@ -6,6 +6,7 @@
 #include "api/openapi.h"
 #include "api/problem.h"
 #include "api/request_util.h"
+#include "domain/text.h"
 #include "base/ids.h"
 #include "base/metrics.h"
 #include "domain/json.h"
@@ -64,16 +65,24 @@ Result<CommandContext> ApiService::command_context(const Call& call) {
   ctx.actor = call.principal->actor;
   const auto key = call.req["Idempotency-Key"];
   if (call.req.find("Idempotency-Key") != call.req.end()) {
-    if (key.empty() || key.size() > 128 ||
-        !std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+    if (!is_visible_ascii(key, 128))
       return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
     ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
     ctx.derived_id = true;
   } else {
     ctx.command_id = random_uuid();
   }
-  const auto corr = call.req["X-Correlation-Id"];
-  ctx.correlation_id = !corr.empty() && corr.size() <= 128 ? std::string(corr) : ctx.command_id;
+  // Copied into every event's envelope: refuse anything but a short token of
+  // visible ASCII, so that no header can put bytes into the log that would
+  // not decode again (or that a consumer would have to sanitise).
+  if (call.req.find("X-Correlation-Id") != call.req.end()) {
+    const auto corr = call.req["X-Correlation-Id"];
+    if (!is_visible_ascii(corr, 128))
+      return Status{Errc::invalid_argument, "X-Correlation-Id must be 1..128 visible ASCII characters"};
+    ctx.correlation_id = std::string(corr);
+  } else {
+    ctx.correlation_id = ctx.command_id;
+  }
   if (auto h = call.req.find(http::field::if_match); h != call.req.end()) {
     auto v = parse_etag(h->value());
     if (!v) return Status{Errc::invalid_argument, "If-Match must be an ETag like \"3\""};
@@ -124,8 +133,9 @@ void ApiService::route(const std::shared_ptr<Call>& call) {
   if (seg.empty() || seg[0] != "v1") return call->fail(http::status::not_found, "no such resource");
 
   // Everything under /v1 needs a token.
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
   const auto auth = call->req[http::field::authorization];
-  if (!auth.starts_with("Bearer ") ||
+  if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
       !(call->principal = d_.tokens.find(auth.substr(7))))
     return call->fail(http::status::unauthorized, "a valid bearer token is required");
 

@@ -10,6 +10,7 @@
 
 #include "base/ids.h"
 #include "domain/json.h"
+#include "domain/text.h"
 
 namespace aftercare {
 
@@ -36,7 +37,36 @@ bool Principal::sees_region(std::string_view region) const {
   return regions.empty() || std::find(regions.begin(), regions.end(), region) != regions.end();
 }
 
-Result<Tokens> Tokens::parse(std::string_view json) {
+namespace {
+
+constexpr size_t kMaxNameBytes = 64;
+
+std::string digest_of(std::string_view token) {
+  const Sha256 d = sha256(token);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+Result<std::string> read_or_create_key(const std::string& path) {
+  std::ifstream in(path);
+  if (in) {
+    std::string key;
+    std::getline(in, key);
+    if (key.size() < 32) return Status{Errc::invalid_argument, path + " must hold a key of 32+ characters"};
+    return key;
+  }
+  const std::string key = to_hex(sha256(random_uuid() + random_uuid()));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Status{Errc::io_error, "cannot create " + path};
+  const std::string text = key + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Status{Errc::io_error, "cannot write " + path};
+  return key;
+}
+
+}  // namespace
+
+Result<Tokens> Tokens::parse(std::string_view json, std::string_view actor_key) {
   simdjson::dom::parser parser;
   auto root = parse_strict(parser, json);
   if (!root) return root.status();
@@ -60,22 +90,29 @@ Result<Tokens> Tokens::parse(std::string_view json) {
     if (!entry["regions"].get_array().get(regions)) {
       for (auto r : regions) {
         std::string_view s;
-        if (r.get_string().get(s)) return Status{Errc::invalid_argument, where + ".regions must be strings"};
+        if (r.get_string().get(s) || s.empty() || !is_printable_utf8(s))
+          return Status{Errc::invalid_argument, where + ".regions must be non-empty printable strings"};
         p.regions.emplace_back(s);
       }
     }
     if (entry["name"].get_string().get(name)) {
-      // Unnamed tokens are told apart by a digest, never by the secret itself.
-      p.actor = std::string(role) + ":" + to_hex(sha256(token)).substr(0, 12);
+      p.actor = std::string(role) + ":token-" + to_hex(hmac_sha256(actor_key, token)).substr(0, 16);
     } else {
+      // The name is recorded in every event this token causes.
+      if (name.empty() || name.size() > kMaxNameBytes || !is_printable_utf8(name))
+        return Status{Errc::invalid_argument, where + ".name must be 1..64 bytes of printable UTF-8"};
       p.actor = std::string(role) + ":" + std::string(name);
     }
-    tokens.by_token_[std::string(token)] = std::move(p);
+    if (!tokens.by_digest_.emplace(digest_of(token), std::move(p)).second)
+      return Status{Errc::invalid_argument, where + ".token is listed twice"};
   }
   return tokens;
 }
 
-Result<Tokens> Tokens::load_or_create(const std::string& path, std::string* created_token) {
+Result<Tokens> Tokens::load_or_create(const std::string& path, const std::string& key_path,
+                                      std::string* created_token) {
+  auto key = read_or_create_key(key_path);
+  if (!key) return key.status();
   std::ifstream in(path);
   if (!in) {
     const std::string token = "ac_" + to_hex(sha256(random_uuid() + random_uuid()));
@@ -90,18 +127,22 @@ Result<Tokens> Tokens::load_or_create(const std::string& path, std::string* crea
     ::close(fd);
     if (!ok) return Status{Errc::io_error, "cannot write tokens file " + path};
     if (created_token) *created_token = token;
-    return parse(text);
+    return parse(text, *key);
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto tokens = parse(ss.str());
+  auto tokens = parse(ss.str(), *key);
   if (!tokens) return Status{tokens.status().code(), path + ": " + tokens.status().message()};
   return tokens;
 }
 
 const Principal* Tokens::find(std::string_view token) const {
-  auto it = by_token_.find(std::string(token));
-  return it == by_token_.end() ? nullptr : &it->second;
+  // The map is keyed by the token's digest: how long a lookup takes tells
+  // nothing about how close a guess came to a real token.
+  const std::string digest = digest_of(token);
+  auto it = by_digest_.find(digest);
+  if (it == by_digest_.end() || !constant_time_equal(it->first, digest)) return nullptr;
+  return &it->second;
 }
 
 }  // namespace aftercare

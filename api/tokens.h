@@ -27,18 +27,25 @@ struct Principal {
   bool sees_region(std::string_view region) const;
 };
 
+// Tokens are held by their SHA-256 only, and looked up in time that does not
+// depend on how much of a guessed token is right. Events name a token by its
+// "name"; an unnamed token is recorded as "<role>:token-" and 64 bits of an
+// HMAC under a secret key kept beside the data (actor.key), so the actor in
+// a log that leaks does not let anyone test guesses of the token offline.
 class Tokens {
  public:
   // Reads `path`; creates it with one admin token when it does not exist.
-  // `created_token` receives the new token in that case.
-  static Result<Tokens> load_or_create(const std::string& path, std::string* created_token);
-  static Result<Tokens> parse(std::string_view json);
+  // `created_token` receives the new token in that case. `key_path` holds
+  // the secret for unnamed tokens' actors (created, mode 0600, when missing).
+  static Result<Tokens> load_or_create(const std::string& path, const std::string& key_path,
+                                       std::string* created_token);
+  static Result<Tokens> parse(std::string_view json, std::string_view actor_key);
 
   const Principal* find(std::string_view token) const;
-  size_t size() const { return by_token_.size(); }
+  size_t size() const { return by_digest_.size(); }
 
  private:
-  std::unordered_map<std::string, Principal> by_token_;
+  std::unordered_map<std::string, Principal> by_digest_;  // SHA-256 of the token (32 bytes) -> who
 };
 
 }  // namespace aftercare

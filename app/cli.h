@@ -33,5 +33,6 @@ int serve_main(const std::vector<std::string>& argv);
 int replay_main(const std::vector<std::string>& argv);
 int audit_main(const std::vector<std::string>& argv);
 int dev_broker_main(const std::vector<std::string>& argv);
+int quarantine_main(const std::vector<std::string>& argv);
 
 }  // namespace aftercare

@@ -5,9 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "app/cli.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
+#include "eventstore/quarantine.h"
+#include "base/clock.h"
 #include "projections/catalog.h"
 #include "replay/replay.h"
 
@@ -70,6 +74,9 @@ int fail(const char* cmd, const std::string& what) {
 // The embedded log as a read-only snapshot (serve may be writing to it), or Kafka.
 Result<std::unique_ptr<EventLog>> open_log_snapshot(const Args& args, const std::string& data) {
   const std::string kafka = args.get("kafka", "AFTERCARE_KAFKA", "");
+  if (kafka.empty() && !std::filesystem::exists(data + "/log"))
+    return Status{Errc::not_found, "no event log in " + data + "/log: pass the data directory of a "
+                                   "server with --data (or AFTERCARE_DATA), or --kafka for a Kafka log"};
   if (!kafka.empty()) {
     auto log = KafkaLog::open({.bootstrap = kafka, .client_id = "aftercare-replay"});
     if (!log) return log.status();
@@ -78,6 +85,14 @@ Result<std::unique_ptr<EventLog>> open_log_snapshot(const Args& args, const std:
   auto log = EmbeddedLog::open({.dir = data + "/log", .read_only = true});
   if (!log) return log.status();
   return std::unique_ptr<EventLog>(std::move(log).value());
+}
+
+Result<Quarantine> load_quarantine(const std::string& data) {
+  auto q = Quarantine::load(data);
+  if (q && !q->empty())
+    std::fprintf(stderr, "skipping %zu quarantined record(s) listed in %s/quarantine.json\n",
+                 q->records().size(), data.c_str());
+  return q;
 }
 
 }  // namespace
@@ -93,10 +108,12 @@ int replay_main(const std::vector<std::string>& argv) {
                                        std::to_string(::getpid()));
   auto log = open_log_snapshot(args, data);
   if (!log) return fail("replay", log.status().message());
+  auto quarantine = load_quarantine(data);
+  if (!quarantine) return fail("replay", quarantine.status().message());
   ProgressLine progress("replay");
   RebuildReport report;
   if (args.has("verify")) {
-    Status s = verify_against_live(**log, data + "/views", out, std::ref(progress), &report);
+    Status s = verify_against_live(**log, data + "/views", out, std::ref(progress), &report, &*quarantine);
     progress.finish();
     std::error_code ec;
     std::filesystem::remove_all(out, ec);  // a verification leaves nothing behind
@@ -108,7 +125,7 @@ int replay_main(const std::vector<std::string>& argv) {
                 report.digest.c_str());
     return 0;
   }
-  auto rebuilt = rebuild(**log, out, std::ref(progress));
+  auto rebuilt = rebuild(**log, out, std::ref(progress), std::nullopt, &*quarantine);
   progress.finish();
   if (!rebuilt) return fail("replay", rebuilt.status().message());
   std::printf("rebuilt %lld events in %.2f s (%.0f events/s) into %s\ndigest %s\n",
@@ -125,20 +142,36 @@ int audit_main(const std::vector<std::string>& argv) {
   const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
   auto log = open_log_snapshot(args, data);
   if (!log) return fail("audit", log.status().message());
+  auto quarantine = load_quarantine(data);
+  if (!quarantine) return fail("audit", quarantine.status().message());
 
   if (args.has("verify-chains")) {
     Catalog catalog = make_catalog();
     auto heads = ReadStore::open(data + "/views", catalog.family_names(), /*read_only=*/true);
     ProgressLine progress("verify-chains");
-    auto report = verify_chains(**log, heads ? heads->get() : nullptr, std::ref(progress));
+    auto report = verify_chains(**log, heads ? heads->get() : nullptr, std::ref(progress), &*quarantine);
     progress.finish();
     if (!report) return fail("audit", report.status().message());
     if (report->first_break) {
       std::printf("BROKEN: %s\n", report->first_break->c_str());
       return 1;
     }
-    std::printf("verified %lld events in %lld hash chains: no event was altered or removed\n",
+    std::printf("verified %lld events in %lld hash chains: each event decodes to its canonical bytes, "
+                "follows its predecessor's sequence and holds its hash (nothing altered, inserted or "
+                "removed between the first and the last event of a chain)\n",
                 static_cast<long long>(report->events), static_cast<long long>(report->aggregates));
+    if (report->heads_checked)
+      std::printf("checked the write side's %lld recorded heads: %lld chains end exactly at their head, "
+                  "%lld go past it (newer than the read models); no chain lost its tail and no "
+                  "aggregate is missing\n",
+                  static_cast<long long>(report->heads_matched + report->heads_behind),
+                  static_cast<long long>(report->heads_matched), static_cast<long long>(report->heads_behind));
+    else
+      std::printf("NOT checked: removed tail events or removed aggregates (no read models in %s/views "
+                  "to compare the chains' ends with)\n", data.c_str());
+    if (report->quarantined)
+      std::printf("skipped %lld quarantined record(s) (%s/quarantine.json)\n",
+                  static_cast<long long>(report->quarantined), data.c_str());
     return 0;
   }
 
@@ -149,7 +182,7 @@ int audit_main(const std::vector<std::string>& argv) {
     as_of = parse_rfc3339(*t);
     if (!as_of) return fail("audit", "--as-of must be an RFC 3339 time, e.g. 2026-11-23T08:00:00Z");
   }
-  auto entries = history(**log, id);
+  auto entries = history(**log, id, &*quarantine);
   if (!entries) return fail("audit", entries.status().message());
   if (entries->empty()) return fail("audit", "no events recorded for " + id);
   std::printf("history of %s (partition %d)\n", id.c_str(), (*log)->partition_of(id));
@@ -172,6 +205,79 @@ int audit_main(const std::vector<std::string>& argv) {
                 as_of ? format_rfc3339(*as_of).c_str() : "now",
                 state->empty() ? "(did not exist yet)" : state->c_str());
   }
+  return 0;
+}
+
+constexpr const char* kQuarantineHelp =
+    "usage: aftercare quarantine RECORD --reason TEXT [--data DIR] [--kafka BOOTSTRAP]\n"
+    "       aftercare quarantine --show RECORD [--data DIR] [--kafka BOOTSTRAP]\n"
+    "       aftercare quarantine --list [--data DIR]\n"
+    "\n"
+    "Sets aside a record of the log that does not decode, so that serve, replay and\n"
+    "audit skip exactly that record (same place, same bytes) and say so. RECORD is\n"
+    "TOPIC/PARTITION@OFFSET as the error names it, e.g. aftercare.requests/3@1043.\n"
+    "The log itself is never changed. Stop `serve` first; it reads the list at start.\n"
+    "  --show    print the record's key and bytes (non-printable bytes as \\xNN)\n"
+    "  --list    print the quarantined records and why\n"
+    "  --reason  why it is set aside (recorded with the time)\n";
+
+namespace {
+
+std::string printable(std::string_view bytes, size_t limit) {
+  std::string out;
+  for (size_t i = 0; i < bytes.size() && i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7f) out.push_back(static_cast<char>(c));
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  if (bytes.size() > limit) out += fmt::format("... ({} bytes)", bytes.size());
+  return out;
+}
+
+}  // namespace
+
+int quarantine_main(const std::vector<std::string>& argv) {
+  Args args(argv, {"data", "kafka", "reason", "show"}, {"list", "help"});
+  if (args.has("help")) return std::fputs(kQuarantineHelp, stdout), 0;
+  if (!args.ok()) return fail("quarantine", args.error() + "\n\n" + kQuarantineHelp);
+  const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
+  if (args.has("list")) {
+    auto q = Quarantine::load(data);
+    if (!q) return fail("quarantine", q.status().message());
+    if (q->empty()) std::printf("no quarantined records in %s\n", data.c_str());
+    for (const auto& r : q->records())
+      std::printf("%s  sha256 %s  at %s  reason: %s\n", record_name(r.at).c_str(), r.sha256.c_str(),
+                  r.added_at.c_str(), r.reason.c_str());
+    return 0;
+  }
+  const auto show = args.get("show");
+  if (!show && (args.positional().size() != 1 || !args.get("reason")))
+    return fail("quarantine", std::string("name one RECORD and give --reason\n\n") + kQuarantineHelp);
+  auto at = parse_record_name(show ? *show : args.positional()[0]);
+  if (!at) return fail("quarantine", at.status().message());
+  auto log = open_log_snapshot(args, data);
+  if (!log) return fail("quarantine", log.status().message());
+  std::vector<Record> records;
+  if (Status s = (*log)->read({at->topic, at->partition}, at->offset, 1, records); !s)
+    return fail("quarantine", s.message());
+  if (records.empty() || records[0].offset != at->offset)
+    return fail("quarantine", "the log has no record " + record_name(*at));
+  const Record& r = records[0];
+  if (show) {
+    simdjson::dom::parser parser;
+    auto env = decode(r.value, parser);
+    std::printf("record %s\nkey    %s\nbytes  %s\n%s\n", record_name(*at).c_str(), printable(r.key, 256).c_str(),
+                printable(r.value, 4096).c_str(),
+                env ? "it decodes: there is no reason to quarantine it" : ("it does not decode: " + env.status().message()).c_str());
+    return 0;
+  }
+  simdjson::dom::parser parser;
+  if (decode(r.value, parser))
+    return fail("quarantine", record_name(*at) + " decodes; only records that do not decode can be set aside");
+  SystemClock clock;
+  if (Status s = Quarantine::add(data, r, *args.get("reason"), clock.now()); !s) return fail("quarantine", s.message());
+  std::printf("quarantined %s (%zu bytes); serve, replay and audit skip it from now on\n",
+              record_name(*at).c_str(), r.value.size());
   return 0;
 }
 

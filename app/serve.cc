@@ -19,6 +19,8 @@
 #include "commands/deadline_timer.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
+#include "eventstore/quarantine.h"
+#include "app/data_dir_lock.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
 
@@ -118,11 +120,26 @@ int serve_main(const std::vector<std::string>& argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The port first: a busy port must not leave a tokens file or empty log
+  // directories behind.
+  HttpServerOptions http_options;
+  http_options.host = host;
+  http_options.port = port;
+  http_options.threads = threads;
+  HttpServer server(http_options);
+  if (Status s = server.listen(); !s) return fail(s.message());
+
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
   if (ec) return fail("cannot create " + data + ": " + ec.message());
+  DataDirLock lock;
+  if (Status s = lock.acquire(data); !s) return fail(s.message());
+  auto quarantine = Quarantine::load(data);
+  if (!quarantine) return fail(quarantine.status().message());
+  for (const auto& r : quarantine->records())
+    log_warn("serve.quarantined_record", {{"record", record_name(r.at)}, {"reason", r.reason}});
   std::string new_token;
-  auto tokens = Tokens::load_or_create(tokens_path, &new_token);
+  auto tokens = Tokens::load_or_create(tokens_path, data + "/actor.key", &new_token);
   if (!tokens) return fail(tokens.status().message());
   if (!new_token.empty()) {
     std::printf("created %s with one admin token: %s\n", tokens_path.c_str(), new_token.c_str());
@@ -135,18 +152,15 @@ int serve_main(const std::vector<std::string>& argv) {
   auto store = ReadStore::open(data + "/views", catalog.family_names());
   if (!store) return fail(store.status().message());
   SystemClock clock;
-  ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters);
+  RunnerOptions runner_options;
+  runner_options.quarantine = &*quarantine;
+  ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters, runner_options);
   if (Status s = runner.start(); !s) return fail(s.message());
   AggregateStore aggregates(**store, runner);
   CommandBus bus(**log, aggregates, clock);
   DeadlineTimer timer(**store, bus, clock);
   ApiService api({**log, **store, runner, aggregates, bus, *tokens, clock});
-  HttpServerOptions http_options;
-  http_options.host = host;
-  http_options.port = port;
-  http_options.threads = threads;
-  HttpServer server(http_options, api);
-  if (Status s = server.start(); !s) return fail(s.message());
+  if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
   log_info("serve.started", {{"listen", host + ":" + std::to_string(server.port())},
@@ -159,7 +173,11 @@ int serve_main(const std::vector<std::string>& argv) {
     Position end;
     while (!stopping && !log_end(**log, runner, end)) std::this_thread::sleep_for(std::chrono::seconds(1));
     while (!stopping && !runner.wait_for(end, std::chrono::seconds(1))) {
-      if (!runner.health()) return;
+      if (Status h = runner.health(); !h) {
+        // Reads go on from the read models as they are; commands are refused (503).
+        std::fprintf(stderr, "aftercare serve: the projections stopped: %s\n", h.message().c_str());
+        return;
+      }
       log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
     }
     if (stopping) return;

@@ -1,6 +1,8 @@
 #include "base/ids.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cassert>
@@ -15,6 +17,20 @@ Sha256 sha256(std::string_view bytes) {
   assert(ok == 1 && len == out.size());
   (void)ok;
   return out;
+}
+
+Sha256 hmac_sha256(std::string_view key, std::string_view bytes) {
+  Sha256 out;
+  unsigned int len = 0;
+  const auto* ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                        reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data(), &len);
+  assert(ok != nullptr && len == out.size());
+  (void)ok;
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string to_hex(const uint8_t* data, size_t n) {

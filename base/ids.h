@@ -14,6 +14,11 @@ Sha256 sha256(std::string_view bytes);
 std::string to_hex(const uint8_t* data, size_t n);
 inline std::string to_hex(const Sha256& h) { return to_hex(h.data(), h.size()); }
 
+// HMAC-SHA256 of `bytes` under `key`.
+Sha256 hmac_sha256(std::string_view key, std::string_view bytes);
+// Compares in time that depends on the lengths only (secrets, digests).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
 // Incremental SHA-256 for digests over many rows.
 class Sha256Stream {
  public:

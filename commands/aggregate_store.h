@@ -27,6 +27,8 @@ class AggregateStore {
   AggregateStore(ReadStore& store, ProjectionRunner& runner) : store_(store), runner_(runner) {}
 
   Result<AggregateHead> load(AggregateKind kind, std::string_view id);
+  // OK while the projection runner applies the log; its error once it stopped.
+  Status read_side_health() const { return runner_.health(); }
   // Records a head written at `written` (the position of its last event).
   void remember(AggregateKind kind, std::string_view id, AggregateHead head, Position written);
 

@@ -19,6 +19,17 @@ std::string event_id(const std::string& command_id, const std::string& fingerpri
   return uuid_from_name(command_id + "|" + fingerprint + "|" + std::to_string(sequence));
 }
 
+Status check_round_trip(const Envelope& env, std::string_view bytes) {
+  thread_local simdjson::dom::parser parser;
+  auto back = decode(bytes, parser);
+  if (!back)
+    return {Errc::unprocessable, "the command would record an event that does not decode (" +
+                                     back.status().message() + "); nothing was written"};
+  if (*back != env)
+    return {Errc::unprocessable, "the command would record an event that does not read back as written; nothing was written"};
+  return Status::ok();
+}
+
 Position CommandBus::settled_position(const std::string& id) {
   // Nothing new was written; wait for wherever this aggregate's earlier
   // events may still be on their way into the read models.
@@ -36,6 +47,12 @@ void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx,
   if (!ready_) {
     done(CommandOutcome::failed(
         Status{Errc::unavailable, "the write side is still catching up with the log"}));
+    return;
+  }
+  // A command acknowledged now could never be read back (its X-Position
+  // would not be reached), and the state it decides on may be stale.
+  if (Status s = aggregates_.read_side_health(); !s) {
+    done(CommandOutcome::failed(Status{Errc::unavailable, "commands are refused while the projections are stopped: " + s.message()}));
     return;
   }
   const std::string key = aggregate_key(kind, id);
@@ -110,6 +127,9 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     env.prevhash = next.hash;
     env.data = ev.data;
     std::string bytes = encode(env);
+    // Nothing may reach the log that does not read back as written: a
+    // record that fails to decode would stop every reader of its topic.
+    if (Status s = check_round_trip(env, bytes); !s) return done(CommandOutcome::failed(std::move(s)));
     next.sequence = env.sequence;
     next.hash = chain_hash(bytes);
     next.state = std::move(state).value();

@@ -92,6 +92,9 @@ class CommandBus {
 // whether it carries the same request as the original.
 std::string event_id(const std::string& command_id, const std::string& fingerprint, uint64_t sequence);
 
+// OK when `bytes` (encode(env)) decodes to exactly `env`; unprocessable otherwise.
+Status check_round_trip(const Envelope& env, std::string_view bytes);
+
 // The one topic each kind's events go to. One topic per aggregate kind is
 // what makes partition order the aggregate's order: the hash chain and the
 // write-side state rely on it (docs/architecture.md).

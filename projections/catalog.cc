@@ -25,7 +25,19 @@ Catalog make_catalog() {
   c.projections.push_back(std::make_unique<RequestsProjection>());
   c.projections.push_back(std::make_unique<ProblemStatsProjection>());
   c.projections.push_back(std::make_unique<EventIndexProjection>());
+  add_upcasters(c.upcasters);
   return c;
+}
+
+void add_upcasters(Upcasters& u) { (void)u; }
+
+const Upcasters& event_upcasters() {
+  static const Upcasters* u = [] {
+    auto* out = new Upcasters();
+    add_upcasters(*out);
+    return out;
+  }();
+  return *u;
 }
 
 }  // namespace aftercare

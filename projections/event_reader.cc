@@ -1,6 +1,7 @@
 #include "projections/event_reader.h"
 
 #include "domain/aggregates.h"
+#include "projections/catalog.h"
 #include "projections/request_views.h"
 
 namespace aftercare {
@@ -23,6 +24,7 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
     if (records.empty()) return Status{Errc::corruption, "events index points past the log: " + where};
     auto env = decode(records[0].value, parser);
     if (!env) return env.status();
+    if (Status st = event_upcasters().upcast(*env); !st) return st;
     out.push_back({std::move(env).value(), std::move(records[0].value)});
   }
   return out;

@@ -12,7 +12,8 @@
 namespace aftercare {
 
 // Events of `subject` ("request/R-1") with sequence <= max_sequence, in order.
-// The raw bytes are returned alongside, as stored.
+// Envelopes are upcast to the newest version of their type; the raw bytes
+// are returned alongside, as stored.
 struct IndexedEvent {
   Envelope envelope;
   std::string raw;

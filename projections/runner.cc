@@ -9,11 +9,18 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "eventstore/log_format.h"
+#include "eventstore/quarantine.h"
 
 namespace aftercare {
 namespace {
 
 constexpr const char* kSignatureKey = "signature";
+
+Counter& quarantine_skips() {
+  static Counter& c = metrics().counter("aftercare_quarantined_records_skipped_total",
+                                        "Records set aside by an operator that the projections skipped");
+  return c;
+}
 
 std::string encode_offset(int64_t v) {
   std::string s;
@@ -93,22 +100,29 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
   simdjson::dom::parser parser;
   pending.rows.resize(projections_.size());
   for (const Record& r : records) {
+    const RecordId at{r.topic, r.partition, r.offset};
+    if (options_.quarantine && options_.quarantine->contains(r)) {
+      // Set aside by an operator: applied as nothing, but the checkpoint moves past it.
+      quarantine_skips().inc();
+      log_warn("projections.quarantined_record_skipped", {{"record", record_name(at)}});
+      pending.next[{r.topic, r.partition}] = r.offset + 1;
+      continue;
+    }
     auto env = decode(r.value, parser);
     if (!env) {
-      return {Errc::corruption, "record " + std::string(topic_name(r.topic)) + "/" +
-                                    std::to_string(r.partition) + "@" + std::to_string(r.offset) +
-                                    ": " + env.status().message()};
+      return {Errc::corruption, "record " + record_name(at) + " does not decode (" +
+                                    env.status().message() + "); " + undecodable_advice(at)};
     }
-    StoredEvent ev{{r.topic, r.partition, r.offset}, r.key, std::move(env).value(), r.value};
-    if (Status s = upcasters_.upcast(ev.envelope); !s) return s;
+    StoredEvent ev{at, r.key, std::move(env).value(), r.value};
+    if (Status s = upcasters_.upcast(ev.envelope); !s)
+      return {s.code(), "record " + record_name(at) + ": " + s.message() + "; " + undecodable_advice(at)};
     for (size_t i = 0; i < projections_.size(); ++i) {
       if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
       Projection* p = projections_[i];
       ProjectionTxn txn(store_.db(), *families_[i], pending.rows[i]);
       if (Status s = p->apply(ev, txn); !s) {
-        return {s.code(), std::string(p->name()) + " at " + std::string(topic_name(r.topic)) + "/" +
-                              std::to_string(r.partition) + "@" + std::to_string(r.offset) + ": " +
-                              s.message()};
+        return {s.code(), "read model " + std::string(p->name()) + " cannot apply record " +
+                              record_name(at) + " (" + s.message() + "); " + undecodable_advice(at)};
       }
     }
     pending.next[{r.topic, r.partition}] = r.offset + 1;
@@ -224,11 +238,19 @@ void ProjectionRunner::loop() {
     fire_waiters(/*expire_only=*/records.empty());
     if (!s) {
       log_error("projections.stopped", {{"error", s.to_string()}});
-      std::lock_guard lock(mu_);
-      error_ = s;
+      {
+        std::lock_guard lock(mu_);
+        error_ = s;
+      }
       applied_cv_.notify_all();
-      return;
+      break;
     }
+  }
+  // Stopped by an error: nothing will be applied any more, but waiting
+  // queries still get their answer (504) when their time is up.
+  while (!stopping_) {
+    fire_waiters(/*expire_only=*/true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 

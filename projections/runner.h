@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "eventstore/event_log.h"
+#include "eventstore/quarantine.h"
 #include "eventstore/upcast.h"
 #include "projections/projection.h"
 #include "projections/read_store.h"
@@ -37,6 +38,8 @@ struct RunnerOptions {
   bool bulk = false;
   size_t bulk_flush_bytes = size_t{256} << 20;
   size_t threads = 2;  // rebuild mode: partitions folded in parallel
+  // Records an operator set aside (eventstore/quarantine.h): skipped, not applied.
+  const Quarantine* quarantine = nullptr;
   // Called after each committed batch with its size (tests slow the runner down with it).
   std::function<void(size_t)> on_batch;
 };

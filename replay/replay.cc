@@ -10,6 +10,7 @@
 #include "projections/catalog.h"
 #include "projections/event_reader.h"
 #include "projections/runner.h"
+#include "eventstore/quarantine.h"
 
 namespace aftercare {
 namespace {
@@ -33,7 +34,7 @@ int64_t total_events(EventLog& log, const std::optional<Position>& until) {
 }  // namespace
 
 Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
-                              const std::optional<Position>& until) {
+                              const std::optional<Position>& until, const Quarantine* quarantine) {
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_empty(out_dir))
     return Status{Errc::invalid_argument, out_dir + " is not empty"};
   Catalog catalog = make_catalog();
@@ -42,6 +43,7 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
   RunnerOptions options;
   options.max_batch = 4096;
   options.bulk = true;
+  options.quarantine = quarantine;
   ProjectionRunner runner(log, **store, catalog.pointers(), catalog.upcasters, options);
   const int64_t total = total_events(log, until);
   const auto start = std::chrono::steady_clock::now();
@@ -56,13 +58,13 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
 
 Status verify_against_live(EventLog& log, const std::string& live_views_dir,
                            const std::string& scratch_dir, const Progress& progress,
-                           RebuildReport* report) {
+                           RebuildReport* report, const Quarantine* quarantine) {
   Catalog catalog = make_catalog();
   auto live = ReadStore::open(live_views_dir, catalog.family_names(), /*read_only=*/true);
   if (!live) return live.status();
   const Position reached =
       (*live)->checkpoints(consumed_partitions(catalog.pointers(), log.partition_count()));
-  auto rebuilt = rebuild(log, scratch_dir, progress, reached);
+  auto rebuilt = rebuild(log, scratch_dir, progress, reached, quarantine);
   if (!rebuilt) return rebuilt.status();
   if (report) *report = *rebuilt;
   if (rebuilt->digest == (*live)->digest()) return Status::ok();
@@ -73,7 +75,8 @@ Status verify_against_live(EventLog& log, const std::string& live_views_dir,
                                 diff.value_or("digests differ but no differing row was found")};
 }
 
-Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key) {
+Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key,
+                                          const Quarantine* quarantine) {
   std::vector<HistoryEntry> out;
   simdjson::dom::parser parser;
   const int32_t partition = log.partition_of(key);
@@ -87,9 +90,13 @@ Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key) {
       if (Status s = log.read(tp, next, 4096, records); !s) return s;
       if (records.empty()) break;
       for (const Record& r : records) {
-        if (r.key != key) continue;
+        if (r.key != key || (quarantine && quarantine->contains(r))) continue;
+        const RecordId at{t, partition, r.offset};
         auto env = decode(r.value, parser);
-        if (!env) return env.status();
+        if (!env)
+          return Status{Errc::corruption, "record " + record_name(at) + " does not decode (" +
+                                              env.status().message() + "); " + undecodable_advice(at)};
+        if (Status st = event_upcasters().upcast(*env); !st) return st;
         out.push_back({{t, partition, r.offset}, std::move(env).value()});
       }
     }
@@ -114,7 +121,8 @@ Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::s
   return folded.state;
 }
 
-Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress) {
+Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress,
+                                  const Quarantine* quarantine) {
   struct Link {
     uint64_t sequence = 0;
     std::string hash = std::string(kGenesisHash);
@@ -124,8 +132,7 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
   simdjson::dom::parser parser;
   const int64_t total = total_events(log, std::nullopt);
   auto broken = [&](const Record& r, const std::string& why) {
-    report.first_break = std::string(topic_name(r.topic)) + "/" + std::to_string(r.partition) + "@" +
-                         std::to_string(r.offset) + ": " + why;
+    report.first_break = record_name({r.topic, r.partition, r.offset}) + ": " + why;
   };
   for (Topic t : kAllTopics) {
     for (int32_t p = 0; p < log.partition_count(); ++p) {
@@ -137,9 +144,15 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
         if (Status s = log.read({t, p}, next, 4096, records); !s) return s;
         if (records.empty()) break;
         for (const Record& r : records) {
+          if (quarantine && quarantine->contains(r)) {
+            ++report.quarantined;
+            continue;
+          }
           ++report.events;
           auto env = decode(r.value, parser);
-          if (!env) return broken(r, "does not decode: " + env.status().message()), report;
+          if (!env)
+            return broken(r, "does not decode (" + env.status().message() + "); " +
+                                 undecodable_advice({r.topic, r.partition, r.offset})), report;
           if (encode(*env) != r.value) return broken(r, "is not in canonical form (altered)"), report;
           Link& link = chains[env->subject];
           if (env->sequence != link.sequence + 1)
@@ -157,18 +170,36 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
   }
   report.aggregates = static_cast<int64_t>(chains.size());
   if (!heads) return report;
-  for (const auto& [subject, link] : chains) {
-    const size_t slash = subject.find('/');
-    auto kind = aggregate_from_name(subject.substr(0, slash));
-    if (!kind) continue;
-    auto row = heads->get(AggregatesProjection::kName, aggregate_key(*kind, subject.substr(slash + 1)));
-    if (!row) continue;  // not projected yet
-    auto head = decode_head(*row);
+  report.heads_checked = true;
+  // Every head the write side recorded must be a link of its chain: a head
+  // beyond the chain's end means events were removed from the log's tail, a
+  // head without a chain means an aggregate was removed. A chain beyond its
+  // head is newer than the read models (not yet applied) and not compared.
+  for (const auto& [key, row] : heads->scan(AggregatesProjection::kName, "", "", SIZE_MAX)) {
+    auto head = decode_head(row);
     if (!head) return head.status();
-    if (head->sequence == link.sequence && head->hash != link.hash) {
-      report.first_break = subject + " event " + std::to_string(link.sequence) +
-                           " differs from the event the write side recorded (it was altered)";
+    const std::string& subject = key;  // aggregate keys are "<kind>/<id>", as subjects are
+    auto it = chains.find(subject);
+    if (it == chains.end()) {
+      report.first_break = subject + ": the write side recorded " + std::to_string(head->sequence) +
+                           " events, the log has none (the aggregate was removed)";
       return report;
+    }
+    const Link& link = it->second;
+    if (head->sequence > link.sequence) {
+      report.first_break = subject + ": the write side recorded " + std::to_string(head->sequence) +
+                           " events, the log ends at " + std::to_string(link.sequence) + " (events were removed)";
+      return report;
+    }
+    if (head->sequence == link.sequence) {
+      if (head->hash != link.hash) {
+        report.first_break = subject + " event " + std::to_string(link.sequence) +
+                             " differs from the event the write side recorded (it was altered)";
+        return report;
+      }
+      ++report.heads_matched;
+    } else {
+      ++report.heads_behind;
     }
   }
   return report;

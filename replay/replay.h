@@ -18,6 +18,7 @@
 
 #include "eventstore/envelope.h"
 #include "eventstore/event_log.h"
+#include "eventstore/quarantine.h"
 #include "projections/read_store.h"
 
 namespace aftercare {
@@ -33,13 +34,14 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 // Builds every read model of the catalogue into `out_dir` (which must not
 // hold a store yet). With `until`, exactly up to those offsets.
 Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
-                              const std::optional<Position>& until = std::nullopt);
+                              const std::optional<Position>& until = std::nullopt,
+                              const Quarantine* quarantine = nullptr);
 
 // Rebuilds up to the live store's checkpoints and compares. OK when
 // byte-identical; Errc::corruption naming the first difference otherwise.
 Status verify_against_live(EventLog& log, const std::string& live_views_dir,
                            const std::string& scratch_dir, const Progress& progress,
-                           RebuildReport* report);
+                           RebuildReport* report, const Quarantine* quarantine = nullptr);
 
 struct HistoryEntry {
   RecordId at;
@@ -48,7 +50,9 @@ struct HistoryEntry {
 
 // All events recorded under partition key `key` (a request id: its request,
 // dispatch and visit events; a master record id: its events), in order.
-Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key);
+// Quarantined records are skipped; envelopes are upcast.
+Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key,
+                                          const Quarantine* quarantine = nullptr);
 
 // The state of aggregate `subject` ("request/R-1") after its events up to
 // and including `as_of` (all events when nullopt); "" if it did not exist yet.
@@ -58,12 +62,19 @@ Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::s
 struct ChainReport {
   int64_t events = 0;
   int64_t aggregates = 0;
+  int64_t quarantined = 0;     // records skipped (eventstore/quarantine.h)
+  bool heads_checked = false;  // the write side's heads were available
+  int64_t heads_matched = 0;   // chains that end exactly at their recorded head
+  int64_t heads_behind = 0;    // chains longer than their head (not applied yet)
   std::optional<std::string> first_break;  // the first broken link, described
 };
 
 // Checks every event decodes canonically, every sequence follows its
 // predecessor, every prevhash matches, and every chain ends at the head
 // recorded in `heads` (the aggregates read model) when given.
-Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress);
+// Every recorded head must lie on its chain: none beyond its end (tail
+// removed), none without a chain (aggregate removed), none with another hash.
+Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress,
+                                  const Quarantine* quarantine = nullptr);
 
 }  // namespace aftercare
