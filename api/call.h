@@ -16,15 +16,24 @@ namespace aftercare {
 void record_http_metrics(int status, std::chrono::steady_clock::time_point started);
 
 struct ApiService::Call {
+  using Route = ApiService::Route;
   HttpRequest req;
   Responder respond;
   Target target;
+  std::vector<std::string> params;  // the route's {placeholders}, in order
+  const Route* route = nullptr;
   const Principal* principal = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   void reply(HttpResponse res) {
     res.version(req.version());
     res.keep_alive(req.keep_alive() && res.keep_alive());
+    if (req.method() == http::verb::head) {
+      // The headers of the GET, Content-Length included, and no body (RFC 9110 §9.3.2).
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     record_http_metrics(static_cast<int>(res.result_int()), started);
     respond(std::move(res));
   }

@@ -1,8 +1,8 @@
 // The service request endpoints of api.md: intake, actions, the request
-// view (now or as of a time), its events, lists, the customer screen pop and
-// problem statistics. Role, region and engineer rules are enforced here —
-// the ones that depend on the request's current state inside the serialized
-// decide step, so they are checked against the state the command acts on.
+// view (now or as of a time), its events, lists and problem statistics.
+// The role table has been applied by dispatch(); visibility (region, owning
+// engineer) is checked here — for commands again inside the serialized
+// decide step, against the state the command acts on.
 #include <algorithm>
 #include <charconv>
 
@@ -21,31 +21,15 @@ namespace {
 constexpr auto kMaxPositionWait = std::chrono::milliseconds(5000);
 constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 
-bool role_in(const Principal& p, std::initializer_list<Role> roles) {
-  return std::find(roles.begin(), roles.end(), p.role) != roles.end();
-}
+// Rejections for what the token may not see: worded as for what does not exist.
+Rejection no_such_request() { return {Errc::not_found, "no such request", ""}; }
 
-// Who may run each action (api.md → Roles). Admins and managers may do everything.
-bool may_act(const Principal& p, std::string_view action) {
-  if (role_in(p, {Role::admin, Role::manager})) return true;
-  if (action == "open" || action == "resolve-remotely" || action == "callback" || action == "cancel")
-    return p.role == Role::agent;
-  if (action == "suspend" || action == "resume") return role_in(p, {Role::agent, Role::dispatcher});
-  if (action == "assign") return p.role == Role::dispatcher;
-  if (action == "report") return p.role == Role::engineer;
-  return false;  // unlock: managers only
-}
-
-bool may_read_history(const Principal& p) {
-  return role_in(p, {Role::manager, Role::auditor, Role::admin});
-}
-
-// The request's region and engineer decide whether this token may see it.
-Status visible_to(const Principal& p, const RequestState& s) {
-  if (!p.sees_region(s.region)) return {Errc::forbidden, "this token does not cover region \"" + s.region + "\""};
-  if (p.role == Role::engineer && s.engineer_id != p.engineer_id)
-    return {Errc::forbidden, "engineer tokens see only the requests assigned to their engineer"};
-  return Status::ok();
+std::string string_field(std::string_view json, const char* key) {
+  thread_local simdjson::dom::parser parser;
+  auto doc = parse_strict(parser, json);
+  std::string_view v;
+  if (!doc || (*doc)[key].get_string().get(v)) return {};
+  return std::string(v);
 }
 
 Result<RequestState> state_of_view(const std::string& row) {
@@ -71,7 +55,7 @@ std::string query(const Target& t, const char* k) {
 
 }  // namespace
 
-void ApiService::after_min_position(const std::shared_ptr<Call>& call, std::function<void()> then) {
+void ApiService::after_min_position(const CallPtr& call, std::function<void()> then) {
   const auto min = call->req["X-Min-Position"];
   if (min.empty()) return then();
   auto position = Position::from_token(min);
@@ -83,51 +67,24 @@ void ApiService::after_min_position(const std::shared_ptr<Call>& call, std::func
   });
 }
 
-void ApiService::requests(const std::shared_ptr<Call>& call) {
-  const auto& seg = call->target.segments;
-  const auto method = call->req.method();
-  if (seg.size() == 2) {
-    if (method == http::verb::get) return list_requests(call);
-    if (method == http::verb::post) return open_request(call);
-    return call->fail(http::status::method_not_allowed, "use GET or POST");
-  }
-  if (seg.size() == 3) {
-    if (method != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
-    return get_request(call, seg[2]);
-  }
-  if (seg.size() == 4 && seg[3] == "events") {
-    if (method != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
-    return request_events(call, seg[2]);
-  }
-  if (seg.size() == 4) {
-    if (method != http::verb::post) return call->fail(http::status::method_not_allowed, "use POST");
-    return request_action(call, seg[2], seg[3]);
-  }
-  call->fail(http::status::not_found, "no such resource");
-}
-
-void ApiService::answer_command(const std::shared_ptr<Call>& call, const std::string& id, CommandOutcome o) {
+void ApiService::answer_command(const CallPtr& call, const std::string& location, CommandOutcome o) {
   if (!o.status) {
     if (o.status.code() == Errc::conflict && !o.current_status.empty())
       return call->fail(http::status::conflict, o.status.message(),
                         "\"current_status\":\"" + o.current_status + "\"");
     return call->fail(o.status);
   }
-  auto respond = [call, id, o](const std::string& state) {
-    HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
-    res.set("X-Position", o.position.to_token());
-    if (o.created) res.set(http::field::location, "/v1/requests/" + id);
-    res.body() = view_json(state, o.version);
-    res.prepare_payload();
-    call->reply(std::move(res));
-  };
-  if (!o.state.empty()) return respond(o.state);
-  original_state(call, AggregateKind::request, id, o, respond);
+  HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
+  res.set("X-Position", o.position.to_token());
+  if (o.created) res.set(http::field::location, location);
+  res.body() = view_json(o.state, o.version);
+  res.prepare_payload();
+  call->reply(std::move(res));
 }
 
-void ApiService::original_state(const std::shared_ptr<Call>& call, AggregateKind kind, const std::string& id,
+void ApiService::original_state(const CallPtr& call, AggregateKind kind, const std::string& id,
                                 const CommandOutcome& o, std::function<void(const std::string&)> respond) {
   d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, kind, id, version = o.version, respond](bool reached) {
     if (!reached) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
@@ -142,9 +99,27 @@ void ApiService::original_state(const std::shared_ptr<Call>& call, AggregateKind
   });
 }
 
-void ApiService::open_request(const std::shared_ptr<Call>& call) {
-  const Principal& who = *call->principal;
-  if (!may_act(who, "open")) return call->fail(http::status::forbidden, "this role may not open requests");
+// Answers a request command: the view after it, or, for a retry whose
+// request has moved on since, the view as of the original outcome.
+void ApiService::answer_request(const CallPtr& call, const std::string& id, CommandOutcome o) {
+  const std::string location = "/v1/requests/" + id;
+  if (!o.status || !o.state.empty()) return answer_command(call, location, std::move(o));
+  original_state(call, AggregateKind::request, id, o, [this, call, location, o](const std::string& state) mutable {
+    o.state = state;
+    answer_command(call, location, std::move(o));
+  });
+}
+
+Result<std::optional<std::string>> ApiService::visible_request_view(const Principal& p, const std::string& id) {
+  auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
+  if (!view || !*view) return view;
+  auto s = state_of_view(**view);
+  if (!s) return s.status();
+  if (!sees_request(p, s->region, s->engineer_id)) return std::optional<std::string>();
+  return view;
+}
+
+void ApiService::open_request(const CallPtr& call) {
   simdjson::dom::parser parser;
   auto body = ApiService::command_body(*call, parser);
   if (!body) return;
@@ -153,125 +128,131 @@ void ApiService::open_request(const std::shared_ptr<Call>& call) {
   auto ctx = ApiService::command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   OpenRequest cmd = std::get<OpenRequest>(std::move(decoded).value());
-
-  // The customer must be known; the unit, if named, must be theirs.
-  auto customer = d_.aggregates.load(AggregateKind::customer, cmd.customer_id);
-  if (!customer) return call->fail(customer.status());
-  if (customer->sequence == 0)
-    return call->fail(http::status::unprocessable_entity, "unknown customer \"" + cmd.customer_id + "\"");
-  simdjson::dom::parser p2;
-  auto cust = parse_strict(p2, customer->state);
-  std::string_view region;
-  if (cust && cmd.region.empty() && !(*cust)["region"].get_string().get(region)) cmd.region = region;
-  if (cmd.region.empty()) return call->fail(http::status::unprocessable_entity, "\"region\" is required");
-  if (!cmd.serial_no.empty()) {
-    auto unit = d_.aggregates.load(AggregateKind::unit, cmd.serial_no);
-    if (!unit) return call->fail(unit.status());
-    simdjson::dom::parser p3;
-    auto u = unit->sequence ? parse_strict(p3, unit->state) : Result<simdjson::dom::element>(Status{Errc::not_found, ""});
-    std::string_view owner, model;
-    if (!u || (*u)["customer_id"].get_string().get(owner) || owner != cmd.customer_id)
-      return call->fail(http::status::unprocessable_entity,
-                        "unit \"" + cmd.serial_no + "\" is not an installed unit of customer \"" + cmd.customer_id + "\"");
-    if (cmd.product_model.empty() && !(*u)["product_model"].get_string().get(model)) cmd.product_model = model;
-  }
-  if (!who.sees_region(cmd.region))
-    return call->fail(http::status::forbidden, "this token does not cover region \"" + cmd.region + "\"");
-
-  const std::string id = call->req.find("Idempotency-Key") != call->req.end()
-                             ? "R-" + to_hex(sha256(ctx->command_id)).substr(0, 20)
-                             : "R-" + to_hex(sha256(random_uuid())).substr(0, 20);
+  // An Idempotency-Key names the request, so a retry lands on the same aggregate.
+  const std::string id = "R-" + to_hex(sha256(ctx->derived_id ? ctx->command_id : random_uuid())).substr(0, 20);
+  const Principal principal = *call->principal;
   d_.bus.execute(
       AggregateKind::request, id, std::move(ctx).value(),
-      [cmd = std::move(cmd), id](const AggregateHead& head, Timestamp now) -> Decision {
+      [this, cmd = std::move(cmd), id, principal](const AggregateHead& head, Timestamp now) mutable -> Decision {
         RequestState s;
         if (head.sequence > 0) {
           auto st = request_from_json(head.state);
           if (!st) return Rejection{st.status().code(), st.status().message(), ""};
           s = std::move(st).value();
         }
+        // The customer must be known, and one this token may see; a customer
+        // it may not see is refused exactly as an unknown one.
+        auto customer = d_.aggregates.load(AggregateKind::customer, cmd.customer_id);
+        if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
+        const std::string customer_region = string_field(customer->state, "region");
+        if (customer->sequence == 0 || !principal.sees_region(customer_region))
+          return Rejection{Errc::unprocessable, "unknown customer \"" + cmd.customer_id + "\"", ""};
+        if (cmd.region.empty()) cmd.region = customer_region;
+        if (!principal.sees_region(cmd.region))
+          return Rejection{Errc::forbidden, "this token does not cover region \"" + cmd.region + "\"", ""};
+        if (!cmd.serial_no.empty()) {
+          // The unit, if named, must be the customer's.
+          auto unit = d_.aggregates.load(AggregateKind::unit, cmd.serial_no);
+          if (!unit) return Rejection{unit.status().code(), unit.status().message(), ""};
+          if (!unit->sequence || string_field(unit->state, "customer_id") != cmd.customer_id)
+            return Rejection{Errc::unprocessable, "unit \"" + cmd.serial_no + "\" is not an installed unit of customer \"" +
+                                                      cmd.customer_id + "\"", ""};
+          if (cmd.product_model.empty()) cmd.product_model = string_field(unit->state, "product_model");
+        }
         return decide_request(s, id, cmd, now);
       },
-      [this, call, id](CommandOutcome o) { answer_command(call, id, std::move(o)); });
+      [this, call, id](CommandOutcome o) {
+        answer_request(call, id, std::move(o));
+      });
 }
 
-void ApiService::request_action(const std::shared_ptr<Call>& call, const std::string& id,
-                                const std::string& action) {
-  const Principal& who = *call->principal;
+void ApiService::request_action(const CallPtr& call) {
+  const std::string id = call->params[0];
+  const std::string action(call->route->action);
+  const Principal principal = *call->principal;
+  // What the token may not see is answered as missing, before anything else.
+  auto head = d_.aggregates.load(AggregateKind::request, id);
+  if (!head) return call->fail(head.status());
+  if (head->sequence == 0) return call->fail(http::status::not_found, "no such request");
+  auto current = request_from_json(head->state);
+  if (!current) return call->fail(current.status());
+  if (!sees_request(principal, current->region, current->engineer_id))
+    return call->fail(http::status::not_found, "no such request");
+
   simdjson::dom::parser parser;
   auto body = ApiService::command_body(*call, parser);
   if (!body) return;
   auto decoded = decode_request_command(action, *body);
-  if (!decoded) {
-    if (decoded.status().code() == Errc::not_found) return call->fail(http::status::not_found, "no such action");
-    return call->fail(decoded.status());
-  }
-  if (!may_act(who, action))
-    return call->fail(http::status::forbidden, "the " + std::string(role_name(who.role)) + " role may not " + action);
+  if (!decoded) return call->fail(decoded.status());
   auto ctx = ApiService::command_context(*call);
   if (!ctx) return call->fail(ctx.status());
-  RequestCommand cmd = std::move(decoded).value();
-  if (auto* assign = std::get_if<AssignRequest>(&cmd)) {
-    auto engineer = d_.aggregates.load(AggregateKind::engineer, assign->engineer_id);
-    if (!engineer) return call->fail(engineer.status());
-    if (engineer->sequence == 0 || engineer->state.find("\"active\":true") == std::string::npos)
-      return call->fail(http::status::unprocessable_entity,
-                        "\"" + assign->engineer_id + "\" is not an active engineer");
-  }
-  const Principal principal = who;
   d_.bus.execute(
       AggregateKind::request, id, std::move(ctx).value(),
-      [cmd = std::move(cmd), id, principal](const AggregateHead& head, Timestamp now) -> Decision {
-        if (head.sequence == 0) return Rejection{Errc::not_found, "no such request", ""};
+      [this, cmd = std::move(decoded).value(), id, principal](const AggregateHead& head, Timestamp now) -> Decision {
+        if (head.sequence == 0) return no_such_request();
         auto s = request_from_json(head.state);
         if (!s) return Rejection{s.status().code(), s.status().message(), ""};
-        if (Status v = visible_to(principal, *s); !v) return Rejection{v.code(), v.message(), ""};
+        if (!sees_request(principal, s->region, s->engineer_id)) return no_such_request();
+        if (auto* assign = std::get_if<AssignRequest>(&cmd)) {
+          // An engineer this token may not see is refused as an unknown one.
+          auto engineer = d_.aggregates.load(AggregateKind::engineer, assign->engineer_id);
+          if (!engineer) return Rejection{engineer.status().code(), engineer.status().message(), ""};
+          if (engineer->sequence == 0 || engineer->state.find("\"active\":true") == std::string::npos ||
+              !principal.sees_region(string_field(engineer->state, "region")))
+            return Rejection{Errc::unprocessable, "\"" + assign->engineer_id + "\" is not an active engineer", ""};
+        }
         return decide_request(*s, id, cmd, now);
       },
-      [this, call, id](CommandOutcome o) { answer_command(call, id, std::move(o)); });
+      [this, call, id](CommandOutcome o) {
+        answer_request(call, id, std::move(o));
+      });
 }
 
-void ApiService::get_request(const std::shared_ptr<Call>& call, const std::string& id) {
+void ApiService::get_request(const CallPtr& call) {
+  const std::string id = call->params[0];
   const auto as_of_text = query(call->target, "as_of");
   if (!as_of_text.empty()) {
-    if (!may_read_history(*call->principal))
-      return call->fail(http::status::forbidden, "as_of is for managers, auditors and admins");
+    if (Status s = role_allows(*call->principal, Operation::read_history); !s) return call->fail(s);
     auto as_of = parse_rfc3339(as_of_text);
     if (!as_of) return call->fail(http::status::bad_request, "as_of must be an RFC 3339 date-time");
-    return after_min_position(call, [this, call, id, t = *as_of] {
-      auto events = events_of(d_.log, d_.store, "request/" + id);
-      if (!events) return call->fail(events.status());
-      FoldedState then;
-      for (const auto& e : *events) {
-        if (e.envelope.time > t) break;
-        if (Status s = fold_envelope(then, e.envelope); !s) return call->fail(s);
-      }
-      const auto& [state, version] = then;
-      if (state.empty()) return call->fail(http::status::not_found, "the request did not exist at that time");
-      auto s = request_from_json(state);
-      if (!s) return call->fail(s.status());
-      if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
-      call->json(http::status::ok, view_json(state, version));
-    });
+    return request_as_of(call, id, *as_of);
   }
   after_min_position(call, [this, call, id] {
-    auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-    if (!view) return call->fail(http::status::not_found, "no such request");
-    auto s = state_of_view(*view);
-    if (!s) return call->fail(s.status());
-    if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
-    call->view(std::move(*view));
+    auto view = visible_request_view(*call->principal, id);
+    if (!view) return call->fail(view.status());
+    if (!*view) return call->fail(http::status::not_found, "no such request");
+    call->view(std::move(**view));
   });
 }
 
-void ApiService::request_events(const std::shared_ptr<Call>& call, const std::string& id) {
-  if (!may_read_history(*call->principal))
-    return call->fail(http::status::forbidden, "events are for managers, auditors and admins");
-  after_min_position(call, [this, call, id] {
-    auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-    if (!view) return call->fail(http::status::not_found, "no such request");
-    auto s = state_of_view(*view);
-    if (Status v = visible_to(*call->principal, *s); !v) return call->fail(v);
+void ApiService::request_as_of(const CallPtr& call, const std::string& id, Timestamp as_of) {
+  after_min_position(call, [this, call, id, as_of] {
+    // Visible now, and as it stood then.
+    auto view = visible_request_view(*call->principal, id);
+    if (!view) return call->fail(view.status());
+    if (!*view) return call->fail(http::status::not_found, "no such request");
+    auto events = events_of(d_.log, d_.store, "request/" + id);
+    if (!events) return call->fail(events.status());
+    FoldedState then;
+    for (const auto& e : *events) {
+      if (e.envelope.time > as_of) break;
+      if (Status s = fold_envelope(then, e.envelope); !s) return call->fail(s);
+    }
+    if (then.state.empty()) return call->fail(http::status::not_found, "the request did not exist at that time");
+    auto s = request_from_json(then.state);
+    if (!s) return call->fail(s.status());
+    if (!sees_request(*call->principal, s->region, s->engineer_id))
+      return call->fail(http::status::not_found, "the request did not exist at that time");
+    call->json(http::status::ok, view_json(then.state, then.version));
+  });
+}
+
+void ApiService::request_events(const CallPtr& call) {
+  after_min_position(call, [this, call] {
+    const std::string& id = call->params[0];
+    auto view = visible_request_view(*call->principal, id);
+    if (!view) return call->fail(view.status());
+    if (!*view) return call->fail(http::status::not_found, "no such request");
     auto events = events_of(d_.log, d_.store, "request/" + id);
     if (!events) return call->fail(events.status());
     std::string body = "{\"items\":[";
@@ -284,7 +265,7 @@ void ApiService::request_events(const std::shared_ptr<Call>& call, const std::st
   });
 }
 
-void ApiService::list_requests(const std::shared_ptr<Call>& call) {
+void ApiService::list_requests(const CallPtr& call) {
   const Target& t = call->target;
   const Principal& who = *call->principal;
   auto limit = parse_limit(t);
@@ -298,41 +279,46 @@ void ApiService::list_requests(const std::shared_ptr<Call>& call) {
     engineer = who.engineer_id;
   }
   // The most selective filter picks the index; the rest filter rows.
-  std::string prefix = "idx/all/-/";
-  if (!customer.empty()) prefix = "idx/customer/" + key_part(customer) + "/";
-  else if (!engineer.empty()) prefix = "idx/engineer/" + key_part(engineer) + "/";
-  else if (!status.empty()) prefix = "idx/status/" + status + "/";
-  else if (!region.empty()) prefix = "idx/region/" + key_part(region) + "/";
-  else if (!type.empty()) prefix = "idx/type/" + key_part(type) + "/";
+  std::string dim = "all/-/";
+  if (!customer.empty()) dim = "customer/" + key_part(customer) + "/";
+  else if (!engineer.empty()) dim = "engineer/" + key_part(engineer) + "/";
+  else if (!status.empty()) dim = "status/" + status + "/";
+  else if (!region.empty()) dim = "region/" + key_part(region) + "/";
+  else if (!type.empty()) dim = "type/" + key_part(type) + "/";
+  // A region-scoped token reads its regions' indexes only, merged: every row
+  // it looks at, and so every cursor it gets, is one it may see.
+  std::vector<std::string> prefixes;
+  if (who.regions.empty()) prefixes.push_back("idx/" + dim);
+  for (const auto& r : who.regions)
+    if (region.empty() || region == r) prefixes.push_back("ridx/" + key_part(r) + "/" + dim);
   const std::string cursor = query(t, "cursor");
   if (!cursor.empty() && (cursor.size() < 18 || cursor[16] != '/' || cursor.find_first_not_of("0123456789abcdef") < 16))
     return call->fail(http::status::bad_request, "cursor is not one this server returned");
   after_min_position(call, [=, this, n = *limit] {
     std::string body = "{\"items\":[";
-    size_t found = 0;
-    std::string last, start = cursor.empty() ? std::string() : prefix + cursor + '\x01';
+    size_t found = 0, looked = 0;
+    std::string last;
     const size_t budget = n * 20 + 200;  // index rows looked at per page at most
-    // The view of the request an index row names, if it passes every filter.
-    auto matching_view = [&](const std::string& id) -> std::optional<std::string> {
-      auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-      if (!view) return std::nullopt;
-      auto s = state_of_view(*view);
-      if (!s || !visible_to(*call->principal, *s)) return std::nullopt;
-      if ((!status.empty() && status_name(s->status) != status) || (!type.empty() && s->type != type) ||
-          (!region.empty() && s->region != region) || (!customer.empty() && s->customer_id != customer) ||
-          (!engineer.empty() && s->engineer_id != engineer))
-        return std::nullopt;
-      return view;
-    };
-    size_t looked = 0;
-    d_.store.visit(RequestsProjection::kName, prefix, start, [&](std::string_view key, std::string_view) {
-      last = key.substr(prefix.size());
-      if (auto view = matching_view(last.substr(last.find('/') + 1))) {
-        if (found++) body.push_back(',');
-        body += *view;
+    Status read;
+    Status s = d_.store.visit_merged(RequestsProjection::kName, prefixes, cursor, [&](std::string_view suffix) {
+      last = suffix;
+      auto view = visible_request_view(*call->principal, key_part_value(suffix.substr(suffix.find('/') + 1)));
+      if (!view) return read = view.status(), false;
+      if (*view) {
+        auto st = state_of_view(**view);
+        const bool match = st && (status.empty() || status_name(st->status) == status) &&
+                           (type.empty() || st->type == type) && (region.empty() || st->region == region) &&
+                           (customer.empty() || st->customer_id == customer) &&
+                           (engineer.empty() || st->engineer_id == engineer);
+        if (match) {
+          if (found++) body.push_back(',');
+          body += **view;
+        }
       }
       return found < n && ++looked < budget;
     });
+    if (!s) return call->fail(s);
+    if (!read) return call->fail(read);
     const bool more = found == n || looked == budget;
     body += "],\"next_cursor\":";
     if (more && !last.empty()) append_json_string(body, last);
@@ -342,69 +328,41 @@ void ApiService::list_requests(const std::shared_ptr<Call>& call) {
   });
 }
 
-void ApiService::customer_history(const std::shared_ptr<Call>& call, const std::string& id) {
-  after_min_position(call, [this, call, id] {
-    auto customer = d_.store.get(MasterView::kName, "customer/" + id);
-    if (!customer) return call->fail(http::status::not_found, "no such customer");
-    simdjson::dom::parser parser;
-    std::string_view region;
-    auto doc = parse_strict(parser, *customer);
-    if (doc && !(*doc)["region"].get_string().get(region) && !call->principal->sees_region(region))
-      return call->fail(http::status::forbidden, "this token does not cover the customer's region");
-    std::string body = "{\"customer\":" + *customer + ",\"units\":[";
-    size_t n = 0;
-    for (const auto& [key, unused] : d_.store.scan(MasterView::kName, "units/" + key_part(id) + "/", "", 500)) {
-      auto unit = d_.store.get(MasterView::kName, "unit/" + key.substr(key.rfind('/') + 1));
-      if (!unit) continue;
-      if (n++) body.push_back(',');
-      body += *unit;
-    }
-    body += "],\"requests\":[";
-    n = 0;
-    for (const auto& [key, unused] : d_.store.scan(RequestsProjection::kName, "idx/customer/" + key_part(id) + "/", "", 100)) {
-      auto view = d_.store.get(RequestsProjection::kName, "view/" + key.substr(key.rfind('/') + 1));
-      if (!view) continue;
-      auto s = state_of_view(*view);
-      if (!s || !visible_to(*call->principal, *s)) continue;
-      if (n++) body.push_back(',');
-      body += *view;
-    }
-    const int64_t open = decode_counter(d_.store.get(RequestsProjection::kName, "open/" + key_part(id)).value_or(""));
-    body += "],\"open_requests\":" + std::to_string(open) + "}";
-    call->json(http::status::ok, std::move(body));
-  });
-}
-
-void ApiService::problem_stats(const std::shared_ptr<Call>& call) {
+void ApiService::problem_stats(const CallPtr& call) {
   const Target& t = call->target;
   const std::string model = query(t, "product_model"), from = query(t, "from"), to = query(t, "to");
   std::optional<Timestamp> from_t, to_t;
   if (!from.empty() && !(from_t = parse_rfc3339(from))) return call->fail(http::status::bad_request, "from must be an RFC 3339 date-time");
   if (!to.empty() && !(to_t = parse_rfc3339(to))) return call->fail(http::status::bad_request, "to must be an RFC 3339 date-time");
-  // Counts are kept per UTC day: from/to select whole days.
+  // Counts are kept per UTC day and region: from/to select whole days, a
+  // region-scoped token counts its regions only.
   const std::string from_day = from_t ? format_rfc3339(*from_t).substr(0, 10) : "0000-00-00";
   const std::string to_day = to_t ? format_rfc3339(*to_t).substr(0, 10) : "9999-99-99";
   after_min_position(call, [=, this] {
+    const Principal& who = *call->principal;
     std::map<std::pair<std::string, std::string>, int64_t> counts;
     const std::string prefix = model.empty() ? "p/" : "p/" + key_part(model) + "/";
-    for (const auto& [key, value] : d_.store.scan(ProblemStatsProjection::kName, prefix, "", SIZE_MAX)) {
-      // p/<model>/<code>/<day>
-      const size_t a = key.find('/', 2), b = key.rfind('/');
-      const std::string day = key.substr(b + 1);
-      if (day < from_day || day > to_day) continue;
-      counts[{key.substr(2, a - 2), key.substr(a + 1, b - a - 1)}] += decode_counter(value);
-    }
+    Status s = d_.store.visit(ProblemStatsProjection::kName, prefix, "", [&](std::string_view key, std::string_view value) {
+      // p/<model>/<code>/<day>/<region>: the parts never hold a '/' (key_part).
+      std::vector<std::string_view> parts;
+      for (size_t at = 0; at != std::string_view::npos;) {
+        const size_t slash = key.find('/', at);
+        parts.push_back(key.substr(at, slash == std::string_view::npos ? slash : slash - at));
+        at = slash == std::string_view::npos ? slash : slash + 1;
+      }
+      if (parts.size() != 5) return true;
+      if (parts[3] < from_day || parts[3] > to_day) return true;
+      if (!who.sees_region(key_part_value(parts[4]))) return true;
+      counts[{key_part_value(parts[1]), key_part_value(parts[2])}] += decode_counter(value);
+      return true;
+    });
+    if (!s) return call->fail(s);
     std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> rows(counts.begin(), counts.end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    auto unescape = [](std::string s) {
-      for (size_t i; (i = s.find("%2F")) != std::string::npos;) s.replace(i, 3, "/");
-      for (size_t i; (i = s.find("%25")) != std::string::npos;) s.replace(i, 3, "%");
-      return s;
-    };
     JsonWriter w;
     w.begin_object().key("items").begin_array();
     for (const auto& [k, n] : rows)
-      w.begin_object().field("product_model", unescape(k.first)).field("problem_code", unescape(k.second)).field_int("count", n).end_object();
+      w.begin_object().field("product_model", k.first).field("problem_code", k.second).field_int("count", n).end_object();
     w.end_array().end_object();
     call->json(http::status::ok, w.take());
   });

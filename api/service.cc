@@ -32,21 +32,6 @@ HttpMetrics& http_metrics() {
   return *m;
 }
 
-std::optional<MasterKind> master_kind(std::string_view collection) {
-  if (collection == "customers") return MasterKind::customer;
-  if (collection == "engineers") return MasterKind::engineer;
-  if (collection == "units") return MasterKind::unit;
-  return std::nullopt;
-}
-
-AggregateKind aggregate_of(MasterKind k) {
-  switch (k) {
-    case MasterKind::customer: return AggregateKind::customer;
-    case MasterKind::engineer: return AggregateKind::engineer;
-    case MasterKind::unit: return AggregateKind::unit;
-  }
-  return AggregateKind::customer;
-}
 
 }  // namespace
 
@@ -84,9 +69,13 @@ Result<CommandContext> ApiService::command_context(const Call& call) {
     ctx.correlation_id = ctx.command_id;
   }
   if (auto h = call.req.find(http::field::if_match); h != call.req.end()) {
-    auto v = parse_etag(h->value());
-    if (!v) return Status{Errc::invalid_argument, "If-Match must be an ETag like \"3\""};
-    ctx.expected_version = v;
+    if (h->value() == "*") {
+      ctx.expect_exists = true;  // any version, as long as there is one (RFC 9110 §13.1.1)
+    } else {
+      auto v = parse_etag(h->value());
+      if (!v) return Status{Errc::invalid_argument, "If-Match must be * or an ETag like \"3\""};
+      ctx.expected_version = v;
+    }
   }
   ctx.fingerprint = to_hex(sha256(std::string(http::to_string(call.req.method())) + " " +
                                   std::string(call.req.target()) + "\n" + call.req.body()));
@@ -111,9 +100,68 @@ std::optional<simdjson::dom::element> ApiService::command_body(Call& call, simdj
   return *doc;
 }
 
-ApiService::ApiService(ApiDeps deps) : d_(deps) {
+ApiService::ApiService(ApiDeps deps) : d_(deps), access_(deps.store) {
   http_metrics();  // registered up front, so /metrics lists them from the start
 }
+
+const std::vector<ApiService::Route>& ApiService::routes() {
+  using V = http::verb;
+  using O = Operation;
+  static const std::vector<Route> kRoutes = {
+      {V::get, "/healthz", O::public_info, {}, &ApiService::healthz},
+      {V::get, "/readyz", O::public_info, {}, &ApiService::readyz},
+      {V::get, "/metrics", O::public_info, {}, &ApiService::metrics_text},
+      {V::get, "/openapi.json", O::public_info, {}, &ApiService::openapi},
+      {V::get, "/v1/requests", O::read_request, {}, &ApiService::list_requests},
+      {V::post, "/v1/requests", O::open_request, {}, &ApiService::open_request},
+      {V::get, "/v1/requests/{id}", O::read_request, {}, &ApiService::get_request},
+      {V::get, "/v1/requests/{id}/events", O::read_history, {}, &ApiService::request_events},
+      {V::post, "/v1/requests/{id}/assign", O::act_on_request, "assign", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/suspend", O::act_on_request, "suspend", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/resume", O::act_on_request, "resume", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/report", O::act_on_request, "report", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/resolve-remotely", O::act_on_request, "resolve-remotely", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/callback", O::act_on_request, "callback", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/unlock", O::act_on_request, "unlock", &ApiService::request_action},
+      {V::post, "/v1/requests/{id}/cancel", O::act_on_request, "cancel", &ApiService::request_action},
+      {V::get, "/v1/customers/{id}", O::read_master, {}, &ApiService::get_customer},
+      {V::put, "/v1/customers/{id}", O::write_master, {}, &ApiService::put_master},
+      {V::get, "/v1/customers/{id}/history", O::read_request, {}, &ApiService::customer_history},
+      {V::get, "/v1/engineers/{id}", O::read_master, {}, &ApiService::get_engineer},
+      {V::put, "/v1/engineers/{id}", O::write_master, {}, &ApiService::put_master},
+      {V::get, "/v1/units/{id}", O::read_master, {}, &ApiService::get_unit},
+      {V::put, "/v1/units/{id}", O::write_master, {}, &ApiService::put_master},
+      {V::get, "/v1/stats/problems", O::read_stats, {}, &ApiService::problem_stats},
+  };
+  return kRoutes;
+}
+
+namespace {
+
+// Whether `pattern` ("/v1/requests/{id}") matches the decoded segments; the
+// placeholders' values go to `params`.
+bool matches(std::string_view pattern, const std::vector<std::string>& segments,
+             std::vector<std::string>& params) {
+  params.clear();
+  pattern.remove_prefix(1);
+  size_t i = 0;
+  while (!pattern.empty()) {
+    const size_t slash = pattern.find('/');
+    const std::string_view part = pattern.substr(0, slash);
+    if (i >= segments.size()) return false;
+    if (part.starts_with('{')) {
+      if (segments[i].empty()) return false;
+      params.push_back(segments[i]);
+    } else if (part != segments[i]) {
+      return false;
+    }
+    ++i;
+    pattern = slash == std::string_view::npos ? std::string_view{} : pattern.substr(slash + 1);
+  }
+  return i == segments.size();
+}
+
+}  // namespace
 
 void ApiService::handle(HttpRequest request, Responder respond) {
   auto call = std::make_shared<Call>();
@@ -122,47 +170,51 @@ void ApiService::handle(HttpRequest request, Responder respond) {
   auto target = parse_target(call->req.target());
   if (!target) return call->fail(http::status::bad_request, "the request target is not a valid path");
   call->target = std::move(*target);
-  route(call);
+  dispatch(call);
 }
 
-void ApiService::route(const std::shared_ptr<Call>& call) {
-  const auto& seg = call->target.segments;
-  if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "readyz" || seg[0] == "metrics" ||
-                          seg[0] == "openapi.json"))
-    return operations(call, seg[0]);
-  if (seg.empty() || seg[0] != "v1") return call->fail(http::status::not_found, "no such resource");
-
-  // Everything under /v1 needs a token.
-  // The scheme name is case-insensitive (RFC 9110 §11.1).
-  const auto auth = call->req[http::field::authorization];
-  if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
-      !(call->principal = d_.tokens.find(auth.substr(7))))
-    return call->fail(http::status::unauthorized, "a valid bearer token is required");
-
-  if (seg.size() >= 2 && seg[1] == "requests") return requests(call);
-  if (seg.size() == 4 && seg[1] == "customers" && seg[3] == "history") {
-    if (call->req.method() != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
-    return customer_history(call, seg[2]);
+// Finds the route, authenticates, applies the role table, and runs it.
+void ApiService::dispatch(const CallPtr& call) {
+  const http::verb method = call->req.method() == http::verb::head ? http::verb::get : call->req.method();
+  std::string allow;
+  std::vector<std::string> params;
+  for (const Route& r : routes()) {
+    if (!matches(r.pattern, call->target.segments, params)) continue;
+    if (r.method != method) {
+      if (allow.find(http::to_string(r.method)) == std::string::npos)
+        allow += (allow.empty() ? "" : ", ") + std::string(http::to_string(r.method));
+      if (r.method == http::verb::get) allow += ", HEAD";
+      continue;
+    }
+    call->route = &r;
+    call->params = std::move(params);
+    if (r.operation != Operation::public_info) {
+      // The scheme name is case-insensitive (RFC 9110 §11.1).
+      const auto auth = call->req[http::field::authorization];
+      if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
+          !(call->principal = d_.tokens.find(auth.substr(7))))
+        return call->fail(http::status::unauthorized, "a valid bearer token is required");
+      if (Status s = role_allows(*call->principal, r.operation, r.action); !s) return call->fail(s);
+    }
+    return (this->*r.handler)(call);
   }
-  if (seg.size() == 3 && seg[1] == "stats" && seg[2] == "problems") {
-    if (call->req.method() != http::verb::get) return call->fail(http::status::method_not_allowed, "use GET");
-    return problem_stats(call);
-  }
-  if (seg.size() == 3 && master_kind(seg[1])) return master_data(call, seg[1], seg[2]);
-  call->fail(http::status::not_found, "no such resource");
+  if (allow.empty()) return call->fail(http::status::not_found, "no such resource");
+  HttpResponse res = problem(http::status::method_not_allowed, "use " + allow, call->req.version(), true);
+  res.set(http::field::allow, allow);
+  call->reply(std::move(res));
 }
 
-void ApiService::operations(const std::shared_ptr<Call>& call, std::string_view path) {
-  if (call->req.method() != http::verb::get && call->req.method() != http::verb::head)
-    return call->fail(http::status::method_not_allowed, "only GET is allowed here");
-  if (path == "healthz") return call->json(http::status::ok, R"({"status":"ok"})");
-  if (path == "metrics")
-    return call->json(http::status::ok, metrics().render(), "text/plain; version=0.0.4");
-  if (path == "openapi.json") return call->json(http::status::ok, std::string(openapi_document()));
-  readyz(call);
+void ApiService::healthz(const CallPtr& call) { call->json(http::status::ok, R"({"status":"ok"})"); }
+
+void ApiService::metrics_text(const CallPtr& call) {
+  call->json(http::status::ok, metrics().render(), "text/plain; version=0.0.4");
 }
 
-void ApiService::readyz(const std::shared_ptr<Call>& call) {
+void ApiService::openapi(const CallPtr& call) {
+  call->json(http::status::ok, std::string(openapi_document()));
+}
+
+void ApiService::readyz(const CallPtr& call) {
   auto not_ready = [&](const std::string& why) {
     call->fail(http::status::service_unavailable, "not ready: " + why);
   };
@@ -181,61 +233,6 @@ void ApiService::readyz(const std::shared_ptr<Call>& call) {
     if (reached) return call->json(http::status::ok, R"({"status":"ready"})");
     call->fail(http::status::service_unavailable,
                "not ready: projections are " + std::to_string(d_.runner.lag()) + " events behind");
-  });
-}
-
-void ApiService::master_data(const std::shared_ptr<Call>& call, std::string_view collection,
-                             std::string id) {
-  switch (call->req.method()) {
-    case http::verb::get: return get_master(call, collection, std::move(id));
-    case http::verb::put: return put_master(call, collection, std::move(id));
-    default: return call->fail(http::status::method_not_allowed, "use GET or PUT");
-  }
-}
-
-void ApiService::put_master(const std::shared_ptr<Call>& call, std::string_view collection,
-                            std::string id) {
-  if (call->principal->role != Role::admin)
-    return call->fail(http::status::forbidden, "only admin tokens may change master data");
-  auto ctx = command_context(*call);
-  if (!ctx) return call->fail(ctx.status());
-  simdjson::dom::parser parser;
-  auto body = command_body(*call, parser);
-  if (!body) return;
-  const MasterKind kind = *master_kind(collection);
-  auto normalized = normalize_master(kind, id, *body);
-  if (!normalized) return call->fail(normalized.status());
-
-  const std::string location = "/v1/" + std::string(collection) + "/" + id;
-  d_.bus.execute(
-      aggregate_of(kind), id, std::move(ctx).value(),
-      [normalized = std::move(normalized).value()](const AggregateHead& head, Timestamp now) {
-        return decide_upsert(master_record(head.state), normalized, now);
-      },
-      [this, call, location, kind, id](CommandOutcome o) {
-        if (!o.status) return call->fail(o.status);
-        auto respond = [call, location, o](const std::string& state) {
-          HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
-          res.set(http::field::content_type, "application/json");
-          res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
-          res.set("X-Position", o.position.to_token());
-          if (o.created) res.set(http::field::location, location);
-          res.body() = view_json(state, o.version);
-          res.prepare_payload();
-          call->reply(std::move(res));
-        };
-        if (!o.state.empty()) return respond(o.state);
-        original_state(call, aggregate_of(kind), id, o, respond);
-      });
-}
-
-void ApiService::get_master(const std::shared_ptr<Call>& call, std::string_view collection,
-                            std::string id) {
-  const std::string key = std::string(kind_name(*master_kind(collection))) + "/" + id;
-  after_min_position(call, [this, call, key, collection = std::string(collection)] {
-    auto row = d_.store.get(MasterView::kName, key);
-    if (!row) return call->fail(http::status::not_found, "no such record in " + collection);
-    call->view(std::move(*row));
   });
 }
 

@@ -1,5 +1,11 @@
-// ApiService: the HTTP API of api.md — routing, authentication, role and
-// region rules, and the mapping of outcomes to responses and problem+json.
+// ApiService: the HTTP API of api.md — routing, authentication, the access
+// policy (api/access.h), and the mapping of outcomes to responses and
+// problem+json.
+//
+// Every path it serves is a row of routes(): method, path pattern, the
+// Operation the access policy checks, and the handler. Dispatch authenticates,
+// checks the role for the row's operation, and only then runs the handler;
+// a path with no row for the method gets 405 with Allow.
 //
 // It holds no state of its own: commands go to the CommandBus, queries read
 // the ReadStore. Request handling never blocks an I/O thread: commands
@@ -7,6 +13,9 @@
 // the projections reach the position.
 #pragma once
 
+#include <vector>
+
+#include "api/access.h"
 #include "api/http_server.h"
 #include "api/tokens.h"
 #include "base/clock.h"
@@ -33,31 +42,53 @@ class ApiService final : public Handler {
   void handle(HttpRequest request, Responder respond) override;
 
   struct Call;  // one request being answered (api/call.h)
+  using CallPtr = std::shared_ptr<Call>;
+
+  struct Route {
+    http::verb method;
+    std::string_view pattern;  // "/v1/requests/{id}/assign": {name} matches one segment
+    Operation operation;
+    std::string_view action;   // request actions: the action's name
+    void (ApiService::*handler)(const CallPtr&);
+  };
+  // Every route served, in match order.
+  static const std::vector<Route>& routes();
 
  private:
-  void route(const std::shared_ptr<Call>& call);
-  void operations(const std::shared_ptr<Call>& call, std::string_view path);
-  void master_data(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
-  void put_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
-  void get_master(const std::shared_ptr<Call>& call, std::string_view collection, std::string id);
-  void readyz(const std::shared_ptr<Call>& call);
+  void dispatch(const CallPtr& call);
+  void healthz(const CallPtr& call);
+  void readyz(const CallPtr& call);
+  void metrics_text(const CallPtr& call);
+  void openapi(const CallPtr& call);
+
+  // Master data (master_routes.cc).
+  void get_customer(const CallPtr& call);
+  void get_engineer(const CallPtr& call);
+  void get_unit(const CallPtr& call);
+  void put_master(const CallPtr& call);
+  void customer_history(const CallPtr& call);
 
   // Service requests (request_routes.cc).
-  void requests(const std::shared_ptr<Call>& call);
-  void open_request(const std::shared_ptr<Call>& call);
-  void request_action(const std::shared_ptr<Call>& call, const std::string& id, const std::string& action);
-  void get_request(const std::shared_ptr<Call>& call, const std::string& id);
-  void request_events(const std::shared_ptr<Call>& call, const std::string& id);
-  void list_requests(const std::shared_ptr<Call>& call);
-  void customer_history(const std::shared_ptr<Call>& call, const std::string& id);
-  void problem_stats(const std::shared_ptr<Call>& call);
+  void open_request(const CallPtr& call);
+  void request_action(const CallPtr& call);
+  void get_request(const CallPtr& call);
+  void request_as_of(const CallPtr& call, const std::string& id, Timestamp as_of);
+  void request_events(const CallPtr& call);
+  void list_requests(const CallPtr& call);
+  void problem_stats(const CallPtr& call);
+
   // Runs `then` once the read models reach the call's X-Min-Position (or at once).
-  void after_min_position(const std::shared_ptr<Call>& call, std::function<void()> then);
-  void answer_command(const std::shared_ptr<Call>& call, const std::string& id, CommandOutcome o);
+  void after_min_position(const CallPtr& call, std::function<void()> then);
+  // Answers a command with the state in `o` (or its problem); ETag, X-Position, Location.
+  void answer_command(const CallPtr& call, const std::string& location, CommandOutcome o);
+  void answer_request(const CallPtr& call, const std::string& id, CommandOutcome o);
   // A retried command whose aggregate has moved on: its state as of the
   // outcome's version, rebuilt from the events once the index has them.
-  void original_state(const std::shared_ptr<Call>& call, AggregateKind kind, const std::string& id,
+  void original_state(const CallPtr& call, AggregateKind kind, const std::string& id,
                       const CommandOutcome& o, std::function<void(const std::string&)> respond);
+  // The request's current view row if this token may see it; nullopt when
+  // it does not exist or may not be seen (both answer 404).
+  Result<std::optional<std::string>> visible_request_view(const Principal& p, const std::string& id);
   // The command id (from Idempotency-Key when given), actor, correlation id,
   // If-Match and fingerprint of a command request.
   static Result<CommandContext> command_context(const Call& call);
@@ -66,6 +97,7 @@ class ApiService final : public Handler {
   static std::optional<simdjson::dom::element> command_body(Call& call, simdjson::dom::parser& parser);
 
   ApiDeps d_;
+  AccessPolicy access_;
 };
 
 }  // namespace aftercare

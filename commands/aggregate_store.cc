@@ -9,9 +9,12 @@ Result<AggregateHead> AggregateStore::load(AggregateKind kind, std::string_view 
     auto it = overlay_.find(key);
     if (it != overlay_.end()) return it->second.head;
   }
+  // A read error must not look like a new aggregate: deciding on an empty
+  // head would write a second sequence 1 and fork the hash chain.
   auto row = store_.get(AggregatesProjection::kName, key);
-  if (!row) return AggregateHead{};
-  return decode_head(*row);
+  if (!row) return Status{Errc::unavailable, "cannot read the aggregate's state: " + row.status().message()};
+  if (!*row) return AggregateHead{};
+  return decode_head(**row);
 }
 
 void AggregateStore::remember(AggregateKind kind, std::string_view id, AggregateHead head,
@@ -24,15 +27,19 @@ void AggregateStore::remember(AggregateKind kind, std::string_view id, Aggregate
   }
 }
 
-std::optional<CommandRecord> AggregateStore::find_command(const std::string& command_id) {
+Result<std::optional<CommandRecord>> AggregateStore::find_command(const std::string& command_id) {
   {
     std::lock_guard lock(mu_);
     auto it = commands_.find(command_id);
-    if (it != commands_.end()) return it->second.record;
+    if (it != commands_.end()) return std::optional<CommandRecord>(it->second.record);
   }
+  // A read error must not look like a new command: it would run twice.
   auto row = store_.get(EventIndexProjection::kName, "c/" + key_part(command_id));
-  if (!row) return std::nullopt;
-  return decode_command_record(*row);
+  if (!row) return Status{Errc::unavailable, "cannot read the command index: " + row.status().message()};
+  if (!*row) return std::optional<CommandRecord>();
+  auto record = decode_command_record(**row);
+  if (!record) return Status{Errc::corruption, "malformed command index row for " + command_id};
+  return record;
 }
 
 void AggregateStore::remember_command(const std::string& command_id, CommandRecord record,

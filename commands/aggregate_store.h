@@ -34,7 +34,7 @@ class AggregateStore {
 
   // What an earlier command with this id wrote, if any (the events index
   // plus the commands written since the runner last caught up).
-  std::optional<CommandRecord> find_command(const std::string& command_id);
+  Result<std::optional<CommandRecord>> find_command(const std::string& command_id);
   void remember_command(const std::string& command_id, CommandRecord record, Position written);
 
   // After an append that failed, the log may still hold some or all of its

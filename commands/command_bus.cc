@@ -2,11 +2,13 @@
 
 #include "base/ids.h"
 #include "base/metrics.h"
+#include "domain/json.h"
 
 namespace aftercare {
 
 Topic topic_for(AggregateKind kind) {
   switch (kind) {
+    case AggregateKind::command: return Topic::commands;
     case AggregateKind::request: return Topic::requests;
     case AggregateKind::customer:
     case AggregateKind::engineer:
@@ -55,6 +57,24 @@ void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx,
     done(CommandOutcome::failed(Status{Errc::unavailable, "commands are refused while the projections are stopped: " + s.message()}));
     return;
   }
+  if (!ctx.derived_id) return on_aggregate(kind, std::move(id), std::move(ctx), std::move(decide), std::move(done));
+  // A derived command id (Idempotency-Key, timer) may arrive twice at once,
+  // even for two different aggregates: the second must see the first's
+  // outcome. So such commands are serialised on their id first, then on
+  // their aggregate — always in that order, so the two queues cannot
+  // deadlock (and they are two serializers, so their stripes never collide).
+  const std::string command_id = ctx.command_id;
+  command_ids_.submit(command_id, [this, kind, id = std::move(id), ctx = std::move(ctx), decide = std::move(decide),
+                                   done = std::move(done)](Serializer::Done finished) mutable {
+    on_aggregate(kind, std::move(id), std::move(ctx), std::move(decide),
+                 [done = std::move(done), finished](CommandOutcome o) {
+                   done(std::move(o));
+                   finished();
+                 });
+  });
+}
+
+void CommandBus::on_aggregate(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done) {
   const std::string key = aggregate_key(kind, id);
   serializer_.submit(key, [this, kind, id = std::move(id), ctx = std::move(ctx),
                            decide = std::move(decide),
@@ -71,16 +91,71 @@ void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx,
   });
 }
 
+// A refusal is an outcome too: with an Idempotency-Key, a retry must get
+// the same answer even after a restart, so it is recorded in the log (topic
+// aftercare.commands) before it is answered. Without a key nobody can retry.
+void CommandBus::refuse(const AggregateKind kind, const std::string& id, const CommandContext& ctx,
+                        CommandOutcome refusal, DoneFn done) {
+  if (!ctx.derived_id) return done(std::move(refusal));
+  const std::string kind_name(aggregate_name(AggregateKind::command));
+  Envelope env;
+  env.sequence = 1;
+  env.id = event_id(ctx.command_id, ctx.fingerprint, 1);
+  env.type = make_type(kind_name, "refused", 1);
+  env.subject = kind_name + "/" + ctx.command_id;
+  env.time = clock_.now();
+  env.aggregate_id = ctx.command_id;
+  env.command_id = ctx.command_id;
+  env.actor = ctx.actor;
+  env.correlation_id = ctx.correlation_id;
+  env.prevhash = std::string(kGenesisHash);
+  JsonWriter data;
+  data.begin_object().field("target", std::string(aggregate_name(kind)) + "/" + id);
+  data.field("status", errc_name(refusal.status.code())).field("detail", refusal.status.message());
+  data.field("current_status", refusal.current_status).end_object();
+  env.data = data.take();
+  std::string bytes = encode(env);
+  if (Status s = check_round_trip(env, bytes); !s) return done(CommandOutcome::failed(std::move(s)));
+  CommandRecord record{env.subject, 1, 1, env.id,
+                       CommandRecord::Refusal{refusal.status.code(), refusal.status.message(), refusal.current_status}};
+  std::vector<AppendItem> items;
+  items.push_back(AppendItem{Topic::commands, ctx.command_id, std::move(bytes), env.type, env.id});
+  log_.append(std::move(items), [this, record = std::move(record), command_id = ctx.command_id,
+                                 refusal = std::move(refusal), done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
+    if (!ids)
+      return done(CommandOutcome::failed(Status{Errc::unavailable,
+          "the refusal could not be recorded (" + ids.status().message() + "); retry with the same Idempotency-Key"}));
+    Position written;
+    for (const auto& r : *ids) written.include(r);
+    aggregates_.remember_command(command_id, record, written);
+    refusal.position = std::move(written);
+    done(std::move(refusal));
+  });
+}
+
 void CommandBus::run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
                      const DecideFn& decide, DoneFn done) {
   auto loaded = aggregates_.load(kind, id);
   if (!loaded) return done(CommandOutcome::failed(loaded.status()));
   AggregateHead head = std::move(loaded).value();
-  if (auto earlier = ctx.derived_id ? aggregates_.find_command(ctx.command_id) : std::nullopt) {
+  std::optional<CommandRecord> earlier;
+  if (ctx.derived_id) {
+    auto found = aggregates_.find_command(ctx.command_id);
+    if (!found) return done(CommandOutcome::failed(found.status()));
+    earlier = std::move(found).value();
+  }
+  if (earlier) {
     // A command id seen before: the same request again, or a reused key.
     if (earlier->first_id != event_id(ctx.command_id, ctx.fingerprint, earlier->first))
       return done(CommandOutcome::failed(Status{
           Errc::unprocessable, "this Idempotency-Key was used for a different request"}));
+    if (earlier->refused) {
+      // Refused the first time: the same answer again.
+      CommandOutcome o = CommandOutcome::unchanged(Status{earlier->refused->code, earlier->refused->detail}, head,
+                                                   earlier->refused->current_status);
+      o.replayed = true;
+      return done(std::move(o));
+    }
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
     o.replayed = true;
     o.created = earlier->first == 1;
@@ -89,16 +164,24 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
     return done(std::move(o));
   }
+  if (ctx.expect_exists && head.sequence == 0)
+    return refuse(kind, id, ctx, CommandOutcome::unchanged(
+        Status{Errc::precondition_failed, "If-Match: * but there is no such record yet"}, head), std::move(done));
   if (ctx.expected_version && *ctx.expected_version != head.sequence) {
-    return done(CommandOutcome::unchanged(
+    return refuse(kind, id, ctx, CommandOutcome::unchanged(
         Status{Errc::precondition_failed, "version is " + std::to_string(head.sequence) +
                                               ", not " + std::to_string(*ctx.expected_version)},
-        head));
+        head), std::move(done));
   }
   const Timestamp now = clock_.now();
   Decision decision = decide(head, now);
   if (auto* r = std::get_if<Rejection>(&decision)) {
-    return done(CommandOutcome::unchanged(Status{r->code, r->message}, head, r->current_status));
+    // A refusal the world may change (the log is unavailable) is not an
+    // answer to remember: a retry should try again.
+    CommandOutcome o = CommandOutcome::unchanged(Status{r->code, r->message}, head, r->current_status);
+    if (r->code == Errc::unavailable || r->code == Errc::io_error || r->code == Errc::corruption)
+      return done(std::move(o));
+    return refuse(kind, id, ctx, std::move(o), std::move(done));
   }
   auto& events = std::get<std::vector<Event>>(decision);
   if (events.empty()) {
@@ -137,7 +220,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   }
   const bool created = head.sequence == 0;
   CommandRecord record{kind_name + "/" + id, head.sequence + 1, next.sequence,
-                       event_id(ctx.command_id, ctx.fingerprint, head.sequence + 1)};
+                       event_id(ctx.command_id, ctx.fingerprint, head.sequence + 1), std::nullopt};
   log_.append(std::move(items), [this, kind, id, next = std::move(next), created, record,
                                  command_id = ctx.command_id,
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {

@@ -30,11 +30,12 @@ struct CommandContext {
   // command may have used it; random ids are not looked up in the index.
   bool derived_id = false;
   std::string correlation_id;  // ties the events of one client interaction together
-  std::optional<uint64_t> expected_version;  // If-Match
+  std::optional<uint64_t> expected_version;  // If-Match: "<version>"
   // What the command asked for (method, path, body), hashed. With a command
   // id derived from an Idempotency-Key, it tells a retry (same fingerprint:
   // the original outcome is returned) from a reuse of the key (refused).
   std::string fingerprint;
+  bool expect_exists = false;  // If-Match: *
 };
 
 struct CommandOutcome {
@@ -78,13 +79,19 @@ class CommandBus {
  private:
   // A position covering every event already written for `id`'s partition.
   Position settled_position(const std::string& id);
+  // Serialised on the aggregate, waits until it is settled, then run()s.
+  void on_aggregate(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
   void run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
            const DecideFn& decide, DoneFn done);
+  // Answers `refusal`, recording it first when the command id is derived.
+  void refuse(AggregateKind kind, const std::string& id, const CommandContext& ctx, CommandOutcome refusal,
+              DoneFn done);
 
   EventLog& log_;
   AggregateStore& aggregates_;
   Clock& clock_;
-  Serializer serializer_;
+  Serializer serializer_;    // per aggregate
+  Serializer command_ids_;   // per derived command id (see execute())
   std::atomic<bool> ready_{false};
 };
 

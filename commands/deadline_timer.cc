@@ -36,7 +36,12 @@ std::optional<Timestamp> DeadlineTimer::fire_due() {
   const Timestamp now = clock_.now();
   std::set<std::string> present;
   std::optional<Timestamp> next;
-  for (const auto& [key, unused] : store_.scan(RequestsProjection::kName, "due/", "", 10000)) {
+  auto rows = store_.scan(RequestsProjection::kName, "due/", "", 10000);
+  if (!rows) {
+    log_warn("timer.read_failed", {{"error", rows.status().message()}});
+    return Timestamp{now.ms + 1000};  // try again shortly
+  }
+  for (const auto& [key, unused] : *rows) {
     // due/<16 hex>/<id>/<kind>
     const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
     if (due > now) {

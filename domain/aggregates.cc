@@ -11,13 +11,14 @@ std::string_view aggregate_name(AggregateKind k) {
     case AggregateKind::customer: return "customer";
     case AggregateKind::engineer: return "engineer";
     case AggregateKind::unit: return "unit";
+    case AggregateKind::command: return "command";
   }
   return "unknown";
 }
 
 std::optional<AggregateKind> aggregate_from_name(std::string_view name) {
   for (auto k : {AggregateKind::request, AggregateKind::customer, AggregateKind::engineer,
-                 AggregateKind::unit})
+                 AggregateKind::unit, AggregateKind::command})
     if (aggregate_name(k) == name) return k;
   return std::nullopt;
 }
@@ -34,6 +35,10 @@ Result<std::string> fold(AggregateKind k, const std::string& id, const std::stri
       if (e.data.size() < 2 || e.data.back() != '}')
         return Status{Errc::corruption, "master data is not an object"};
       return master_state(e.data, e.time);
+    case AggregateKind::command:
+      if (e.name != "refused" || !state.empty())
+        return Status{Errc::corruption, "a command records one refusal, not " + e.name};
+      return e.data;
     case AggregateKind::request: {
       RequestState s;
       if (!state.empty()) {

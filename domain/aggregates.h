@@ -12,7 +12,9 @@
 
 namespace aftercare {
 
-enum class AggregateKind { request, customer, engineer, unit };
+// `command`: a refused command sent with an Idempotency-Key; its one event
+// (`refused`) records the answer a retry gets.
+enum class AggregateKind { request, customer, engineer, unit, command };
 
 std::string_view aggregate_name(AggregateKind k);  // as in event types: "request", "customer", ...
 std::optional<AggregateKind> aggregate_from_name(std::string_view name);

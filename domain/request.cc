@@ -201,9 +201,11 @@ Status apply_opened(RequestState& s, const std::string& id, Fields& f) {
   return Status::ok();
 }
 
-// A failed handling attempt: back to assignment, counted.
-void fail_attempt(RequestState& s) {
-  s.status = RequestStatus::awaiting_assignment;
+// A failed handling attempt: back to assignment, counted — or locked, when
+// the event says it locks.
+void fail_attempt(RequestState& s, const std::string& lock_reason) {
+  s.status = lock_reason.empty() ? RequestStatus::awaiting_assignment : RequestStatus::locked;
+  s.lock_reason = lock_reason;
   s.attempts += 1;
   s.engineer_id.clear();
 }
@@ -230,10 +232,11 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
     s.status = s.suspended_from.value_or(RequestStatus::awaiting_assignment);
     s.suspended_from.reset();
   } else if (e.name == "reported") {
+    // v2: a failure that locks says so itself (v1 was followed by `locked`).
     if (f.str("outcome") == "resolved") s.status = RequestStatus::processed;
-    else fail_attempt(s);
+    else fail_attempt(s, f.str("lock_reason"));
   } else if (e.name == "not_attended") {
-    fail_attempt(s);
+    fail_attempt(s, f.str("lock_reason"));
     s.overdue = true;
   } else if (e.name == "locked") {
     s.status = RequestStatus::locked;

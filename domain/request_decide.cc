@@ -21,8 +21,8 @@ Rejection illegal(const RequestState& s, std::string_view action) {
           std::string(status_name(s.status))};
 }
 
-Event event(const char* name, const JsonWriter& data, Timestamp now) {
-  return Event{name, 1, data.str(), now};
+Event event(const char* name, const JsonWriter& data, Timestamp now, int version = 1) {
+  return Event{name, version, data.str(), now};
 }
 
 Event locked(const char* reason, Timestamp now) {
@@ -69,11 +69,13 @@ Decision open(const RequestState& s, const OpenRequest& c, Timestamp now) {
   return std::vector<Event>{event("opened", w, now)};
 }
 
-// A failed attempt, and the lock when it is the second.
-std::vector<Event> failed_attempt(const RequestState& s, Event failure, Timestamp now) {
-  std::vector<Event> out{std::move(failure)};
-  if (s.attempts + 1 >= kMaxFailedAttempts) out.push_back(locked("two_failed_attempts", now));
-  return out;
+// A failed attempt locks the request when it is the second. The lock is a
+// field of the failure's own event, not a second event: every command
+// writes one event, so no log can hold half of a command (docs/architecture.md).
+void write_lock_reason(JsonWriter& w, const RequestState& s) {
+  w.key("lock_reason");
+  if (s.attempts + 1 >= kMaxFailedAttempts) w.string("two_failed_attempts");
+  else w.null();
 }
 
 Decision report(const RequestState& s, const ReportRequest& c, Timestamp now) {
@@ -83,11 +85,11 @@ Decision report(const RequestState& s, const ReportRequest& c, Timestamp now) {
       .field("outcome", c.outcome)
       .key("work_minutes").integer(c.work_minutes)
       .field("notes", c.notes)
-      .field("engineer_id", s.engineer_id)
-      .end_object();
-  Event reported = event("reported", w, now);
-  if (c.outcome == "resolved") return std::vector<Event>{std::move(reported)};
-  return failed_attempt(s, std::move(reported), now);
+      .field("engineer_id", s.engineer_id);
+  if (c.outcome == "resolved") w.key("lock_reason").null();
+  else write_lock_reason(w, s);
+  w.end_object();
+  return std::vector<Event>{event("reported", w, now, 2)};
 }
 
 Decision callback(const RequestState& s, const RecordCallback& c, Timestamp now) {
@@ -120,8 +122,10 @@ Decision deadline(const RequestState& s, const DeadlinePassed& c, Timestamp now)
     if (s.status == RequestStatus::awaiting_assignment)
       return std::vector<Event>{locked("not_assigned_in_time", now)};
     if (s.status != RequestStatus::assigned) return std::vector<Event>{};
-    w.begin_object().field("deadline", format_rfc3339(c.due)).end_object();
-    return failed_attempt(s, event("not_attended", w, now), now);
+    w.begin_object().field("deadline", format_rfc3339(c.due));
+    write_lock_reason(w, s);
+    w.end_object();
+    return std::vector<Event>{event("not_attended", w, now, 2)};
   }
   if (c.kind == "respond_by") {
     if (!s.complaint || s.complaint->overdue || s.complaint->respond_by != c.due || !is_open(s.status))

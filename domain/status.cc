@@ -19,6 +19,12 @@ const char* errc_name(Errc code) {
   return "unknown";
 }
 
+std::optional<Errc> errc_from_name(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(Errc::timeout); ++i)
+    if (name == errc_name(static_cast<Errc>(i))) return static_cast<Errc>(i);
+  return std::nullopt;
+}
+
 std::string Status::to_string() const {
   if (is_ok()) return "ok";
   return std::string(errc_name(code_)) + ": " + message_;

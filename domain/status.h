@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <variant>
@@ -26,6 +28,7 @@ enum class Errc {
 };
 
 const char* errc_name(Errc code);
+std::optional<Errc> errc_from_name(std::string_view name);
 
 class Status {
  public:

@@ -1,12 +1,14 @@
 #include "eventstore/event_log.h"
 
 #include <charconv>
+#include <iterator>
 #include <future>
 
 namespace aftercare {
 namespace {
 
-constexpr char kTopicLetters[] = {'r', 'd', 'v', 'p', 'm'};
+constexpr char kTopicLetters[] = {'r', 'd', 'v', 'p', 'm', 'c'};
+static_assert(std::size(kTopicLetters) == kAllTopics.size(), "one position letter per topic");
 
 std::optional<Topic> topic_from_letter(char c) {
   for (Topic t : kAllTopics)

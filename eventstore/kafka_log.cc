@@ -311,7 +311,7 @@ Status KafkaLog::check_topics() {
   if (!missing.empty()) {
     return Status{Errc::not_found,
                   "Kafka at " + options_.bootstrap + " has no topic " + missing +
-                      "; create all five aftercare topics with the same partition count "
+                      "; create all " + std::to_string(kAllTopics.size()) + " aftercare topics with the same partition count "
                       "(`aftercare dev-broker` does this for development)"};
   }
   partitions_ = found.begin()->second;

@@ -11,6 +11,7 @@ std::string_view topic_name(Topic t) {
     case Topic::visits: return "aftercare.visits";
     case Topic::parts: return "aftercare.parts";
     case Topic::master: return "aftercare.master";
+    case Topic::commands: return "aftercare.commands";
   }
   return "aftercare.unknown";
 }

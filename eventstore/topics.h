@@ -14,10 +14,12 @@
 
 namespace aftercare {
 
-enum class Topic : uint8_t { requests = 0, dispatches = 1, visits = 2, parts = 3, master = 4 };
+// `commands` holds the refusals of commands sent with an Idempotency-Key, so
+// that a retry answers as the original did (docs/architecture.md).
+enum class Topic : uint8_t { requests = 0, dispatches = 1, visits = 2, parts = 3, master = 4, commands = 5 };
 
-inline constexpr std::array<Topic, 5> kAllTopics = {Topic::requests, Topic::dispatches,
-                                                    Topic::visits, Topic::parts, Topic::master};
+inline constexpr std::array<Topic, 6> kAllTopics = {Topic::requests, Topic::dispatches, Topic::visits,
+                                                    Topic::parts,    Topic::master,     Topic::commands};
 
 inline constexpr int32_t kDefaultPartitions = 8;
 

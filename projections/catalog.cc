@@ -29,7 +29,24 @@ Catalog make_catalog() {
   return c;
 }
 
-void add_upcasters(Upcasters& u) { (void)u; }
+namespace {
+
+// v1 of a failure event was followed by a separate `locked` event when it
+// locked the request; v2 carries the lock itself. So v1 reads as a v2 that
+// did not lock.
+Result<std::string> add_null_lock_reason(const std::string& data) {
+  if (data.size() < 2 || data.back() != '}') return Status{Errc::corruption, "data is not an object"};
+  std::string out = data.substr(0, data.size() - 1);
+  out += data.size() > 2 ? ",\"lock_reason\":null}" : "\"lock_reason\":null}";
+  return out;
+}
+
+}  // namespace
+
+void add_upcasters(Upcasters& u) {
+  u.add("aftercare.request.reported.v1", "aftercare.request.reported.v2", add_null_lock_reason);
+  u.add("aftercare.request.not_attended.v1", "aftercare.request.not_attended.v2", add_null_lock_reason);
+}
 
 const Upcasters& event_upcasters() {
   static const Upcasters* u = [] {

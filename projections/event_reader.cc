@@ -11,8 +11,9 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
   std::vector<IndexedEvent> out;
   simdjson::dom::parser parser;
   const auto rows = store.scan(EventIndexProjection::kName, "e/" + key_part(subject) + "/", "", SIZE_MAX);
+  if (!rows) return rows.status();
   std::vector<Record> records;
-  for (const auto& [key, where] : rows) {
+  for (const auto& [key, where] : *rows) {
     if (out.size() >= max_sequence) break;
     // "<topic>/<partition>/<offset>"
     const size_t a = where.find('/'), b = where.rfind('/');

@@ -12,6 +12,10 @@ std::optional<std::string> ProjectionTxn::get(std::string_view key) {
   if (it != pending_.rows.end() && it->second.op == PendingRow::Op::del) return std::nullopt;
   std::string value;
   auto s = db_.Get(rocksdb::ReadOptions(), &cf_, rocksdb::Slice(key.data(), key.size()), &value);
+  if (!s.ok() && !s.IsNotFound()) {
+    if (status_.is_ok()) status_ = Status{Errc::io_error, "reading a read model: " + s.ToString()};
+    return std::nullopt;
+  }
   if (it != pending_.rows.end())  // a pending add on top of the stored counter
     return encode_counter((s.ok() ? decode_counter(value) : 0) + decode_counter(it->second.value));
   if (!s.ok()) return std::nullopt;

@@ -64,7 +64,11 @@ class ProjectionTxn {
  public:
   ProjectionTxn(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& cf, PendingRows& pending)
       : db_(db), cf_(cf), pending_(pending) {}
+  // The row (pending writes first), or nullopt. A read error also answers
+  // nullopt but fails the transaction: the runner checks status() after
+  // apply() and stops rather than commit rows decided on a row it could not read.
   std::optional<std::string> get(std::string_view key);
+  const Status& status() const { return status_; }
   void put(std::string_view key, std::string_view value);
   void del(std::string_view key);
   // Adds `delta` to a little-endian int64 counter row (absent = 0). Does
@@ -79,6 +83,7 @@ class ProjectionTxn {
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle& cf_;
   PendingRows& pending_;
+  Status status_;
 };
 
 class Projection {

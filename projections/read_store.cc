@@ -132,37 +132,49 @@ rocksdb::ColumnFamilyHandle* ReadStore::family(std::string_view name) const {
   return nullptr;
 }
 
-std::optional<std::string> ReadStore::get(std::string_view family_name, std::string_view key) const {
+Result<std::optional<std::string>> ReadStore::get(std::string_view family_name, std::string_view key) const {
   auto* cf = family(family_name);
-  if (!cf) return std::nullopt;
+  if (!cf) return Status{Errc::corruption, "no read model " + std::string(family_name)};
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
-  if (!s.ok()) return std::nullopt;
-  return value;
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return from_rocks(s, "reading the read store");
+  return std::optional<std::string>(std::move(value));
 }
 
-std::vector<std::pair<std::string, std::string>> ReadStore::scan(std::string_view family_name,
-                                                                 std::string_view prefix,
-                                                                 std::string_view start,
-                                                                 size_t limit) const {
+Result<std::vector<std::pair<std::string, std::string>>> ReadStore::scan(std::string_view family_name,
+                                                                         std::string_view prefix,
+                                                                         std::string_view start,
+                                                                         size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
   if (limit == 0) return out;
-  visit(family_name, prefix, start, [&](std::string_view key, std::string_view value) {
+  Status s = visit(family_name, prefix, start, [&](std::string_view key, std::string_view value) {
     out.emplace_back(key, value);
     return out.size() < limit;
   });
+  if (!s) return s;
   return out;
 }
 
-void ReadStore::visit(std::string_view family_name, std::string_view prefix, std::string_view start,
-                      const std::function<bool(std::string_view, std::string_view)>& row) const {
-  auto* cf = family(family_name);
-  if (!cf) return;
-  // The bound stops the iterator at the prefix's end instead of letting it
-  // walk on through deleted rows of the next prefix.
+namespace {
+
+// The smallest key greater than every key starting with `prefix` ("" if none).
+std::string prefix_end(std::string_view prefix) {
   std::string upper(prefix);
   while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
   if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  return upper;
+}
+
+}  // namespace
+
+Status ReadStore::visit(std::string_view family_name, std::string_view prefix, std::string_view start,
+                        const std::function<bool(std::string_view, std::string_view)>& row) const {
+  auto* cf = family(family_name);
+  if (!cf) return {Errc::corruption, "no read model " + std::string(family_name)};
+  // The bound stops the iterator at the prefix's end instead of letting it
+  // walk on through deleted rows of the next prefix.
+  const std::string upper = prefix_end(prefix);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
@@ -171,6 +183,47 @@ void ReadStore::visit(std::string_view family_name, std::string_view prefix, std
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
     if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     if (!row(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "reading the read store");
+  return Status::ok();
+}
+
+Status ReadStore::visit_merged(std::string_view family_name, const std::vector<std::string>& prefixes,
+                               std::string_view after,
+                               const std::function<bool(std::string_view suffix)>& row) const {
+  auto* cf = family(family_name);
+  if (!cf) return {Errc::corruption, "no read model " + std::string(family_name)};
+  struct Cursor {
+    std::string prefix, upper;
+    rocksdb::Slice upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+    bool valid() const { return it->Valid() && it->key().starts_with(prefix); }
+    std::string_view suffix() const { return it->key().ToStringView().substr(prefix.size()); }
+  };
+  std::vector<std::unique_ptr<Cursor>> cursors;
+  for (const auto& prefix : prefixes) {
+    auto c = std::make_unique<Cursor>();
+    c->prefix = prefix;
+    c->upper = prefix_end(prefix);
+    c->upper_slice = rocksdb::Slice(c->upper);
+    rocksdb::ReadOptions ro;
+    if (!c->upper.empty()) ro.iterate_upper_bound = &c->upper_slice;
+    c->it.reset(db_->NewIterator(ro, cf));
+    const std::string from = prefix + std::string(after);
+    c->it->Seek(from);
+    // `after` itself was on the previous page.
+    if (!after.empty() && c->valid() && c->suffix() == after) c->it->Next();
+    cursors.push_back(std::move(c));
+  }
+  for (;;) {
+    Cursor* least = nullptr;
+    for (auto& c : cursors) {
+      if (!c->it->status().ok()) return from_rocks(c->it->status(), "reading the read store");
+      if (c->valid() && (!least || c->suffix() < least->suffix())) least = c.get();
+    }
+    if (!least) return Status::ok();
+    if (!row(least->suffix())) return Status::ok();
+    least->it->Next();
   }
 }
 

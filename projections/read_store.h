@@ -47,20 +47,29 @@ class ReadStore {
   rocksdb::ColumnFamilyHandle* family(std::string_view name) const;
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
 
-  // Point read from a read model.
-  std::optional<std::string> get(std::string_view family, std::string_view key) const;
+  // Point read from a read model: the row, nullopt when there is none, or
+  // the error that kept it from being read (never mistaken for "absent").
+  Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
   // Rows of `family` whose keys start with `prefix`, from `start` (inclusive;
   // empty = from the prefix), up to `limit`. Keys and values.
-  std::vector<std::pair<std::string, std::string>> scan(std::string_view family,
-                                                        std::string_view prefix,
-                                                        std::string_view start,
-                                                        size_t limit) const;
+  Result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view family,
+                                                                std::string_view prefix,
+                                                                std::string_view start,
+                                                                size_t limit) const;
 
   // Calls `row(key, value)` for the rows of `family` whose keys start with
   // `prefix`, from `start` (inclusive; empty = from the prefix), until it
   // returns false. Reads only as far as the caller goes.
-  void visit(std::string_view family, std::string_view prefix, std::string_view start,
-             const std::function<bool(std::string_view key, std::string_view value)>& row) const;
+  Status visit(std::string_view family, std::string_view prefix, std::string_view start,
+               const std::function<bool(std::string_view key, std::string_view value)>& row) const;
+
+  // Like visit() over several prefixes at once, merged in the order of the
+  // keys' suffixes (what follows each prefix): `row(suffix)` sees every
+  // suffix once per prefix holding it, smallest first, from those greater
+  // than `after` (empty = from the start). List pages read several indexes
+  // (one per region of a token) as one with it.
+  Status visit_merged(std::string_view family, const std::vector<std::string>& prefixes,
+                      std::string_view after, const std::function<bool(std::string_view suffix)>& row) const;
 
   // Drops and recreates every read-model family (not the meta family).
   Status reset_families();

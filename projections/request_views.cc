@@ -18,6 +18,16 @@ std::string key_part(std::string_view value) {
   return out;
 }
 
+std::string key_part_value(std::string_view part) {
+  std::string out;
+  for (size_t i = 0; i < part.size(); ++i) {
+    if (part.substr(i, 3) == "%2F") out.push_back('/'), i += 2;
+    else if (part.substr(i, 3) == "%25") out.push_back('%'), i += 2;
+    else out.push_back(part[i]);
+  }
+  return out;
+}
+
 std::string hex16(uint64_t v) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string s(16, '0');
@@ -29,16 +39,37 @@ std::string newest_first(Timestamp t) { return hex16(~static_cast<uint64_t>(t.ms
 
 namespace {
 
+// Every list index holds the request twice: under idx/ for tokens that see
+// all regions, and under ridx/<region>/ so that a region-scoped token's page
+// reads only rows it may see (a cursor or a short page then tells it nothing
+// about other regions).
 std::set<std::string> index_keys(const RequestState& s) {
   std::set<std::string> keys;
   if (!s.exists) return keys;
   const std::string tail = "/" + newest_first(s.opened_at) + "/" + s.id;
-  keys.insert("idx/all/-" + tail);
-  keys.insert("idx/status/" + std::string(status_name(s.status)) + tail);
-  keys.insert("idx/type/" + key_part(s.type) + tail);
-  keys.insert("idx/region/" + key_part(s.region) + tail);
-  keys.insert("idx/customer/" + key_part(s.customer_id) + tail);
-  if (!s.engineer_id.empty()) keys.insert("idx/engineer/" + key_part(s.engineer_id) + tail);
+  for (const std::string& base : {std::string("idx/"), "ridx/" + key_part(s.region) + "/"}) {
+    keys.insert(base + "all/-" + tail);
+    keys.insert(base + "status/" + std::string(status_name(s.status)) + tail);
+    keys.insert(base + "type/" + key_part(s.type) + tail);
+    keys.insert(base + "region/" + key_part(s.region) + tail);
+    keys.insert(base + "customer/" + key_part(s.customer_id) + tail);
+    if (!s.engineer_id.empty()) keys.insert(base + "engineer/" + key_part(s.engineer_id) + tail);
+  }
+  return keys;
+}
+
+// Counter rows the request contributes 1 to: open requests per customer and
+// region, and per engineer and customer; requests assigned to an engineer
+// per customer (an engineer may see a customer they have work for).
+std::set<std::string> counter_keys(const RequestState& s) {
+  std::set<std::string> keys;
+  if (!s.exists) return keys;
+  const std::string customer = key_part(s.customer_id), engineer = key_part(s.engineer_id);
+  if (is_open(s.status)) keys.insert("open/" + customer + "/" + key_part(s.region));
+  if (!s.engineer_id.empty()) {
+    keys.insert("work/" + engineer + "/" + customer);
+    if (is_open(s.status)) keys.insert("eopen/" + engineer + "/" + customer);
+  }
   return keys;
 }
 
@@ -89,8 +120,11 @@ Status RequestsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   txn.put(view_key, view_json(request_to_json(after), ev.envelope.sequence));
   replace_keys(txn, index_keys(before), index_keys(after));
   replace_keys(txn, deadline_keys(before), deadline_keys(after));
-  const bool was_open = before.exists && is_open(before.status);
-  if (was_open != is_open(after.status)) txn.add("open/" + key_part(after.customer_id), was_open ? -1 : 1);
+  const auto counted_before = counter_keys(before), counted_after = counter_keys(after);
+  for (const auto& k : counted_before)
+    if (!counted_after.count(k)) txn.add(k, -1);
+  for (const auto& k : counted_after)
+    if (!counted_before.count(k)) txn.add(k, 1);
   return Status::ok();
 }
 
@@ -102,8 +136,20 @@ Status ProblemStatsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) 
   if (Status st = apply_request(s, ev.envelope.aggregate_id, {type->event, type->version, ev.envelope.data, ev.envelope.time}); !st)
     return st;
   const std::string day = format_rfc3339(ev.envelope.time).substr(0, 10);  // YYYY-MM-DD, UTC
-  txn.add("p/" + key_part(s.product_model) + "/" + key_part(s.problem_code) + "/" + day, 1);
+  txn.add("p/" + key_part(s.product_model) + "/" + key_part(s.problem_code) + "/" + day + "/" +
+              key_part(s.region), 1);
   return Status::ok();
+}
+
+std::string encode_command_record(const CommandRecord& r) {
+  JsonWriter w;
+  w.begin_object().field("subject", r.subject).key("first").uinteger(r.first).key("last").uinteger(r.last);
+  w.field("first_id", r.first_id);
+  if (r.refused) {
+    w.key("refused").begin_object().field("status", errc_name(r.refused->code)).field("detail", r.refused->detail);
+    w.field("current_status", r.refused->current_status).end_object();
+  }
+  return w.end_object().take();
 }
 
 std::optional<CommandRecord> decode_command_record(std::string_view row) {
@@ -116,6 +162,14 @@ std::optional<CommandRecord> decode_command_record(std::string_view row) {
     return std::nullopt;
   r.subject = subject;
   r.first_id = first_id;
+  simdjson::dom::object refused;
+  if (!(*doc)["refused"].get_object().get(refused)) {
+    std::string_view status, detail, current;
+    if (refused["status"].get_string().get(status) || refused["detail"].get_string().get(detail) ||
+        refused["current_status"].get_string().get(current) || !errc_from_name(status))
+      return std::nullopt;
+    r.refused = CommandRecord::Refusal{*errc_from_name(status), std::string(detail), std::string(current)};
+  }
   return r;
 }
 
@@ -125,21 +179,24 @@ Status EventIndexProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
           std::string(topic_name(ev.at.topic)) + "/" + std::to_string(ev.at.partition) + "/" +
               std::to_string(ev.at.offset));
   const std::string cmd_key = "c/" + key_part(e.command_id);
-  JsonWriter w;
-  w.begin_object().field("subject", e.subject);
-  if (auto row = txn.get(cmd_key); row && row->find("\"subject\":") != std::string::npos) {
+  CommandRecord record{e.subject, e.sequence, e.sequence, e.id, std::nullopt};
+  if (ev.at.topic == Topic::commands) {
+    // A refusal: the answer is in the event's data.
+    thread_local simdjson::dom::parser parser;
+    auto data = parse_strict(parser, e.data);
+    std::string_view status, detail, current;
+    if (!data || (*data)["status"].get_string().get(status) || (*data)["detail"].get_string().get(detail) ||
+        (*data)["current_status"].get_string().get(current) || !errc_from_name(status))
+      return {Errc::corruption, "malformed refusal " + e.subject};
+    record.refused = CommandRecord::Refusal{*errc_from_name(status), std::string(detail), std::string(current)};
+  } else if (auto row = txn.get(cmd_key)) {
     // A later event of the same command extends its range.
-    thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
-    auto doc = parse_strict(parser, *row);
-    uint64_t first = 0;
-    std::string_view first_id;
-    if (!doc || (*doc)["first"].get_uint64().get(first) || (*doc)["first_id"].get_string().get(first_id))
-      return {Errc::corruption, "command row " + cmd_key};
-    w.key("first").uinteger(first).key("last").uinteger(e.sequence).field("first_id", first_id);
-  } else {
-    w.key("first").uinteger(e.sequence).key("last").uinteger(e.sequence).field("first_id", e.id);
+    auto earlier = decode_command_record(*row);
+    if (!earlier) return {Errc::corruption, "command row " + cmd_key};
+    record.first = earlier->first;
+    record.first_id = earlier->first_id;
   }
-  txn.put(cmd_key, w.end_object().str());
+  txn.put(cmd_key, encode_command_record(record));
   return Status::ok();
 }
 

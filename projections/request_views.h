@@ -3,10 +3,13 @@
 // RequestsProjection ("requests"):
 //   view/<id>                               -> the request view (api.md), a view row (view_row.h)
 //   idx/<dim>/<value>/<newest-first>/<id>   -> ""   dims: all status type region customer engineer
-//   open/<customer>                         -> counter of the customer's open requests
+//   ridx/<region>/<dim>/<value>/<newest-first>/<id> -> ""  the same, per region (scoped tokens)
+//   open/<customer>/<region>                -> counter of the customer's open requests there
+//   eopen/<engineer>/<customer>             -> counter of open requests assigned to the engineer
+//   work/<engineer>/<customer>              -> counter of requests assigned to the engineer
 //   due/<due ms, 16 hex>/<id>/<kind>        -> ""   the deadline index the timers read
 // ProblemStatsProjection ("stats"):
-//   p/<product model>/<problem code>/<yyyymmdd> -> counter of requests opened (seed 002 §4)
+//   p/<product model>/<problem code>/<yyyy-mm-dd>/<region> -> counter of requests opened (seed 002 §4)
 // EventIndexProjection ("events"):
 //   e/<subject>/<sequence, 16 hex>          -> "<topic>/<partition>/<offset>"
 //   c/<command id>                          -> {"subject","first","last","first_id"}
@@ -24,6 +27,8 @@
 namespace aftercare {
 
 std::string key_part(std::string_view value);
+// The inverse of key_part(): the value a key part stands for.
+std::string key_part_value(std::string_view part);
 // "<16 hex>" that sorts newest first.
 std::string newest_first(Timestamp t);
 std::string hex16(uint64_t v);
@@ -32,7 +37,7 @@ class RequestsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "requests";
   std::string_view name() const override { return kName; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   std::vector<Topic> topics() const override { return {Topic::requests}; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
@@ -41,7 +46,7 @@ class ProblemStatsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "stats";
   std::string_view name() const override { return kName; }
-  int version() const override { return 1; }
+  int version() const override { return 2; }
   std::vector<Topic> topics() const override { return {Topic::requests}; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
@@ -50,18 +55,27 @@ class EventIndexProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "events";
   std::string_view name() const override { return kName; }
-  int version() const override { return 1; }
-  std::vector<Topic> topics() const override { return {Topic::requests, Topic::dispatches, Topic::visits, Topic::master}; }
+  int version() const override { return 2; }
+  std::vector<Topic> topics() const override {
+    return {Topic::requests, Topic::dispatches, Topic::visits, Topic::master, Topic::commands};
+  }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 
 // A command as the events index records it (row c/<command id>).
 struct CommandRecord {
-  std::string subject;  // "<kind>/<id>"
+  std::string subject;  // "<kind>/<id>"; "command/<command id>" for a refusal
   uint64_t first = 0;   // sequence of its first event
   uint64_t last = 0;    // sequence of its last event
   std::string first_id; // event id of its first event
+  // A refused command: the answer it got, which a retry gets again.
+  struct Refusal {
+    Errc code = Errc::conflict;
+    std::string detail, current_status;
+  };
+  std::optional<Refusal> refused;
 };
+std::string encode_command_record(const CommandRecord& r);
 std::optional<CommandRecord> decode_command_record(std::string_view row);
 
 // The list-index dimensions a query can filter on.

@@ -120,7 +120,9 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
       if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
       Projection* p = projections_[i];
       ProjectionTxn txn(store_.db(), *families_[i], pending.rows[i]);
-      if (Status s = p->apply(ev, txn); !s) {
+      Status s = p->apply(ev, txn);
+      if (s && !txn.status()) return txn.status();
+      if (!s) {
         return {s.code(), "read model " + std::string(p->name()) + " cannot apply record " +
                               record_name(at) + " (" + s.message() + "); " + undecodable_advice(at)};
       }

@@ -175,7 +175,9 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
   // beyond the chain's end means events were removed from the log's tail, a
   // head without a chain means an aggregate was removed. A chain beyond its
   // head is newer than the read models (not yet applied) and not compared.
-  for (const auto& [key, row] : heads->scan(AggregatesProjection::kName, "", "", SIZE_MAX)) {
+  auto rows = heads->scan(AggregatesProjection::kName, "", "", SIZE_MAX);
+  if (!rows) return rows.status();
+  for (const auto& [key, row] : *rows) {
     auto head = decode_head(row);
     if (!head) return head.status();
     const std::string& subject = key;  // aggregate keys are "<kind>/<id>", as subjects are

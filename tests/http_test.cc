@@ -110,6 +110,10 @@ TEST_P(HttpTest, EngineersAndUnitsValidateTheirFields) {
   EXPECT_NE(e.body.find(R"("skills":["fridge","wm"])"), std::string::npos) << e.body;
   expect_problem(server->call(verb::put, "/v1/engineers/E-8", kAdminToken,
                               R"({"name":"Li","region":"north","active":"yes"})"), 400);
+  // A unit belongs to a known customer (api.md: 422 otherwise).
+  expect_problem(server->call(verb::put, "/v1/units/WM7-000123", kAdminToken,
+                              R"({"product_model":"WM-7","customer_id":"C-1001"})"), 422);
+  ASSERT_EQ(server->call(verb::put, "/v1/customers/C-1001", kAdminToken, kCustomer).status, 201);
   auto u = server->call(verb::put, "/v1/units/WM7-000123", kAdminToken,
                         R"({"product_model":"WM-7","customer_id":"C-1001","installed_at":"2025-03-01T10:00:00+08:00"})");
   ASSERT_EQ(u.status, 201) << u.body;

@@ -75,6 +75,7 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   // The deadlines first: the timer acts on them while the rest goes on.
   const std::string late = open(R"(,"required_by":")" + in_seconds(2) + "\"");
   act(late, "assign", R"({"engineer_id":"E-7"})");
+  const std::string unassigned = open(R"(,"required_by":")" + in_seconds(2) + "\"");  // locked by the timer
   const std::string complaint = field(
       call(verb::post, "/v1/requests",
            R"({"customer_id":"C-1","channel":"email","type":"complaint","description":"rude engineer",)"
@@ -102,14 +103,18 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   const std::string remote = open();
   act(remote, "resolve-remotely", R"({"notes":"reset the program","article_id":"KB-17"})");
 
+  // A refused command with an Idempotency-Key is recorded on aftercare.commands.
+  EXPECT_EQ(server.call(verb::post, "/v1/requests/" + happy + "/assign", kAdminToken, R"({"engineer_id":"E-7"})",
+                        {{"Idempotency-Key", "refused-once"}}).status, 409);
   wait_until(late, R"("attempts":1)");
+  wait_until(unassigned, R"("lock_reason":"not_assigned_in_time")");
   wait_until(complaint, R"("overdue":true)");
   EXPECT_EQ(server.stop(), 0);
 
   std::string out;
   std::string files;
   for (const char* topic : {"aftercare.requests", "aftercare.dispatches", "aftercare.visits",
-                            "aftercare.parts", "aftercare.master"}) {
+                            "aftercare.parts", "aftercare.master", "aftercare.commands"}) {
     const std::string file = tmp.sub(std::string(topic) + ".jsonl");
     ASSERT_EQ(shell("kcat -C -b " + broker.bootstrap() + " -t " + topic + " -o beginning -e -q -J > " + file, &out), 0)
         << out;

@@ -35,7 +35,7 @@ void append_events(EventLog& log, int n, const std::string& prefix = "R-") {
   ASSERT_TRUE(append_and_wait(log, std::move(items)).is_ok());
 }
 
-int64_t total(ReadStore& store) { return decode_counter(store.get("counting", "total").value_or("")); }
+int64_t total(ReadStore& store) { return decode_counter(store.get("counting", "total").value().value_or("")); }
 
 struct CatchUp {
   int64_t applied;  // events this catch-up applied
@@ -142,8 +142,8 @@ TEST(RunnerTest, ABulkRebuildOnTwoThreadsWritesWhatTheLiveRunnerWrites) {
   ASSERT_TRUE(bulk.catch_up().is_ok());
   EXPECT_EQ(bulk.events_applied(), 300);
   EXPECT_EQ(total(*store), 300);
-  EXPECT_EQ(decode_counter(store->get("counting", "aggregate/R-7").value_or("")), 6);
-  EXPECT_TRUE(store->scan("counting", "dup/", "", 10).empty()) << "no event applied twice";
+  EXPECT_EQ(decode_counter(store->get("counting", "aggregate/R-7").value().value_or("")), 6);
+  EXPECT_TRUE(store->scan("counting", "dup/", "", 10).value().empty()) << "no event applied twice";
   EXPECT_EQ(store->digest(), live_digest);
 }
 
@@ -167,7 +167,7 @@ TEST(ProjectionTxnTest, CountersAddWithoutReadingAndReadBackAsTheirSum) {
   EXPECT_EQ(decode_counter(txn.get("stored").value_or("")), 4) << "a deleted counter restarts from 0";
   // The store's merge operator adds the same way.
   ASSERT_TRUE(store->db().Merge({}, cf, "stored", encode_counter(3)).ok());
-  EXPECT_EQ(decode_counter(store->get("counting", "stored").value_or("")), 8);
+  EXPECT_EQ(decode_counter(store->get("counting", "stored").value().value_or("")), 8);
 }
 
 TEST(ViewRowTest, AppendsAndSplitsTheVersion) {
@@ -224,7 +224,7 @@ class CommandBusTest : public testing::WriteSideTest {
   CommandOutcome run(const std::string& id, const std::string& data,
                      std::optional<uint64_t> expected = std::nullopt) {
     std::promise<CommandOutcome> p;
-    CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), false, "corr", expected, ""};
+    CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), false, "corr", expected, "", false};
     bus.execute(AggregateKind::customer, id, ctx,
                 [data](const AggregateHead& head, Timestamp now) -> Decision {
                   if (head.sequence > 0 && head.state.starts_with(data.substr(0, data.size() - 1)))
@@ -265,7 +265,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
       for (int i = 0; i < kEach; ++i) {
         std::promise<CommandOutcome> p;
         const std::string data = R"({"id":"C-9","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
-        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, ""},
+        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, "", false},
                     [data](const AggregateHead& h, Timestamp now) -> Decision {
                       return std::vector<Event>{Event{h.sequence ? "updated" : "registered", 1, data, now}};
                     },

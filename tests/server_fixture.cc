@@ -83,7 +83,8 @@ std::vector<std::string> log_args(const std::string& data_dir, const DevBroker* 
   return args;
 }
 
-ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kafka) {
+ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kafka,
+                             const ServerOptions& options) {
   const std::string tokens = data_dir + ".tokens.json";
   std::ofstream(tokens) << R"([
     {"token": ")" << kAdminToken << R"(", "role": "admin", "name": "root"},
@@ -95,13 +96,16 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
     {"token": ")" << kEngineerE8Token << R"(", "role": "engineer", "name": "wu", "engineer_id": "E-8"},
     {"token": ")" << kSouthAgentToken << R"(", "role": "agent", "name": "sam", "regions": ["south"]}
   ])";
-  std::vector<std::string> argv{AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
-                                data_dir, "--tokens", tokens, "--threads", "2", "--partitions", "4"};
+  std::vector<std::string> argv = options.prefix;
+  for (const char* a : {AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data"}) argv.push_back(a);
+  for (const std::string& a : {data_dir, std::string("--tokens"), tokens, std::string("--threads"), std::string("2"),
+                               std::string("--partitions"), std::string("4")})
+    argv.push_back(a);
   if (!kafka.empty()) {
     argv.push_back("--kafka");
     argv.push_back(kafka);
   }
-  child_ = std::make_unique<Child>(argv);
+  child_ = std::make_unique<Child>(argv, options.capture_stderr);
   std::string line;
   while (child_->read_line(line, 30000)) {
     if (line.starts_with("listening on ")) {
@@ -110,6 +114,7 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
     }
   }
   if (port_ == 0) throw std::runtime_error("aftercare serve did not start");
+  if (!options.wait_ready) return;
   // Commands are refused until the write side has caught up: wait for ready.
   for (int i = 0; i < 300; ++i) {
     HttpClient c(port_);
@@ -117,6 +122,12 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("aftercare serve did not become ready");
+}
+
+std::string ServerProcess::drain_output(int timeout_ms) {
+  std::string out, line;
+  while (child_->read_line(line, timeout_ms)) out += line + "\n";
+  return out;
 }
 
 ServerProcess::~ServerProcess() {

@@ -70,11 +70,23 @@ class DevBroker {
   std::string bootstrap_;
 };
 
+struct ServerOptions {
+  bool wait_ready = true;           // wait for /readyz (false: for "listening on" only)
+  std::vector<std::string> prefix;  // runs serve under this command (e.g. prlimit ...)
+  // stderr to the same pipe as stdout, for drain_output(). Read it: a full
+  // pipe would block the server's logging.
+  bool capture_stderr = false;
+};
+
 class ServerProcess {
  public:
   // Starts `aftercare serve` on `data_dir` and waits for "listening on" and
   // /readyz. With `kafka` (bootstrap servers), on Kafka instead of the embedded log.
-  explicit ServerProcess(const std::string& data_dir, const std::string& kafka = "");
+  explicit ServerProcess(const std::string& data_dir, const std::string& kafka = "",
+                         const ServerOptions& options = {});
+  pid_t pid() const { return child_->pid(); }
+  // Lines the server printed (stdout and stderr) until now, without waiting long.
+  std::string drain_output(int timeout_ms = 200);
   ~ServerProcess();
   uint16_t port() const { return port_; }
   // SIGTERM and wait; the exit code.

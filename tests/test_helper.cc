@@ -4,6 +4,8 @@
 //
 //   test_helper append LOG_DIR THREADS   appends 3-record batches forever; "ack <id>" per batch
 //   test_helper project LOG_DIR VIEW_DIR  projects slowly; "batch <n>" per commit, "done" at the end
+//   test_helper append-raw LOG_DIR TOPIC KEY HEX  appends one record of arbitrary bytes (as an
+//                                          older version or a foreign producer could have); "at <offset>"
 #include <unistd.h>
 
 #include <atomic>
@@ -75,12 +77,30 @@ int run_project(const std::string& log_dir, const std::string& view_dir) {
   return 0;
 }
 
+int run_append_raw(const std::string& dir, const std::string& topic, const std::string& key,
+                   const std::string& hex) {
+  auto log = EmbeddedLog::open({.dir = dir, .partitions = 4});
+  auto t = topic_from_name(topic);
+  if (!log || !t) return 1;
+  std::string value;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) value.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  auto r = append_and_wait(**log, {{*t, key, value}});
+  if (!r) {
+    std::fprintf(stderr, "%s\n", r.status().to_string().c_str());
+    return 1;
+  }
+  say("at " + std::to_string((*r)[0].offset));
+  (*log)->close();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "append") return run_append(args[1], std::stoi(args[2]));
   if (args.size() == 3 && args[0] == "project") return run_project(args[1], args[2]);
+  if (args.size() == 5 && args[0] == "append-raw") return run_append_raw(args[1], args[2], args[3], args[4]);
   std::fprintf(stderr, "usage: test_helper append DIR THREADS | project LOG_DIR VIEW_DIR\n");
   return 2;
 }

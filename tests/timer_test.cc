@@ -58,7 +58,7 @@ class TimerTest : public testing::WriteSideTest {
     for (int32_t p = 0; p < log->partition_count(); ++p)
       end.advance({Topic::requests, p}, *log->end_offset({Topic::requests, p}));
     EXPECT_TRUE(runner.wait_for(end, std::chrono::seconds(10)));
-    auto row = store->get(RequestsProjection::kName, "view/" + id);
+    auto row = store->get(RequestsProjection::kName, "view/" + id).value();
     EXPECT_TRUE(row.has_value());
     return *request_from_json(split_view(*row)->state);
   }
@@ -83,7 +83,7 @@ TEST_F(TimerTest, LocksAnUnassignedRequestAndFiringTwiceIsHarmless) {
   EXPECT_EQ(view("R-1").lock_reason, "not_assigned_in_time");
   timer.fire_due();
   EXPECT_EQ(aggregates.load(AggregateKind::request, "R-1")->sequence, 2u) << "opened + locked, nothing more";
-  EXPECT_FALSE(store->get(RequestsProjection::kName, "due/" + hex16(static_cast<uint64_t>(kT0.ms + kMsPerHour)) + "/R-1/required_by"))
+  EXPECT_FALSE(store->get(RequestsProjection::kName, "due/" + hex16(static_cast<uint64_t>(kT0.ms + kMsPerHour)) + "/R-1/required_by").value())
       << "the deadline left the index";
 }
 
@@ -95,7 +95,7 @@ TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
   const Timestamp due{kT0.ms + kMsPerHour};
   auto fire = [&] {
     std::promise<CommandOutcome> p;
-    CommandContext ctx{"system:timer", deadline_command_id("R-5", "required_by", due), true, "t", std::nullopt, ""};
+    CommandContext ctx{"system:timer", deadline_command_id("R-5", "required_by", due), true, "t", std::nullopt, "", false};
     bus.execute(AggregateKind::request, "R-5", ctx,
                 [due](const AggregateHead& head, Timestamp now) -> Decision {
                   return decide_request(*request_from_json(head.state), "R-5", DeadlinePassed{"required_by", due}, now);

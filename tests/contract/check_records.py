@@ -20,7 +20,8 @@ import jsonschema
 
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 TOPIC_OF = {"request": "aftercare.requests", "customer": "aftercare.master",
-            "engineer": "aftercare.master", "unit": "aftercare.master"}
+            "engineer": "aftercare.master", "unit": "aftercare.master",
+            "command": "aftercare.commands"}
 
 
 def murmur2(data: bytes) -> int:
@@ -150,8 +151,16 @@ def main() -> int:
             chains[subject] = (rec["topic"], rec["partition"], event.get("sequence", 0), digest)
 
     if args.expect_all_types:
-        for t in sorted(set(validators) - set(seen_types)):
-            errors.append(f"no record of type {t} was seen")
+        # The newest version of each type: a fresh log holds no superseded
+        # versions (they stay readable through upcasters and their schemas).
+        newest = {}
+        for t in validators:
+            base, _, version = t.rpartition(".v")
+            if int(version) > newest.get(base, 0):
+                newest[base] = int(version)
+        for t in sorted(f"{base}.v{v}" for base, v in newest.items()):
+            if t not in seen_types:
+                errors.append(f"no record of type {t} was seen")
     for e in errors[:50]:
         print("FAIL", e)
     print(f"{count} records, {len(chains)} aggregates, {len(seen_types)} of {len(validators)} "

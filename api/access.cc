@@ -1,0 +1,90 @@
+#include "api/access.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "projections/projection.h"
+#include "projections/request_views.h"
+
+namespace aftercare {
+namespace {
+
+bool role_in(const Principal& p, std::initializer_list<Role> roles) {
+  return std::find(roles.begin(), roles.end(), p.role) != roles.end();
+}
+
+// Who may run each request action (api.md → Roles). Managers and admins run every one.
+bool may_act(const Principal& p, std::string_view action) {
+  if (role_in(p, {Role::admin, Role::manager})) return true;
+  if (action == "resolve-remotely" || action == "callback" || action == "cancel") return p.role == Role::agent;
+  if (action == "suspend" || action == "resume") return role_in(p, {Role::agent, Role::dispatcher});
+  if (action == "assign") return p.role == Role::dispatcher;
+  if (action == "report") return p.role == Role::engineer;
+  return false;  // unlock: managers only
+}
+
+}  // namespace
+
+std::string_view operation_name(Operation op) {
+  switch (op) {
+    case Operation::public_info: return "public_info";
+    case Operation::read_request: return "read_request";
+    case Operation::read_history: return "read_history";
+    case Operation::read_stats: return "read_stats";
+    case Operation::open_request: return "open_request";
+    case Operation::act_on_request: return "act_on_request";
+    case Operation::read_master: return "read_master";
+    case Operation::write_master: return "write_master";
+  }
+  return "unknown";
+}
+
+// The role table (api.md → Roles).
+Status role_allows(const Principal& p, Operation op, std::string_view action) {
+  const std::string role(role_name(p.role));
+  switch (op) {
+    case Operation::public_info:
+    case Operation::read_request:
+    case Operation::read_master:
+      return Status::ok();
+    case Operation::read_history:
+      if (role_in(p, {Role::manager, Role::auditor, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "events and as-of views are for managers, auditors and admins"};
+    case Operation::read_stats:
+      // Statistics count requests of every engineer: not for engineer tokens.
+      if (p.role != Role::engineer) return Status::ok();
+      return {Errc::forbidden, "statistics are not for engineer tokens"};
+    case Operation::open_request:
+      if (role_in(p, {Role::agent, Role::manager, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "the " + role + " role may not open requests"};
+    case Operation::act_on_request:
+      if (may_act(p, action)) return Status::ok();
+      return {Errc::forbidden, "the " + role + " role may not " + std::string(action)};
+    case Operation::write_master:
+      if (p.role == Role::admin) return Status::ok();
+      return {Errc::forbidden, "only admin tokens may change master data"};
+  }
+  return {Errc::forbidden, "not allowed"};
+}
+
+bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id) {
+  if (!p.sees_region(region)) return false;
+  return p.role != Role::engineer || engineer_id == p.engineer_id;
+}
+
+Result<bool> AccessPolicy::sees_customer(const Principal& p, std::string_view customer_id,
+                                         std::string_view region) const {
+  if (!p.sees_region(region)) return false;
+  if (p.role != Role::engineer) return true;
+  auto row = store_.get(RequestsProjection::kName,
+                        "work/" + key_part(p.engineer_id) + "/" + key_part(customer_id));
+  if (!row) return row.status();
+  return *row && decode_counter(**row) > 0;
+}
+
+bool AccessPolicy::sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const {
+  if (p.role == Role::engineer) return engineer_id == p.engineer_id;
+  return p.sees_region(region);
+}
+
+}  // namespace aftercare

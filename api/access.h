@@ -1,0 +1,60 @@
+// The access policy: one place that says who may do what to which resource.
+//
+// Every route of the API (ApiService::routes()) names an Operation; the
+// router checks the token's role against the table in access.cc before the
+// route runs, so a new route cannot forget it. Resources are then visible
+// to a token by region (tokens with `regions`) and by owning engineer
+// (engineer tokens see the requests assigned to their engineer, those
+// customers and units, and their own engineer record).
+//
+// What a token may not see answers exactly as what does not exist: 404 for
+// the resource a path names, 422 "unknown …" for one a body refers to, and
+// lists, counts and cursors are built from rows the token may see only.
+// The role check (403) depends on the role alone and reveals nothing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/tokens.h"
+#include "domain/status.h"
+#include "projections/read_store.h"
+
+namespace aftercare {
+
+enum class Operation {
+  public_info,      // healthz, readyz, metrics, openapi.json: no token
+  read_request,     // a request view, lists, the customer screen pop
+  read_history,     // a request's events and as-of views
+  read_stats,       // problem statistics
+  open_request,
+  act_on_request,   // the actions; which role may run which is per action
+  read_master,
+  write_master,
+};
+
+std::string_view operation_name(Operation op);
+
+// 403 unless the token's role may perform `op` (`action`: a request action's name).
+Status role_allows(const Principal& p, Operation op, std::string_view action = {});
+
+// A request is visible in its region, and to an engineer when assigned to them.
+bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id);
+
+// Visibility of records, read from the read models. Each answers false for a
+// record the token may not see; the caller answers as if it did not exist.
+class AccessPolicy {
+ public:
+  explicit AccessPolicy(const ReadStore& store) : store_(store) {}
+
+  // A customer in `region`: in the token's regions, and for an engineer one
+  // they have (or had) a request assigned for.
+  Result<bool> sees_customer(const Principal& p, std::string_view customer_id, std::string_view region) const;
+  // An engineer record in `region`; engineer tokens see only their own.
+  bool sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const;
+
+ private:
+  const ReadStore& store_;
+};
+
+}  // namespace aftercare
