@@ -1,0 +1,313 @@
+// The access policy as a table: for every route the router serves (read
+// from ApiService::routes(), so a new route without a row fails this
+// suite), every token of the fixture, on a resource in its scope and on one
+// outside it. Then the leaks a hostile user found, one by one: what a token
+// may not see it cannot read, count, page through or infer from errors.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+#include "api/service.h"
+#include "tests/server_fixture.h"
+
+namespace aftercare {
+namespace {
+
+using namespace testing;
+using http::verb;
+
+// What a token gets: let through the access policy (any answer but 401,
+// 403 and 404), refused for its role (403), or answered as missing (404).
+enum class Expect { allowed, forbidden, hidden };
+
+const char* name(Expect e) {
+  return e == Expect::allowed ? "allowed" : e == Expect::forbidden ? "forbidden" : "hidden";
+}
+
+Expect classify(int status) {
+  if (status == 403) return Expect::forbidden;
+  if (status == 404 || status == 401) return Expect::hidden;
+  return Expect::allowed;
+}
+
+struct TokenCase {
+  const char* label;
+  const char* token;
+  const char* role;
+  bool scoped;  // has regions, or is an engineer's: some resources are outside its scope
+};
+
+const TokenCase kTokens[] = {
+    {"admin", kAdminToken, "admin", false},
+    {"agent", kAgentToken, "agent", false},
+    {"auditor", kAuditorToken, "auditor", false},
+    {"manager", kManagerToken, "manager", false},
+    {"north-dispatcher", kNorthDispatcherToken, "dispatcher", true},
+    {"south-agent", kSouthAgentToken, "agent", true},
+    {"engineer-E-7", kEngineerE7Token, "engineer", true},
+    {"engineer-E-8", kEngineerE8Token, "engineer", true},
+};
+
+// The fixture's data, and which of it each token may see:
+//   C-N, U-N (north) and C-S, U-S (south); engineers E-7, E-8 (north), E-S (south);
+//   RN: north, assigned to E-7; R8: north, assigned to E-8; RS: south, unassigned.
+struct Ids {
+  std::string rn, r8, rs;
+};
+
+// For a token: {its resource, one outside its scope} of a kind of resource.
+// Unscoped tokens have no resource outside their scope: both are theirs.
+std::pair<std::string, std::string> resources(const TokenCase& t, std::string_view kind, const Ids& ids) {
+  const std::string label = t.label;
+  const bool south = label == "south-agent", north = label == "north-dispatcher";
+  const bool e7 = label == "engineer-E-7", e8 = label == "engineer-E-8";
+  if (kind == "request") {
+    if (south) return {ids.rs, ids.rn};
+    if (north) return {ids.rn, ids.rs};
+    if (e7) return {ids.rn, ids.r8};
+    if (e8) return {ids.r8, ids.rn};
+    return {ids.rn, ids.rs};
+  }
+  if (kind == "customer" || kind == "unit") {
+    const std::string n = kind == "customer" ? "C-N" : "U-N", s = kind == "customer" ? "C-S" : "U-S";
+    if (south) return {s, n};
+    if (north || e7 || e8) return {n, s};
+    return {n, s};
+  }
+  if (kind == "engineer") {
+    if (south) return {"E-S", "E-7"};
+    if (north) return {"E-7", "E-S"};
+    if (e7) return {"E-7", "E-8"};
+    if (e8) return {"E-8", "E-7"};
+    return {"E-7", "E-S"};
+  }
+  return {"", ""};
+}
+
+// One row per route: the roles that may call it (api.md → Roles), the kind
+// of resource its {id} names (none: not scoped), and a body that passes
+// the policy but changes nothing (it fails validation or the state machine).
+struct Row {
+  std::set<std::string> roles;  // empty: no token needed
+  std::string resource;
+  std::string body;
+};
+
+const std::set<std::string> kEveryRole = {"admin", "agent", "auditor", "manager", "dispatcher", "engineer"};
+
+std::map<std::pair<std::string, std::string>, Row> policy_table() {
+  const std::set<std::string> history = {"manager", "auditor", "admin"};
+  const std::set<std::string> admin = {"admin"};
+  const std::set<std::string> agents = {"agent", "manager", "admin"};
+  const std::set<std::string> suspenders = {"agent", "dispatcher", "manager", "admin"};
+  return {
+      {{"GET", "/healthz"}, {{}, "", ""}},
+      {{"GET", "/readyz"}, {{}, "", ""}},
+      {{"GET", "/metrics"}, {{}, "", ""}},
+      {{"GET", "/openapi.json"}, {{}, "", ""}},
+      {{"GET", "/v1/requests"}, {kEveryRole, "", ""}},
+      {{"POST", "/v1/requests"}, {agents, "", "{}"}},
+      {{"GET", "/v1/requests/{id}"}, {kEveryRole, "request", ""}},
+      {{"GET", "/v1/requests/{id}/events"}, {history, "request", ""}},
+      {{"POST", "/v1/requests/{id}/assign"}, {{"dispatcher", "manager", "admin"}, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/suspend"}, {suspenders, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/resume"}, {suspenders, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/report"}, {{"engineer", "manager", "admin"}, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/resolve-remotely"}, {agents, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/callback"}, {agents, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/unlock"}, {{"manager", "admin"}, "request", "{}"}},
+      {{"POST", "/v1/requests/{id}/cancel"}, {agents, "request", "{}"}},
+      {{"GET", "/v1/customers/{id}"}, {kEveryRole, "customer", ""}},
+      {{"PUT", "/v1/customers/{id}"}, {admin, "customer", "{}"}},
+      {{"GET", "/v1/customers/{id}/history"}, {kEveryRole, "customer", ""}},
+      {{"GET", "/v1/engineers/{id}"}, {kEveryRole, "engineer", ""}},
+      {{"PUT", "/v1/engineers/{id}"}, {admin, "engineer", "{}"}},
+      {{"GET", "/v1/units/{id}"}, {kEveryRole, "unit", ""}},
+      {{"PUT", "/v1/units/{id}"}, {admin, "unit", "{}"}},
+      {{"GET", "/v1/stats/problems"}, {{"admin", "agent", "auditor", "manager", "dispatcher"}, "", ""}},
+  };
+}
+
+class AccessTest : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  ServerProcess server{tmp.sub("data")};
+  Ids ids;
+  std::string position;
+
+  Reply as(const char* token, verb method, const std::string& path, const std::string& body = "") {
+    std::vector<std::pair<std::string, std::string>> headers = {{"X-Min-Position", position}};
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    return server.call(method, path, token, body, headers);
+  }
+  std::string admin(verb method, const std::string& path, const std::string& body) {
+    Reply r = server.call(method, path, kAdminToken, body, {{"Content-Type", "application/json"}});
+    EXPECT_LT(r.status, 300) << path << ": " << r.body;
+    position = merge_positions(position, r.header("X-Position"));
+    return r.body;
+  }
+  std::string open(const std::string& customer, const std::string& extra = "") {
+    return field(admin(verb::post, "/v1/requests",
+                       R"({"customer_id":")" + customer + R"(","channel":"phone","type":"repair","product_model":"WM-7","problem_code":"E21")" + extra + "}"),
+                 "id");
+  }
+
+  void SetUp() override {
+    admin(verb::put, "/v1/customers/C-N", R"({"name":"North Co","phone":"+86 24 1111","region":"north"})");
+    admin(verb::put, "/v1/customers/C-S", R"({"name":"South Co","phone":"+86 20 2222","region":"south"})");
+    admin(verb::put, "/v1/units/U-N", R"({"product_model":"WM-7","customer_id":"C-N"})");
+    admin(verb::put, "/v1/units/U-S", R"({"product_model":"WM-7","customer_id":"C-S"})");
+    admin(verb::put, "/v1/engineers/E-7", R"({"name":"Li","region":"north","active":true})");
+    admin(verb::put, "/v1/engineers/E-8", R"({"name":"Wu","region":"north","active":true})");
+    admin(verb::put, "/v1/engineers/E-S", R"({"name":"Sun","region":"south","active":true})");
+    ids.rn = open("C-N");
+    admin(verb::post, "/v1/requests/" + ids.rn + "/assign", R"({"engineer_id":"E-7"})");
+    ids.r8 = open("C-N");
+    admin(verb::post, "/v1/requests/" + ids.r8 + "/assign", R"({"engineer_id":"E-8"})");
+    ids.rs = open("C-S");
+  }
+};
+
+std::string fill(std::string pattern, const std::string& id) {
+  const size_t at = pattern.find("{id}");
+  if (at != std::string::npos) pattern.replace(at, 4, id);
+  return pattern;
+}
+
+TEST_F(AccessTest, EveryRouteHasARowAndEveryTokenGetsWhatThePolicySays) {
+  auto table = policy_table();
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& r : ApiService::routes()) {
+    const std::pair<std::string, std::string> key{std::string(http::to_string(r.method)), std::string(r.pattern)};
+    served.insert(key);
+    EXPECT_TRUE(table.count(key)) << "route " << key.first << " " << key.second
+                                  << " has no row in the access table: add one";
+  }
+  for (const auto& [key, row] : table)
+    EXPECT_TRUE(served.count(key)) << "the table names a route that is not served: " << key.first << " " << key.second;
+
+  int checked = 0;
+  for (const auto& [key, row] : table) {
+    const verb method = http::string_to_verb(key.first);
+    if (row.roles.empty()) {
+      EXPECT_EQ(server.call(method, key.second, "").status, 200) << key.second << " needs no token";
+      continue;
+    }
+    EXPECT_EQ(server.call(method, fill(key.second, ids.rn), "", row.body).status, 401) << key.second;
+    for (const TokenCase& t : kTokens) {
+      const bool role_ok = row.roles.count(t.role) > 0;
+      const auto [mine, theirs] = resources(t, row.resource, ids);
+      const Expect want_mine = role_ok ? Expect::allowed : Expect::forbidden;
+      const Reply got = as(t.token, method, fill(key.second, mine), row.body);
+      EXPECT_EQ(name(classify(got.status)), std::string(name(want_mine)))
+          << t.label << " " << key.first << " " << fill(key.second, mine) << " -> " << got.status << " " << got.body;
+      ++checked;
+      if (row.resource.empty() || !t.scoped) continue;
+      // Outside its scope: the role check first (it reveals nothing), then 404.
+      const Expect want_theirs = role_ok ? Expect::hidden : Expect::forbidden;
+      const Reply other = as(t.token, method, fill(key.second, theirs), row.body);
+      EXPECT_EQ(name(classify(other.status)), std::string(name(want_theirs)))
+          << t.label << " " << key.first << " " << fill(key.second, theirs) << " -> " << other.status << " " << other.body;
+      if (want_theirs == Expect::hidden) {
+        // Exactly as for an id that does not exist.
+        const Reply missing = as(t.token, method, fill(key.second, "NO-SUCH-1"), row.body);
+        EXPECT_EQ(other.status, missing.status) << t.label << " " << key.second;
+        EXPECT_EQ(field(other.body, "detail"), field(missing.body, "detail")) << t.label << " " << key.second;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 200);
+}
+
+TEST_F(AccessTest, ReferencesOutsideTheScopeAreUnknown) {
+  // A south agent opening for a north customer, pretending the region is its own.
+  const Reply pretend = as(kSouthAgentToken, verb::post, "/v1/requests",
+                           R"({"customer_id":"C-N","channel":"phone","type":"repair","region":"south"})");
+  const Reply unknown = as(kSouthAgentToken, verb::post, "/v1/requests",
+                           R"({"customer_id":"C-NONE","channel":"phone","type":"repair","region":"south"})");
+  EXPECT_EQ(pretend.status, 422);
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(field(pretend.body, "detail"), R"(unknown customer "C-N")");
+  // An agent who sees every region may not put a request into a region... it sees: fine; a
+  // scoped token may not move a visible customer's request into another region.
+  const Reply elsewhere = as(kSouthAgentToken, verb::post, "/v1/requests",
+                             R"({"customer_id":"C-S","channel":"phone","type":"repair","region":"north"})");
+  EXPECT_EQ(elsewhere.status, 403) << elsewhere.body;
+
+  // A north dispatcher assigning a south engineer: as an unknown engineer.
+  const std::string rn2 = open("C-N");
+  const Reply south_engineer = as(kNorthDispatcherToken, verb::post, "/v1/requests/" + rn2 + "/assign", R"({"engineer_id":"E-S"})");
+  const Reply no_engineer = as(kNorthDispatcherToken, verb::post, "/v1/requests/" + rn2 + "/assign", R"({"engineer_id":"E-NONE"})");
+  EXPECT_EQ(south_engineer.status, 422);
+  EXPECT_EQ(no_engineer.status, 422);
+  EXPECT_EQ(field(south_engineer.body, "detail"), R"("E-S" is not an active engineer)");
+
+  // A unit of a customer the token may not see: unknown, not "owned by someone else".
+  const Reply unit = as(kSouthAgentToken, verb::post, "/v1/requests",
+                        R"({"customer_id":"C-S","channel":"phone","type":"repair","serial_no":"U-N"})");
+  EXPECT_EQ(unit.status, 422);
+  EXPECT_EQ(field(unit.body, "detail"), R"(unit "U-N" is not an installed unit of customer "C-S")");
+}
+
+TEST_F(AccessTest, StatisticsCountOnlyTheTokensRegions) {
+  auto count = [&](const char* token) {
+    const Reply r = as(token, verb::get, "/v1/stats/problems?product_model=WM-7");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const size_t at = r.body.find(R"("count":)");
+    return at == std::string::npos ? 0 : std::stoi(r.body.substr(at + 8));
+  };
+  EXPECT_EQ(count(kAdminToken), 3);
+  EXPECT_EQ(count(kNorthDispatcherToken), 2);
+  EXPECT_EQ(count(kSouthAgentToken), 1);
+  EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/stats/problems").status, 403);
+}
+
+TEST_F(AccessTest, TheScreenPopShowsAndCountsWhatTheTokenMaySee) {
+  // A request of the north customer handled in the south region.
+  open("C-N", R"(,"region":"south")");
+  auto history = [&](const char* token) { return as(token, verb::get, "/v1/customers/C-N/history"); };
+  const Reply all = history(kAdminToken);
+  EXPECT_EQ(field(all.body, "open_requests"), "3") << all.body;
+  const Reply north = history(kNorthDispatcherToken);
+  EXPECT_EQ(field(north.body, "open_requests"), "2") << north.body;
+  EXPECT_EQ(north.body.find(R"("region":"south")"), std::string::npos) << north.body;
+  const Reply e7 = history(kEngineerE7Token);
+  ASSERT_EQ(e7.status, 200) << "E-7 has work for C-N";
+  EXPECT_EQ(field(e7.body, "open_requests"), "1") << e7.body;
+  EXPECT_NE(e7.body.find(ids.rn), std::string::npos);
+  EXPECT_EQ(e7.body.find(ids.r8), std::string::npos) << "E-8's request is not E-7's business";
+  EXPECT_EQ(history(kSouthAgentToken).status, 404);
+  EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/customers/C-S/history").status, 404);
+  EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/units/U-S").status, 404);
+  EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/units/U-N").status, 200);
+}
+
+TEST_F(AccessTest, ListPagesAndCursorsNameOnlyVisibleRequests) {
+  // Many south requests newer than the north ones: a north page must not
+  // have to walk past them, nor hand out a cursor that names one.
+  std::set<std::string> south = {ids.rs};
+  for (int i = 0; i < 30; ++i) south.insert(open("C-S"));
+  std::set<std::string> north = {ids.rn, ids.r8};
+  north.insert(open("C-N"));
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    const Reply r = as(kNorthDispatcherToken, verb::get,
+                       "/v1/requests?limit=1" + (cursor.empty() ? std::string() : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (const auto& id : south) {
+      EXPECT_EQ(r.body.find(id), std::string::npos) << "page " << page << " names south request " << id << ": " << r.body;
+    }
+    std::smatch m;
+    if (std::regex_search(r.body, m, std::regex(R"re("id":"(R-[0-9a-f]+)")re"))) seen.insert(m[1].str());
+    cursor = field(r.body, "next_cursor");
+    if (cursor == "null") break;
+  }
+  EXPECT_EQ(seen, north);
+}
+
+}  // namespace
+}  // namespace aftercare
