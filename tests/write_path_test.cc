@@ -1,0 +1,204 @@
+// The write path's guarantees, on the real embedded log and read store:
+// nothing that would not read back is appended; no command is acknowledged
+// while the projections are stopped; a keyed command runs once, even sent
+// twice at once for two aggregates; a keyed refusal is an outcome a retry
+// gets again; a read error is never taken for "absent"; a record that does
+// not decode stops the runner, naming it, until an operator quarantines it.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "base/ids.h"
+#include "eventstore/quarantine.h"
+#include "projections/aggregates_view.h"
+#include "tests/write_side_fixture.h"
+
+namespace aftercare {
+namespace {
+
+using testing::kTestEpoch;
+
+class WritePathTest : public testing::WriteSideTest {
+ protected:
+  // Runs a customer upsert with `ctx`; `refuse` makes decide() say no.
+  CommandOutcome run(const std::string& id, CommandContext ctx, bool refuse = false) {
+    std::promise<CommandOutcome> p;
+    bus.execute(AggregateKind::customer, id, std::move(ctx),
+                [refuse](const AggregateHead& head, Timestamp now) -> Decision {
+                  if (refuse) return Rejection{Errc::conflict, "not now", "closed"};
+                  return std::vector<Event>{Event{head.sequence ? "updated" : "registered", 1,
+                                                  R"({"name":"n","region":"north"})", now}};
+                },
+                [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+    return p.get_future().get();
+  }
+  static CommandContext keyed(const std::string& key, const std::string& fingerprint) {
+    CommandContext c;
+    c.actor = "admin:test";
+    c.command_id = uuid_from_name("idempotency\nadmin:test\n" + key);
+    c.derived_id = true;
+    c.correlation_id = c.command_id;
+    c.fingerprint = fingerprint;
+    return c;
+  }
+  int64_t records() {
+    int64_t n = 0;
+    for (Topic t : kAllTopics)
+      for (int32_t p = 0; p < log->partition_count(); ++p) n += *log->end_offset({t, p});
+    return n;
+  }
+};
+
+TEST_F(WritePathTest, AnEnvelopeThatWouldNotReadBackIsRefusedAndNothingIsWritten) {
+  CommandContext ctx;
+  ctx.actor = "admin:\xff\xfe";  // not UTF-8
+  ctx.command_id = "c-1";
+  ctx.correlation_id = "c-1";
+  const CommandOutcome o = run("C-1", ctx);
+  EXPECT_EQ(o.status.code(), Errc::unprocessable) << o.status.to_string();
+  EXPECT_EQ(records(), 0);
+  ctx.actor = "admin:test";
+  EXPECT_TRUE(run("C-1", ctx).status.is_ok());
+  EXPECT_EQ(records(), 1);
+}
+
+TEST_F(WritePathTest, CommandsAreRefusedWhileTheProjectionsAreStopped) {
+  ASSERT_TRUE(append_and_wait(*log, {{Topic::master, "C-9", "{\"not\":\"an envelope\"}"}}).is_ok());
+  for (int i = 0; i < 200 && runner.health(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_FALSE(runner.health());
+  EXPECT_NE(runner.health().message().find("aftercare.master/"), std::string::npos) << runner.health().message();
+  CommandContext ctx;
+  ctx.actor = "admin:test";
+  ctx.command_id = ctx.correlation_id = "c-2";
+  const CommandOutcome o = run("C-1", ctx);
+  EXPECT_EQ(o.status.code(), Errc::unavailable) << o.status.to_string();
+  // A waiter for a position the runner will never reach gets its answer in time.
+  Position beyond;
+  beyond.advance({Topic::master, 0}, 1000);
+  std::promise<bool> answered;
+  runner.when_applied(beyond, std::chrono::milliseconds(300), [&](bool ok) { answered.set_value(ok); });
+  auto f = answered.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(3)), std::future_status::ready);
+  EXPECT_FALSE(f.get());
+}
+
+TEST_F(WritePathTest, AKeyedRefusalIsRecordedAndAnsweredAgain) {
+  const CommandOutcome first = run("C-1", keyed("k-1", "fp-a"), /*refuse=*/true);
+  EXPECT_EQ(first.status.code(), Errc::conflict);
+  EXPECT_EQ(first.current_status, "closed");
+  EXPECT_EQ(*log->end_offset({Topic::commands, log->partition_of(keyed("k-1", "").command_id)}), 1)
+      << "the refusal is in the log";
+  // The same request again, now that decide() would accept it: the original answer.
+  const CommandOutcome retry = run("C-1", keyed("k-1", "fp-a"), /*refuse=*/false);
+  EXPECT_EQ(retry.status.code(), Errc::conflict);
+  EXPECT_EQ(retry.status.message(), "not now");
+  EXPECT_EQ(retry.current_status, "closed");
+  EXPECT_EQ(*log->end_offset({Topic::master, log->partition_of("C-1")}), 0) << "nothing was upserted";
+  // The key with another request: refused as a reuse.
+  EXPECT_EQ(run("C-1", keyed("k-1", "fp-b")).status.code(), Errc::unprocessable);
+  // Unkeyed refusals are not recorded: nobody can retry them.
+  CommandContext plain;
+  plain.actor = "admin:test";
+  plain.command_id = plain.correlation_id = "c-3";
+  const int64_t before = records();
+  EXPECT_EQ(run("C-1", plain, /*refuse=*/true).status.code(), Errc::conflict);
+  EXPECT_EQ(records(), before);
+}
+
+TEST_F(WritePathTest, OneKeyForTwoAggregatesAtOnceRunsOnce) {
+  for (int round = 0; round < 40; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    std::promise<void> go;
+    auto start = go.get_future().share();
+    auto a = std::async(std::launch::async, [&] {
+      start.wait();
+      return run("A-" + std::to_string(round), keyed(key, "fp-a"));
+    });
+    auto b = std::async(std::launch::async, [&] {
+      start.wait();
+      return run("B-" + std::to_string(round), keyed(key, "fp-b"));
+    });
+    go.set_value();
+    const CommandOutcome oa = a.get(), ob = b.get();
+    EXPECT_NE(oa.status.is_ok(), ob.status.is_ok()) << "round " << round << ": " << oa.status.to_string() << " / "
+                                                    << ob.status.to_string();
+    const CommandOutcome& loser = oa.status.is_ok() ? ob : oa;
+    EXPECT_EQ(loser.status.code(), Errc::unprocessable) << loser.status.to_string();
+  }
+}
+
+// A read error from the read store must not look like a new aggregate.
+TEST(ReadErrorTest, ACorruptRowIsAnErrorNotAnAbsentAggregate) {
+  testing::TempDir tmp;
+  Catalog catalog = make_catalog();
+  {
+    auto store = std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
+    AggregateHead head;
+    head.sequence = 3;
+    head.state = R"({"name":")" + std::string(100000, 'x') + R"("})";  // one large data block
+    rocksdb::WriteOptions wo;
+    ASSERT_TRUE(store->db().Put(wo, store->family(AggregatesProjection::kName), "customer/C-1", encode_head(head)).ok());
+    ASSERT_TRUE(store->db().Flush(rocksdb::FlushOptions(), store->family(AggregatesProjection::kName)).ok());
+  }
+  // Damage the table file's data block (the middle of the file).
+  int damaged = 0;
+  for (const auto& f : std::filesystem::directory_iterator(tmp.sub("views"))) {
+    if (f.path().extension() != ".sst") continue;
+    std::fstream io(f.path(), std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(std::filesystem::file_size(f.path()) / 4));
+    io.write("CORRUPTED-BYTES-CORRUPTED-BYTES", 31);
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0);
+  auto opened = ReadStore::open(tmp.sub("views"), catalog.family_names());
+  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+  auto store = std::move(opened).value();
+  auto row = store->get(AggregatesProjection::kName, "customer/C-1");
+  EXPECT_FALSE(row.is_ok()) << "a damaged row reads as an error";
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+  ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
+  AggregateStore aggregates(*store, runner);
+  auto head = aggregates.load(AggregateKind::customer, "C-1");
+  EXPECT_FALSE(head.is_ok()) << "not an empty head that a command would write sequence 1 on";
+  log->close();
+}
+
+TEST(QuarantineTest, TheRunnerNamesAnUndecodableRecordAndSkipsItOnceQuarantined) {
+  testing::TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+  const std::string poison = "{\"specversion\":\"1.0\",\"id\":\"\xff\"}";
+  auto at = append_and_wait(*log, {{Topic::master, "C-1", poison}});
+  ASSERT_TRUE(at.is_ok());
+  Catalog catalog = make_catalog();
+  {
+    auto store = std::move(ReadStore::open(tmp.sub("a"), catalog.family_names())).value();
+    ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
+    Status s = runner.catch_up();
+    ASSERT_FALSE(s.is_ok());
+    const std::string name = record_name((*at)[0]);
+    EXPECT_NE(s.message().find("record " + name + " does not decode"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("aftercare quarantine " + name), std::string::npos) << s.message();
+  }
+  ASSERT_TRUE(Quarantine::add(tmp.path(), Record{Topic::master, (*at)[0].partition, (*at)[0].offset, "C-1", poison},
+                              "test", kTestEpoch)
+                  .is_ok());
+  auto q = Quarantine::load(tmp.path());
+  ASSERT_TRUE(q.is_ok());
+  ASSERT_EQ(q->records().size(), 1u);
+  // Same place, other bytes: not the quarantined record.
+  EXPECT_FALSE(q->contains(Record{Topic::master, (*at)[0].partition, (*at)[0].offset, "C-1", poison + " "}));
+  auto store = std::move(ReadStore::open(tmp.sub("b"), catalog.family_names())).value();
+  RunnerOptions options;
+  options.quarantine = &*q;
+  ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters, options);
+  EXPECT_TRUE(runner.catch_up().is_ok());
+  EXPECT_EQ(runner.applied().entries().at({Topic::master, (*at)[0].partition}), (*at)[0].offset + 1);
+  log->close();
+}
+
+}  // namespace
+}  // namespace aftercare
