@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -174,6 +177,25 @@ std::vector<Case> hostile_cases() {
                            "\r\nIf-Match: \"-1\"\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"},
       {"bad token", "GET /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \x01\x02\r\n\r\n"},
       {"HTTP/0.9", "GET /healthz\r\n\r\n"},
+      // Every header that reaches an event's envelope, with bytes that are not UTF-8.
+      {"X-Correlation-Id not UTF-8", "PUT /v1/customers/C-2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                         std::string(kAdminToken) + "\r\nX-Correlation-Id: abc\xff\xfe\r\n"
+                                         "Content-Type: application/json\r\nContent-Length: 29\r\n\r\n"
+                                         "{\"name\":\"a\",\"region\":\"north\"}"},
+      {"Idempotency-Key not UTF-8", "PUT /v1/customers/C-2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                        std::string(kAdminToken) + "\r\nIdempotency-Key: k\xc3\x28\r\n"
+                                        "Content-Type: application/json\r\nContent-Length: 29\r\n\r\n"
+                                        "{\"name\":\"a\",\"region\":\"north\"}"},
+      {"id not UTF-8", "PUT /v1/customers/C%FF%FE HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           std::string(kAdminToken) + "\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n"
+                           "{\"name\":\"a\",\"region\":\"north\"}"},
+      {"control byte in a header", "POST /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                       std::string(kAdminToken) + "\r\nX-Correlation-Id: a\x01b\r\n"
+                                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"},
+      {"If-Match not UTF-8", "PUT /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                 std::string(kAdminToken) + "\r\nIf-Match: \"\xff\"\r\n"
+                                 "Content-Type: application/json\r\nContent-Length: 29\r\n\r\n"
+                                 "{\"name\":\"a\",\"region\":\"north\"}"},
       {"bare LF line ends", "GET /healthz HTTP/1.1\nHost: x\n\n"},
   };
 }
@@ -212,6 +234,55 @@ TEST_F(HostileTest, EveryCaseGetsA4xxOrAClosedConnection) {
   }
 }
 
+// One exchange on a fresh connection that the server closes after answering.
+std::string exchange(uint16_t port, const std::string& request) {
+  RawSocket s(port);
+  s.send(request);
+  bool timed_out = false;
+  return s.receive(std::chrono::seconds(10), &timed_out);
+}
+
+std::string header_of(const std::string& reply, const std::string& name) {
+  const size_t at = reply.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return "<absent>";
+  const size_t from = at + name.size() + 4;
+  return reply.substr(from, reply.find("\r\n", from) - from);
+}
+
+TEST_F(HostileTest, TheProtocolDetailsAClientReliesOn) {
+  const std::string auth = "Authorization: Bearer " + std::string(kAdminToken) + "\r\n";
+  // HEAD: the headers of GET, its Content-Length, and no body.
+  const std::string get = exchange(server.port(), "GET /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
+  const std::string head = exchange(server.port(), "HEAD /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
+  EXPECT_EQ(status_of(head), 200) << head;
+  const std::string get_body = get.substr(get.find("\r\n\r\n") + 4);
+  EXPECT_EQ(header_of(head, "Content-Length"), std::to_string(get_body.size())) << head;
+  EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), "") << "a HEAD answer has no body";
+  EXPECT_EQ(status_of(exchange(server.port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")), 200);
+
+  // 405 says what is allowed.
+  const std::string del = exchange(server.port(), "DELETE /v1/requests HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
+  EXPECT_EQ(status_of(del), 405);
+  EXPECT_EQ(header_of(del, "Allow"), "GET, HEAD, POST") << del;
+  const std::string put_health = exchange(server.port(), "PUT /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(header_of(put_health, "Allow"), "GET, HEAD") << put_health;
+
+  // If-Match: * means "if it exists".
+  const std::vector<std::pair<std::string, std::string>> any = {{"If-Match", "*"}, {"Content-Type", "application/json"}};
+  EXPECT_EQ(server.call(http::verb::put, "/v1/customers/C-1", kAdminToken, R"({"name":"W2","region":"north"})", any).status, 200);
+  EXPECT_EQ(server.call(http::verb::put, "/v1/customers/C-404", kAdminToken, R"({"name":"X","region":"north"})", any).status, 412);
+
+  // The auth scheme is case-insensitive.
+  for (const char* scheme : {"bearer", "BEARER", "Bearer"}) {
+    const std::string r = exchange(server.port(), "GET /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\nAuthorization: " + std::string(scheme) +
+                                                      " " + kAdminToken + "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_of(r), 200) << scheme;
+  }
+  EXPECT_EQ(status_of(exchange(server.port(), "GET /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " +
+                                                  std::string(kAdminToken) + "\r\nConnection: close\r\n\r\n")),
+            401);
+}
+
 TEST_F(HostileTest, SlowClientsDoNotStarveNormalTraffic) {
   std::vector<std::unique_ptr<RawSocket>> slow;
   for (int i = 0; i < 200; ++i) {
@@ -234,6 +305,54 @@ TEST_F(HostileTest, SlowClientsDoNotStarveNormalTraffic) {
   EXPECT_FALSE(timed_out);
   const int status = status_of(reply);
   EXPECT_TRUE(status == 0 || (status >= 400 && status < 500)) << reply.substr(0, 200);
+}
+
+// CPU seconds a process has used (user + system), from /proc.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+TEST(DescriptorTest, RunningOutOfFileDescriptorsBacksOffInsteadOfSpinning) {
+  TempDir tmp;
+  ServerOptions options;
+  options.prefix = {"/usr/bin/prlimit", "--nofile=64:64"};
+  options.capture_stderr = true;
+  ServerProcess server(tmp.sub("data"), "", options);
+  std::vector<std::unique_ptr<RawSocket>> held;
+  for (int i = 0; i < 120; ++i) {
+    held.push_back(std::make_unique<RawSocket>(server.port()));
+    ASSERT_TRUE(held.back()->ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double before = cpu_seconds(server.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double used = cpu_seconds(server.pid()) - before;
+  EXPECT_LT(used, 0.5) << "the accept loop spins while out of descriptors";
+  const std::string output = server.drain_output();
+  size_t warnings = 0;
+  for (size_t at = 0; (at = output.find("http.accept_failed", at)) != std::string::npos; ++at) ++warnings;
+  EXPECT_GE(warnings, 1u);
+  EXPECT_LE(warnings, 3u) << "one warning per 10 s, not one per failed accept";
+  held.clear();  // descriptors come back; the server serves again and has counted the failures
+  Reply metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = server.call(http::verb::get, "/metrics", "");
+    if (metrics.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(metrics.status, 200);
+  const size_t at = metrics.body.find("\naftercare_http_accept_failures_total ");
+  ASSERT_NE(at, std::string::npos) << metrics.body.substr(0, 500);
+  EXPECT_GT(std::stod(metrics.body.substr(at + 39)), 0.0);
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ struct Machine {
   Decision run(const RequestCommand& cmd) {
     Decision d = decide_request(state, "R-1", cmd, now);
     if (auto* evs = std::get_if<std::vector<Event>>(&d)) {
+      // One event per command: on Kafka a command's effect is then one record,
+      // which is written whole or not at all.
+      EXPECT_LE(evs->size(), 1u) << action_name(cmd);
       for (const Event& e : *evs) {
         EXPECT_TRUE(apply_request(state, "R-1", e).is_ok()) << e.name;
         events.push_back(e);
@@ -161,6 +164,21 @@ TEST(RequestStateMachineTest, FailedAttemptsCountAndTheSecondLocks) {
   m.must(UnlockRequest{"reassign", "try the senior engineer"});
   EXPECT_EQ(m.state.status, RequestStatus::awaiting_assignment);
   EXPECT_TRUE(m.state.lock_reason.empty());
+}
+
+TEST(RequestStateMachineTest, TheLockingFailureIsOneEventThatSaysItLocks) {
+  Machine m = machine_in(Start::assigned_once_failed);
+  const size_t before = m.events.size();
+  m.must(ReportRequest{"unresolved", "", 10, ""});
+  ASSERT_EQ(m.events.size(), before + 1);
+  EXPECT_EQ(m.events.back().name, "reported");
+  EXPECT_EQ(m.events.back().version, 2);
+  EXPECT_NE(m.events.back().data.find(R"("lock_reason":"two_failed_attempts")"), std::string::npos);
+  EXPECT_EQ(m.state.status, RequestStatus::locked);
+  EXPECT_EQ(m.state.attempts, 2);
+  Machine first = machine_in(Start::assigned);
+  first.must(ReportRequest{"unresolved", "", 10, ""});
+  EXPECT_NE(first.events.back().data.find(R"("lock_reason":null)"), std::string::npos);
 }
 
 TEST(RequestStateMachineTest, SuspendRemembersWhereItCameFrom) {

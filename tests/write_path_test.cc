@@ -15,6 +15,7 @@
 #include "base/ids.h"
 #include "eventstore/quarantine.h"
 #include "projections/aggregates_view.h"
+#include "projections/event_reader.h"
 #include "tests/write_side_fixture.h"
 
 namespace aftercare {
@@ -198,6 +199,43 @@ TEST(QuarantineTest, TheRunnerNamesAnUndecodableRecordAndSkipsItOnceQuarantined)
   EXPECT_TRUE(runner.catch_up().is_ok());
   EXPECT_EQ(runner.applied().entries().at({Topic::master, (*at)[0].partition}), (*at)[0].offset + 1);
   log->close();
+}
+
+// Logs written before one-event-per-command hold a v1 failure followed by a
+// separate `locked`; read through the upcasters they give the same state.
+TEST(UpcastTest, AnOldTwoEventLockReadsLikeTheNewOneEvent) {
+  auto fold_all = [](const std::vector<Envelope>& events) {
+    FoldedState folded;
+    for (Envelope e : events) {
+      EXPECT_TRUE(event_upcasters().upcast(e).is_ok());
+      EXPECT_TRUE(fold_envelope(folded, e).is_ok()) << e.type;
+    }
+    return folded.state;
+  };
+  auto env = [](const char* type, std::string data, int64_t ms) {
+    Envelope e;
+    e.type = type;
+    e.aggregate_id = "R-1";
+    e.data = std::move(data);
+    e.time = Timestamp{kTestEpoch.ms + ms};
+    return e;
+  };
+  const std::string opened =
+      R"({"customer_id":"C-1","channel":"phone","type":"repair","serial_no":"","product_model":"","problem_code":"",)"
+      R"("description":"","priority":"normal","region":"north","required_by":null,"suspended":false,"complaint":null})";
+  const std::vector<Envelope> prefix = {
+      env("aftercare.request.opened.v1", opened, 0),
+      env("aftercare.request.assigned.v1", R"({"engineer_id":"E-7","note":""})", 1),
+      env("aftercare.request.reported.v1", R"({"outcome":"unresolved","work_minutes":1,"notes":"","engineer_id":"E-7"})", 2),
+      env("aftercare.request.assigned.v1", R"({"engineer_id":"E-8","note":""})", 3)};
+  auto old_log = prefix, new_log = prefix;
+  old_log.push_back(env("aftercare.request.reported.v1", R"({"outcome":"unresolved","work_minutes":1,"notes":"","engineer_id":"E-8"})", 4));
+  old_log.push_back(env("aftercare.request.locked.v1", R"({"reason":"two_failed_attempts"})", 4));
+  new_log.push_back(env("aftercare.request.reported.v2",
+                        R"({"outcome":"unresolved","work_minutes":1,"notes":"","engineer_id":"E-8","lock_reason":"two_failed_attempts"})", 4));
+  const std::string a = fold_all(old_log), b = fold_all(new_log);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find(R"("status":"locked")"), std::string::npos) << a;
 }
 
 }  // namespace
