@@ -265,6 +265,13 @@ TEST_F(AccessTest, StatisticsCountOnlyTheTokensRegions) {
   EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/stats/problems").status, 403);
 }
 
+TEST_F(AccessTest, StatisticsGiveBackOddCodesAsTheyWereSent) {
+  admin(verb::post, "/v1/requests",
+        R"({"customer_id":"C-N","channel":"phone","type":"repair","product_model":"A/B 50%","problem_code":"%25/%2F"})");
+  const Reply r = as(kAdminToken, verb::get, "/v1/stats/problems");
+  EXPECT_NE(r.body.find(R"({"product_model":"A/B 50%","problem_code":"%25/%2F","count":1})"), std::string::npos) << r.body;
+}
+
 TEST_F(AccessTest, TheScreenPopShowsAndCountsWhatTheTokenMaySee) {
   // A request of the north customer handled in the south region.
   open("C-N", R"(,"region":"south")");

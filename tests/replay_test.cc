@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
+
+#include "eventstore/embedded_log.h"
+#include "eventstore/envelope.h"
 #include "eventstore/log_format.h"
 #include "tests/server_fixture.h"
 
@@ -35,6 +39,30 @@ void tamper_log(const std::string& log_dir, const std::string& needle, const std
   }
   ASSERT_TRUE(done) << "no record contains " << needle;
   it.reset();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
+// Cuts the log's tail: deletes the last record of the partition holding the
+// record whose bytes contain `needle` — which must be that last record.
+void cut_tail_at(const std::string& log_dir, const std::string& needle) {
+  rocksdb::Options options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, {}}, {logformat::kRecordsFamily, {}}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, log_dir, families, &handles, &db).ok());
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[1]));
+  std::string key;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (it->value().ToStringView().find(needle) != std::string_view::npos) key = it->key().ToString();
+  ASSERT_FALSE(key.empty()) << "no record contains " << needle;
+  it->Seek(key);
+  it->Next();
+  ASSERT_TRUE(!it->Valid() || it->key().ToStringView().substr(0, 5) != std::string_view(key).substr(0, 5))
+      << needle << " is not the last record of its partition";
+  it.reset();
+  ASSERT_TRUE(db->Delete({}, handles[1], key).ok());
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
 }
@@ -170,6 +198,82 @@ TEST_F(ReplayTest, VerifyChainsFindsTheLastEventOfAChainAltered) {
   EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", data}, &out), 1) << out;
   EXPECT_NE(out.find("engineer/E-7 event 1 differs from the event the write side recorded"),
             std::string::npos) << out;
+}
+
+TEST_F(ReplayTest, VerifyChainsFindsRemovedTailEventsAndRemovedAggregates) {
+  {
+    ServerProcess server(data);
+    ASSERT_EQ(server.call(verb::put, "/v1/customers/C-1", kAdminToken, R"({"name":"first","region":"north"})").status, 201);
+    ASSERT_EQ(server.call(verb::put, "/v1/customers/C-1", kAdminToken, R"({"name":"second","region":"north"})").status, 200);
+    EXPECT_EQ(server.stop(), 0);
+  }
+  TempDir other;
+  std::filesystem::copy(data, other.sub("data"), std::filesystem::copy_options::recursive);
+  // C-1's second event is gone: its chain still links, but ends before its head.
+  cut_tail_at(data + "/log", R"("name":"second")");
+  std::string out;
+  EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", data}, &out), 1) << out;
+  EXPECT_NE(out.find("customer/C-1: the write side recorded 2 events, the log ends at 1 (events were removed)"),
+            std::string::npos) << out;
+  // Both of its events gone: a head without a chain.
+  cut_tail_at(data + "/log", R"("name":"first")");
+  EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", data}, &out), 1) << out;
+  EXPECT_NE(out.find("customer/C-1: the write side recorded 2 events, the log has none (the aggregate was removed)"),
+            std::string::npos) << out;
+  // Untouched, it says what it checked.
+  EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", other.sub("data")}, &out), 0) << out;
+  EXPECT_NE(out.find("checked the write side's 1 recorded heads: 1 chains end exactly at their head"), std::string::npos) << out;
+}
+
+// A log written before one-event-per-command: a v1 failure followed by a
+// separate `locked`. Every reader — the runner, as-of views, audit, replay —
+// reads the v1 events through the upcasters.
+TEST_F(ReplayTest, EveryReaderUpcastsEventsOfAnOlderVersion) {
+  {
+    std::filesystem::create_directories(data);
+    auto log = std::move(EmbeddedLog::open({.dir = data + "/log", .partitions = 4})).value();
+    const std::string opened =
+        R"({"customer_id":"C-1","channel":"phone","type":"repair","serial_no":"","product_model":"WM-7","problem_code":"E1",)"
+        R"("description":"","priority":"normal","region":"north","required_by":null,"suspended":false,"complaint":null})";
+    const std::vector<std::pair<const char*, std::string>> events = {
+        {"opened.v1", opened},
+        {"assigned.v1", R"({"engineer_id":"E-7","note":""})"},
+        {"reported.v1", R"({"outcome":"unresolved","work_minutes":1,"notes":"","engineer_id":"E-7"})"},
+        {"assigned.v1", R"({"engineer_id":"E-8","note":""})"},
+        {"reported.v1", R"({"outcome":"not_attended","work_minutes":0,"notes":"","engineer_id":"E-8"})"},
+        {"locked.v1", R"({"reason":"two_failed_attempts"})"}};
+    std::string prev(kGenesisHash);
+    uint64_t seq = 0;
+    for (const auto& [type, body] : events) {
+      Envelope e = make_envelope("request", "R-old", ++seq, prev, body);
+      e.type = std::string("aftercare.request.") + type;
+      e.id = "00000000-0000-4000-8000-00000000000" + std::to_string(seq);
+      e.command_id = e.correlation_id = "00000000-0000-4000-8000-0000000000c" + std::to_string(seq);
+      e.actor = "admin:root";
+      const std::string bytes = encode(e);
+      prev = chain_hash(bytes);
+      ASSERT_TRUE(append_and_wait(*log, {{Topic::requests, "R-old", bytes}}).is_ok());
+    }
+    log->close();
+  }
+  ServerProcess server(data);
+  const Reply now = server.call(verb::get, "/v1/requests/R-old", kAdminToken);
+  ASSERT_EQ(now.status, 200) << now.body;
+  EXPECT_EQ(field(now.body, "status"), "locked");
+  EXPECT_EQ(field(now.body, "attempts"), "2");
+  // As it stood after the first failed attempt (its third event, at +3 s).
+  const Reply then = server.call(verb::get, "/v1/requests/R-old?as_of=2026-11-23T08:00:03.500Z", kAdminToken);
+  ASSERT_EQ(then.status, 200) << then.body;
+  EXPECT_EQ(field(then.body, "status"), "awaiting_assignment");
+  EXPECT_EQ(field(then.body, "attempts"), "1");
+  // New commands on it write v2 and chain on.
+  EXPECT_EQ(server.call(verb::post, "/v1/requests/R-old/unlock", kManagerToken, R"({"decision":"reassign"})").status, 200);
+  EXPECT_EQ(server.stop(), 0);
+  std::string out;
+  EXPECT_EQ(run_aftercare({"audit", "R-old", "--as-of", "2026-11-23T08:00:03.500Z", "--data", data}, &out), 0) << out;
+  EXPECT_NE(out.find(R"("attempts":1)"), std::string::npos) << out;
+  EXPECT_EQ(run_aftercare({"replay", "--verify", "--data", data}, &out), 0) << out;
+  EXPECT_EQ(run_aftercare({"audit", "--verify-chains", "--data", data}, &out), 0) << out;
 }
 
 TEST_F(ReplayTest, VerifyChainsFindsNonCanonicalBytes) {

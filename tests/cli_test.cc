@@ -1,0 +1,75 @@
+// What a newcomer meets on the command line: each mistake gets one line
+// that says what is wrong and what to do, and leaves nothing behind.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "api/tokens.h"
+#include "base/ids.h"
+#include "tests/server_fixture.h"
+
+namespace aftercare {
+namespace {
+
+using namespace testing;
+
+TEST(CliTest, ASecondServerOnTheSameDataDirectorySaysSo) {
+  TempDir tmp;
+  ServerProcess first(tmp.sub("data"));
+  std::string out;
+  EXPECT_NE(run_aftercare({"serve", "--data", tmp.sub("data"), "--listen", "127.0.0.1:0"}, &out), 0);
+  EXPECT_NE(out.find("another aftercare serve is using " + tmp.sub("data") + " (pid " + std::to_string(first.pid())),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("LOCK"), std::string::npos) << "no RocksDB internals: " << out;
+}
+
+TEST(CliTest, ABusyPortLeavesNothingBehind) {
+  TempDir tmp;
+  ServerProcess first(tmp.sub("data"));
+  std::string out;
+  const std::string listen = "127.0.0.1:" + std::to_string(first.port());
+  EXPECT_NE(run_aftercare({"serve", "--data", tmp.sub("other"), "--listen", listen}, &out), 0);
+  EXPECT_NE(out.find(listen + " is already in use"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(tmp.sub("other"))) << "no tokens file, no empty log directories";
+}
+
+TEST(CliTest, AuditAndReplayWithoutADataDirectorySayWhatToPass) {
+  TempDir tmp;
+  for (const char* cmd : {"audit", "replay"}) {
+    std::string out;
+    std::vector<std::string> args{cmd, "--data", tmp.sub("nowhere")};
+    if (std::string(cmd) == "audit") args.push_back("--verify-chains");
+    EXPECT_NE(run_aftercare(args, &out), 0);
+    EXPECT_NE(out.find("no event log in " + tmp.sub("nowhere") + "/log: pass the data directory"), std::string::npos)
+        << cmd << ": " << out;
+    EXPECT_FALSE(std::filesystem::exists(tmp.sub("nowhere"))) << cmd << " created a directory";
+  }
+}
+
+TEST(TokensTest, UnnamedTokensAreRecordedByAKeyedDigestNotByTheirHash) {
+  const std::string file = R"([{"token":"weak-token-0000000001","role":"agent"},
+                              {"token":"named-token-000000002","role":"manager","name":"meg"}])";
+  auto a = Tokens::parse(file, "key-one-0123456789abcdef0123456789");
+  auto b = Tokens::parse(file, "key-two-0123456789abcdef0123456789");
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  const Principal* pa = a->find("weak-token-0000000001");
+  const Principal* pb = b->find("weak-token-0000000001");
+  ASSERT_TRUE(pa && pb);
+  EXPECT_TRUE(pa->actor.starts_with("agent:token-")) << pa->actor;
+  // Without the key, the actor says nothing about the token: its plain
+  // SHA-256 (which anyone could compute for guesses) does not appear.
+  const std::string plain = to_hex(sha256("weak-token-0000000001"));
+  EXPECT_EQ(pa->actor.find(plain.substr(0, 12)), std::string::npos);
+  EXPECT_NE(pa->actor, pb->actor) << "another key, another actor";
+  EXPECT_EQ(a->find("named-token-000000002")->actor, "manager:meg");
+  EXPECT_EQ(a->find("weak-token-000000000"), nullptr);
+  EXPECT_EQ(a->find("weak-token-00000000011"), nullptr);
+  // Names that would be recorded in events must be printable text.
+  EXPECT_FALSE(Tokens::parse(R"([{"token":"0123456789abcdef","role":"agent","name":"a\u0001b"}])", "k").is_ok());
+  EXPECT_FALSE(Tokens::parse(R"([{"token":"0123456789abcdef","role":"agent"},{"token":"0123456789abcdef","role":"admin"}])", "k").is_ok())
+      << "a token listed twice";
+}
+
+}  // namespace
+}  // namespace aftercare
