@@ -3,6 +3,9 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ids.h"
+#include "domain/text.h"
+
 namespace aftercare {
 namespace {
 
@@ -85,6 +88,44 @@ bool is_json_content_type(std::string_view v) {
   for (size_t i = 0; i < media.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
   return true;
+}
+
+// The command id: derived from the Idempotency-Key when there is one.
+Result<CommandContext> command_context_of(const HttpRequest& req, const std::string& actor) {
+  CommandContext ctx;
+  ctx.actor = actor;
+  const auto key = req["Idempotency-Key"];
+  if (req.find("Idempotency-Key") != req.end()) {
+    if (!is_visible_ascii(key, 128))
+      return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
+    ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
+    ctx.derived_id = true;
+  } else {
+    ctx.command_id = random_uuid();
+  }
+  // Copied into every event's envelope: refuse anything but a short token of
+  // visible ASCII, so that no header can put bytes into the log that would
+  // not decode again (or that a consumer would have to sanitise).
+  if (req.find("X-Correlation-Id") != req.end()) {
+    const auto corr = req["X-Correlation-Id"];
+    if (!is_visible_ascii(corr, 128))
+      return Status{Errc::invalid_argument, "X-Correlation-Id must be 1..128 visible ASCII characters"};
+    ctx.correlation_id = std::string(corr);
+  } else {
+    ctx.correlation_id = ctx.command_id;
+  }
+  if (auto h = req.find(http::field::if_match); h != req.end()) {
+    if (h->value() == "*") {
+      ctx.expect_exists = true;  // any version, as long as there is one (RFC 9110 §13.1.1)
+    } else {
+      auto v = parse_etag(h->value());
+      if (!v) return Status{Errc::invalid_argument, "If-Match must be * or an ETag like \"3\""};
+      ctx.expected_version = v;
+    }
+  }
+  ctx.fingerprint = to_hex(sha256(std::string(http::to_string(req.method())) + " " +
+                                  std::string(req.target()) + "\n" + req.body()));
+  return ctx;
 }
 
 }  // namespace aftercare

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/http_server.h"
+#include "commands/command_bus.h"
 
 namespace aftercare {
 
@@ -25,5 +26,11 @@ std::optional<uint64_t> parse_etag(std::string_view value);
 
 // application/json, optionally with parameters (charset=utf-8).
 bool is_json_content_type(std::string_view value);
+
+// What the headers of a command request say about it: its command id (from
+// Idempotency-Key when given), correlation id, If-Match and fingerprint,
+// for `actor`. Every header value copied into an event is checked here:
+// invalid_argument for anything but short visible ASCII.
+Result<CommandContext> command_context_of(const HttpRequest& req, const std::string& actor);
 
 }  // namespace aftercare

@@ -44,42 +44,8 @@ void record_http_metrics(int status, std::chrono::steady_clock::time_point start
       std::chrono::steady_clock::now() - started).count()));
 }
 
-// The command id: derived from the Idempotency-Key when there is one.
 Result<CommandContext> ApiService::command_context(const Call& call) {
-  CommandContext ctx;
-  ctx.actor = call.principal->actor;
-  const auto key = call.req["Idempotency-Key"];
-  if (call.req.find("Idempotency-Key") != call.req.end()) {
-    if (!is_visible_ascii(key, 128))
-      return Status{Errc::invalid_argument, "Idempotency-Key must be 1..128 visible ASCII characters"};
-    ctx.command_id = uuid_from_name("idempotency\n" + ctx.actor + "\n" + std::string(key));
-    ctx.derived_id = true;
-  } else {
-    ctx.command_id = random_uuid();
-  }
-  // Copied into every event's envelope: refuse anything but a short token of
-  // visible ASCII, so that no header can put bytes into the log that would
-  // not decode again (or that a consumer would have to sanitise).
-  if (call.req.find("X-Correlation-Id") != call.req.end()) {
-    const auto corr = call.req["X-Correlation-Id"];
-    if (!is_visible_ascii(corr, 128))
-      return Status{Errc::invalid_argument, "X-Correlation-Id must be 1..128 visible ASCII characters"};
-    ctx.correlation_id = std::string(corr);
-  } else {
-    ctx.correlation_id = ctx.command_id;
-  }
-  if (auto h = call.req.find(http::field::if_match); h != call.req.end()) {
-    if (h->value() == "*") {
-      ctx.expect_exists = true;  // any version, as long as there is one (RFC 9110 §13.1.1)
-    } else {
-      auto v = parse_etag(h->value());
-      if (!v) return Status{Errc::invalid_argument, "If-Match must be * or an ETag like \"3\""};
-      ctx.expected_version = v;
-    }
-  }
-  ctx.fingerprint = to_hex(sha256(std::string(http::to_string(call.req.method())) + " " +
-                                  std::string(call.req.target()) + "\n" + call.req.body()));
-  return ctx;
+  return command_context_of(call.req, call.principal->actor);
 }
 
 // The JSON body of a command ("{}" when empty). On a wrong content type

@@ -21,6 +21,24 @@ std::string event_id(const std::string& command_id, const std::string& fingerpri
   return uuid_from_name(command_id + "|" + fingerprint + "|" + std::to_string(sequence));
 }
 
+Envelope event_envelope(AggregateKind kind, const std::string& id, const CommandContext& ctx, uint64_t sequence,
+                        const std::string& prevhash, const Event& ev) {
+  const std::string kind_name(aggregate_name(kind));
+  Envelope env;
+  env.sequence = sequence;
+  env.id = event_id(ctx.command_id, ctx.fingerprint, sequence);
+  env.type = make_type(kind_name, ev.name, ev.version);
+  env.subject = kind_name + "/" + id;
+  env.time = ev.time;
+  env.aggregate_id = id;
+  env.command_id = ctx.command_id;
+  env.actor = ctx.actor;
+  env.correlation_id = ctx.correlation_id;
+  env.prevhash = prevhash;
+  env.data = ev.data;
+  return env;
+}
+
 Status check_round_trip(const Envelope& env, std::string_view bytes) {
   thread_local simdjson::dom::parser parser;
   auto back = decode(bytes, parser);
@@ -197,18 +215,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     ev.time = now;
     auto state = fold(kind, id, next.state, ev);
     if (!state) return done(CommandOutcome::failed(state.status()));
-    Envelope env;
-    env.sequence = next.sequence + 1;
-    env.id = event_id(ctx.command_id, ctx.fingerprint, env.sequence);
-    env.type = make_type(kind_name, ev.name, ev.version);
-    env.subject = kind_name + "/" + id;
-    env.time = now;
-    env.aggregate_id = id;
-    env.command_id = ctx.command_id;
-    env.actor = ctx.actor;
-    env.correlation_id = ctx.correlation_id;
-    env.prevhash = next.hash;
-    env.data = ev.data;
+    const Envelope env = event_envelope(kind, id, ctx, next.sequence + 1, next.hash, ev);
     std::string bytes = encode(env);
     // Nothing may reach the log that does not read back as written: a
     // record that fails to decode would stop every reader of its topic.

@@ -99,6 +99,10 @@ class CommandBus {
 // whether it carries the same request as the original.
 std::string event_id(const std::string& command_id, const std::string& fingerprint, uint64_t sequence);
 
+// The envelope of `ev` (its time set) as event number `sequence` of aggregate `id`.
+Envelope event_envelope(AggregateKind kind, const std::string& id, const CommandContext& ctx, uint64_t sequence,
+                        const std::string& prevhash, const Event& ev);
+
 // OK when `bytes` (encode(env)) decodes to exactly `env`; unprocessable otherwise.
 Status check_round_trip(const Envelope& env, std::string_view bytes);
 

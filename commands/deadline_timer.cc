@@ -41,7 +41,8 @@ std::optional<Timestamp> DeadlineTimer::fire_due() {
     log_warn("timer.read_failed", {{"error", rows.status().message()}});
     return Timestamp{now.ms + 1000};  // try again shortly
   }
-  for (const auto& [key, unused] : *rows) {
+  for (const auto& row : *rows) {
+    const std::string& key = row.first;  // (a structured binding cannot be captured by clang 14)
     // due/<16 hex>/<id>/<kind>
     const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
     if (due > now) {

@@ -6,7 +6,7 @@
 set -euo pipefail
 SECONDS_PER_TARGET=${1:-600}
 BUILD=build/fuzz
-TARGETS=(request_body_fuzz envelope_fuzz)
+TARGETS=(request_body_fuzz envelope_fuzz edge_envelope_fuzz)
 
 ./scripts/install-deps.sh --fuzz
 if [ ! -f "$BUILD/Makefile" ]; then
