@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev              # SHA-256 for the hash chains
   libgtest-dev            # tests
   curl                    # scripts wait for /readyz with it
+  jq                      # README's walk-throughs use it (tests/readme_test.sh runs them)
   kcat                    # streaming-contract tests read topics with it
   python3-jsonschema      # ...and validate the records against schemas/ with it
 )
