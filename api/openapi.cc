@@ -4,7 +4,7 @@ namespace aftercare {
 
 std::string_view openapi_document() {
   static constexpr std::string_view kDocument = R"json({"openapi":"3.1.0",
-"info":{"title":"aftercare","version":"1","description":"After-sales service platform: event-sourced command and query API."},
+"info":{"title":"aftercare","version":"1","description":"After-sales service platform: event-sourced command and query API. Every route goes through one access policy: the token's role (403), then its regions and, for engineer tokens, the engineer's own work; what a token may not see answers exactly as what does not exist (404, or 422 unknown for a reference in a body). HEAD is served wherever GET is. A command refused with an Idempotency-Key gives the same answer to every retry."},
 "servers":[{"url":"http://127.0.0.1:8080"}],
 "components":{
  "securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}},
@@ -19,7 +19,7 @@ std::string_view openapi_document() {
  },
  "parameters":{
   "IdempotencyKey":{"name":"Idempotency-Key","in":"header","schema":{"type":"string","maxLength":128},"description":"A retry with the same key and body returns the original response; the same key with another body is refused with 422."},
-  "IfMatch":{"name":"If-Match","in":"header","schema":{"type":"string"},"description":"Reject with 412 unless the record is at this version (\"<version>\")."},
+  "IfMatch":{"name":"If-Match","in":"header","schema":{"type":"string"},"description":"Reject with 412 unless the record is at this version (\"<version>\"); * means: only if it exists."},
   "MinPosition":{"name":"X-Min-Position","in":"header","schema":{"type":"string"},"description":"Wait (at most 5 s, else 504) until the read models have applied this position, as returned in X-Position."},
   "Id":{"name":"id","in":"path","required":true,"schema":{"type":"string","maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"}}
  },

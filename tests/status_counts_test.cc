@@ -62,8 +62,13 @@ TEST_F(StatusCountsTest, CountsRequestsByRegionAndStatus) {
   // Later events move the counts; a new group reads everything from the start.
   call(verb::post, "/v1/requests/" + north[1] + "/callback", R"({"satisfied":true})");
   call(verb::post, "/v1/requests/" + north[2] + "/resume", "{}");
+  // Two failed attempts lock: one reported.v2 event that says so.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    call(verb::post, "/v1/requests/" + north[4] + "/assign", R"({"engineer_id":"E-7"})");
+    call(verb::post, "/v1/requests/" + north[4] + "/report", R"({"outcome":"unresolved"})");
+  }
   EXPECT_EQ(counts("second"),
-            R"({"north":{"assigned":1,"awaiting_assignment":2,"cancelled":1,"closed":1},)"
+            R"({"north":{"assigned":1,"awaiting_assignment":1,"cancelled":1,"closed":1,"locked":1},)"
             R"("south":{"awaiting_assignment":3}})");
 }
 

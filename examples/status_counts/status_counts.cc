@@ -57,10 +57,11 @@ void apply(Request& r, std::string_view event, simdjson::dom::element data) {
     r.status = "suspended";
   } else if (event == "resumed") {
     r.status = r.suspended_from.empty() ? "awaiting_assignment" : r.suspended_from;
-  } else if (event == "reported") {
-    r.status = text(data, "outcome") == "resolved" ? "processed" : "awaiting_assignment";
-  } else if (event == "not_attended") {
-    r.status = "awaiting_assignment";
+  } else if (event == "reported" || event == "not_attended") {
+    // v2 says itself when the failure locks (`lock_reason`); v1 never does
+    // (a `locked` event followed), and reads as null here.
+    if (event == "reported" && text(data, "outcome") == "resolved") r.status = "processed";
+    else r.status = text(data, "lock_reason").empty() ? "awaiting_assignment" : "locked";
   } else if (event == "locked") {
     r.status = "locked";
   } else if (event == "resolved_remotely") {
@@ -77,7 +78,8 @@ void apply(Request& r, std::string_view event, simdjson::dom::element data) {
 
 class Counts {
  public:
-  // `type` is aftercare.request.<event>.v<N>; every version so far has the same meaning.
+  // `type` is aftercare.request.<event>.v<N>; apply() reads every version
+  // (v2 of reported and not_attended only adds lock_reason).
   bool apply_record(int32_t partition, std::string_view value) {
     simdjson::dom::element doc;
     if (parser_.parse(value.data(), value.size()).get(doc)) return false;
