@@ -12,14 +12,6 @@
 namespace aftercare {
 namespace {
 
-// A string field of a JSON object ("" when absent or not a string).
-std::string string_field(std::string_view json, const char* key) {
-  thread_local simdjson::dom::parser parser;
-  auto doc = parse_strict(parser, json);
-  std::string_view v;
-  if (!doc || (*doc)[key].get_string().get(v)) return {};
-  return std::string(v);
-}
 
 std::optional<MasterKind> kind_of_collection(std::string_view collection) {
   if (collection == "customers") return MasterKind::customer;
@@ -49,7 +41,7 @@ void ApiService::get_customer(const CallPtr& call) {
     auto row = d_.store.get(MasterView::kName, "customer/" + id);
     if (!row) return call->fail(row.status());
     if (!*row) return call->fail(not_found("customers"));
-    auto visible = access_.sees_customer(*call->principal, id, string_field(**row, "region"));
+    auto visible = access_.sees_customer(*call->principal, id, string_member(**row, "region"));
     if (!visible) return call->fail(visible.status());
     if (!*visible) return call->fail(not_found("customers"));
     call->view(std::move(**row));
@@ -61,7 +53,7 @@ void ApiService::get_engineer(const CallPtr& call) {
     const std::string& id = call->params[0];
     auto row = d_.store.get(MasterView::kName, "engineer/" + id);
     if (!row) return call->fail(row.status());
-    if (!*row || !access_.sees_engineer(*call->principal, id, string_field(**row, "region")))
+    if (!*row || !access_.sees_engineer(*call->principal, id, string_member(**row, "region")))
       return call->fail(not_found("engineers"));
     call->view(std::move(**row));
   });
@@ -73,11 +65,11 @@ void ApiService::get_unit(const CallPtr& call) {
     if (!row) return call->fail(row.status());
     if (!*row) return call->fail(not_found("units"));
     // A unit is seen through its customer.
-    const std::string customer_id = string_field(**row, "customer_id");
+    const std::string customer_id = string_member(**row, "customer_id");
     auto customer = d_.store.get(MasterView::kName, "customer/" + customer_id);
     if (!customer) return call->fail(customer.status());
     if (!*customer) return call->fail(not_found("units"));
-    auto visible = access_.sees_customer(*call->principal, customer_id, string_field(**customer, "region"));
+    auto visible = access_.sees_customer(*call->principal, customer_id, string_member(**customer, "region"));
     if (!visible) return call->fail(visible.status());
     if (!*visible) return call->fail(not_found("units"));
     call->view(std::move(**row));
@@ -92,10 +84,10 @@ void ApiService::put_master(const CallPtr& call) {
   // The region that decides who sees a record in state `state` ("" = none);
   // a unit's is its customer's, read from the write side.
   auto region_of = [this, kind](const std::string& state) -> Result<std::string> {
-    if (kind != MasterKind::unit) return string_field(state, "region");
-    auto customer = d_.aggregates.load(AggregateKind::customer, string_field(state, "customer_id"));
+    if (kind != MasterKind::unit) return string_member(state, "region");
+    auto customer = d_.aggregates.load(AggregateKind::customer, string_member(state, "customer_id"));
     if (!customer) return customer.status();
-    return customer->sequence ? string_field(customer->state, "region") : std::string();
+    return customer->sequence ? string_member(customer->state, "region") : std::string();
   };
   // What the token may not see answers as if it did not exist, before any other check.
   auto existing = d_.aggregates.load(aggregate_of(kind), id);
@@ -125,12 +117,12 @@ void ApiService::put_master(const CallPtr& call) {
         }
         if (kind == MasterKind::unit) {
           // A unit belongs to a known customer that this token may see.
-          const std::string customer_id = string_field(normalized, "customer_id");
+          const std::string customer_id = string_member(normalized, "customer_id");
           auto customer = d_.aggregates.load(AggregateKind::customer, customer_id);
           if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
-          if (!customer->sequence || !principal.sees_region(string_field(customer->state, "region")))
+          if (!customer->sequence || !principal.sees_region(string_member(customer->state, "region")))
             return Rejection{Errc::unprocessable, "unknown customer \"" + customer_id + "\"", ""};
-        } else if (const std::string region = string_field(normalized, "region"); !principal.sees_region(region)) {
+        } else if (const std::string region = string_member(normalized, "region"); !principal.sees_region(region)) {
           return Rejection{Errc::forbidden, "this token does not cover region \"" + region + "\"", ""};
         }
         return decide_upsert(master_record(head.state), normalized, now);
@@ -152,7 +144,7 @@ void ApiService::customer_history(const CallPtr& call) {
     auto customer = d_.store.get(MasterView::kName, "customer/" + id);
     if (!customer) return call->fail(customer.status());
     if (!*customer) return call->fail(not_found("customers"));
-    auto visible = access_.sees_customer(who, id, string_field(**customer, "region"));
+    auto visible = access_.sees_customer(who, id, string_member(**customer, "region"));
     if (!visible) return call->fail(visible.status());
     if (!*visible) return call->fail(not_found("customers"));
 

@@ -24,13 +24,6 @@ constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 // Rejections for what the token may not see: worded as for what does not exist.
 Rejection no_such_request() { return {Errc::not_found, "no such request", ""}; }
 
-std::string string_field(std::string_view json, const char* key) {
-  thread_local simdjson::dom::parser parser;
-  auto doc = parse_strict(parser, json);
-  std::string_view v;
-  if (!doc || (*doc)[key].get_string().get(v)) return {};
-  return std::string(v);
-}
 
 Result<RequestState> state_of_view(const std::string& row) {
   auto view = split_view(row);
@@ -144,7 +137,7 @@ void ApiService::open_request(const CallPtr& call) {
         // it may not see is refused exactly as an unknown one.
         auto customer = d_.aggregates.load(AggregateKind::customer, cmd.customer_id);
         if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
-        const std::string customer_region = string_field(customer->state, "region");
+        const std::string customer_region = string_member(customer->state, "region");
         if (customer->sequence == 0 || !principal.sees_region(customer_region))
           return Rejection{Errc::unprocessable, "unknown customer \"" + cmd.customer_id + "\"", ""};
         if (cmd.region.empty()) cmd.region = customer_region;
@@ -154,10 +147,10 @@ void ApiService::open_request(const CallPtr& call) {
           // The unit, if named, must be the customer's.
           auto unit = d_.aggregates.load(AggregateKind::unit, cmd.serial_no);
           if (!unit) return Rejection{unit.status().code(), unit.status().message(), ""};
-          if (!unit->sequence || string_field(unit->state, "customer_id") != cmd.customer_id)
+          if (!unit->sequence || string_member(unit->state, "customer_id") != cmd.customer_id)
             return Rejection{Errc::unprocessable, "unit \"" + cmd.serial_no + "\" is not an installed unit of customer \"" +
                                                       cmd.customer_id + "\"", ""};
-          if (cmd.product_model.empty()) cmd.product_model = string_field(unit->state, "product_model");
+          if (cmd.product_model.empty()) cmd.product_model = string_member(unit->state, "product_model");
         }
         return decide_request(s, id, cmd, now);
       },
@@ -198,7 +191,7 @@ void ApiService::request_action(const CallPtr& call) {
           auto engineer = d_.aggregates.load(AggregateKind::engineer, assign->engineer_id);
           if (!engineer) return Rejection{engineer.status().code(), engineer.status().message(), ""};
           if (engineer->sequence == 0 || engineer->state.find("\"active\":true") == std::string::npos ||
-              !principal.sees_region(string_field(engineer->state, "region")))
+              !principal.sees_region(string_member(engineer->state, "region")))
             return Rejection{Errc::unprocessable, "\"" + assign->engineer_id + "\" is not an active engineer", ""};
         }
         return decide_request(*s, id, cmd, now);

@@ -161,4 +161,12 @@ Result<simdjson::dom::element> parse_strict(simdjson::dom::parser& parser, std::
   return root;
 }
 
+std::string string_member(std::string_view json, const char* key) {
+  thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
+  auto doc = parse_strict(parser, json);
+  std::string_view v;
+  if (!doc || (*doc)[key].get_string().get(v)) return {};
+  return std::string(v);
+}
+
 }  // namespace aftercare

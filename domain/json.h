@@ -61,4 +61,8 @@ inline constexpr size_t kMaxJsonDepth = 64;
 // with a message fit for a client ("duplicate key \"x\"", "invalid UTF-8").
 Result<simdjson::dom::element> parse_strict(simdjson::dom::parser& parser, std::string_view text);
 
+// A top-level string member of the JSON object `json`; "" when it is absent,
+// not a string, or `json` is not an object. For reading stored state.
+std::string string_member(std::string_view json, const char* key);
+
 }  // namespace aftercare

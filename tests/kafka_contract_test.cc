@@ -23,14 +23,6 @@ std::string in_seconds(int s) {
   return format_rfc3339(Timestamp{now.count() + s * 1000});
 }
 
-// Runs a command line; its exit code (stdout and stderr into `output`).
-int shell(const std::string& command, std::string* output) {
-  Child child({"/bin/sh", "-c", command + " 2>&1"});
-  std::string line;
-  output->clear();
-  while (child.read_line(line, 120000)) *output += line + "\n";
-  return child.wait();
-}
 
 class KafkaContractTest : public ::testing::Test {
  protected:

@@ -18,14 +18,6 @@ using namespace testing;
 using http::verb;
 using SteadyClock = std::chrono::steady_clock;
 
-// Runs a command line; its exit code (stdout and stderr into `output`).
-int shell(const std::string& command, std::string* output) {
-  Child child({"/bin/sh", "-c", command + " 2>&1"});
-  std::string line;
-  output->clear();
-  while (child.read_line(line, 120000)) *output += line + "\n";
-  return child.wait();
-}
 
 std::string hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

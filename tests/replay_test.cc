@@ -16,17 +16,29 @@ namespace {
 using namespace testing;
 using http::verb;
 
+// The embedded log's RocksDB, opened directly (the server is stopped), to damage it.
+struct LogDb {
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [1]: the records
+  explicit LogDb(const std::string& log_dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {logformat::kRecordsFamily, {}}};
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), log_dir, families, &handles, &db).ok());
+  }
+  ~LogDb() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  rocksdb::ColumnFamilyHandle* records() const { return handles.at(1); }
+};
+
 // Rewrites, in the log's RocksDB, the first record whose bytes contain
 // `needle`, replacing it with `replacement` (same length keeps the JSON valid).
 void tamper_log(const std::string& log_dir, const std::string& needle, const std::string& replacement,
                 int occurrence = 0) {
-  rocksdb::Options options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {logformat::kRecordsFamily, {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(options, log_dir, families, &handles, &db).ok());
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[1]));
+  LogDb log(log_dir);
+  ASSERT_TRUE(log.db);
+  std::unique_ptr<rocksdb::Iterator> it(log.db->NewIterator({}, log.records()));
   int seen = 0;
   bool done = false;
   for (it->SeekToFirst(); it->Valid() && !done; it->Next()) {
@@ -34,25 +46,19 @@ void tamper_log(const std::string& log_dir, const std::string& needle, const std
     const auto at = value.find(needle);
     if (at == std::string::npos || seen++ < occurrence) continue;
     value.replace(at, needle.size(), replacement);
-    ASSERT_TRUE(db->Put({}, handles[1], it->key(), value).ok());
+    ASSERT_TRUE(log.db->Put({}, log.records(), it->key(), value).ok());
     done = true;
   }
   ASSERT_TRUE(done) << "no record contains " << needle;
   it.reset();
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
 }
 
 // Cuts the log's tail: deletes the last record of the partition holding the
 // record whose bytes contain `needle` — which must be that last record.
 void cut_tail_at(const std::string& log_dir, const std::string& needle) {
-  rocksdb::Options options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {logformat::kRecordsFamily, {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(options, log_dir, families, &handles, &db).ok());
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[1]));
+  LogDb log(log_dir);
+  ASSERT_TRUE(log.db);
+  std::unique_ptr<rocksdb::Iterator> it(log.db->NewIterator({}, log.records()));
   std::string key;
   for (it->SeekToFirst(); it->Valid(); it->Next())
     if (it->value().ToStringView().find(needle) != std::string_view::npos) key = it->key().ToString();
@@ -62,9 +68,7 @@ void cut_tail_at(const std::string& log_dir, const std::string& needle) {
   ASSERT_TRUE(!it->Valid() || it->key().ToStringView().substr(0, 5) != std::string_view(key).substr(0, 5))
       << needle << " is not the last record of its partition";
   it.reset();
-  ASSERT_TRUE(db->Delete({}, handles[1], key).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  ASSERT_TRUE(log.db->Delete({}, log.records(), key).ok());
 }
 
 class ReplayTest : public ::testing::Test {

@@ -101,6 +101,14 @@ int Child::wait() {
 
 namespace aftercare::testing {
 
+int shell(const std::string& command, std::string* output) {
+  Child child({"/bin/sh", "-c", command + " 2>&1"});
+  std::string line;
+  output->clear();
+  while (child.read_line(line, 120000)) *output += line + "\n";
+  return child.wait();
+}
+
 Envelope make_envelope(const std::string& aggregate, const std::string& id, uint64_t sequence,
                        const std::string& prevhash, const std::string& data) {
   Envelope e;

@@ -46,6 +46,9 @@ class Child {
   int status_ = 0;
 };
 
+// Runs a command line with /bin/sh; its exit code (stdout and stderr into `output`).
+int shell(const std::string& command, std::string* output);
+
 }  // namespace aftercare::testing
 
 #include "eventstore/envelope.h"
