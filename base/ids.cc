@@ -10,11 +10,32 @@
 
 namespace aftercare {
 
+namespace {
+
+// OpenSSL 3 looks the algorithm up in its provider registry, and EVP_Digest
+// allocates a context, on every call; both cost more than hashing a short
+// envelope or token. So the algorithm is fetched once and each thread keeps
+// one context.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct DigestContext {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestContext() { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
 Sha256 sha256(std::string_view bytes) {
+  thread_local DigestContext digest;
   Sha256 out;
   unsigned int len = 0;
-  const int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr);
-  assert(ok == 1 && len == out.size());
+  const bool ok = EVP_DigestInit_ex(digest.ctx, sha256_md(), nullptr) == 1 &&
+                  EVP_DigestUpdate(digest.ctx, bytes.data(), bytes.size()) == 1 &&
+                  EVP_DigestFinal_ex(digest.ctx, out.data(), &len) == 1;
+  assert(ok && len == out.size());
   (void)ok;
   return out;
 }
