@@ -38,7 +38,8 @@ constexpr const char* kServeHelp =
     "                created with one admin token when missing)\n"
     "  --kafka       use Kafka as the event log (env AFTERCARE_KAFKA)\n"
     "  --threads     HTTP I/O threads (default: one per core)\n"
-    "  --partitions  partitions of a new embedded log (default 8)\n"
+    "  --partitions  partitions of a new log (default 8); an existing log keeps its\n"
+    "                own, and a different count given here is refused\n"
     "\n"
     "Prints `listening on HOST:PORT` once it accepts connections; SIGTERM or SIGINT\n"
     "drains in-flight commands and exits cleanly.\n";
@@ -104,7 +105,7 @@ int serve_main(const std::vector<std::string>& argv) {
   const std::string tokens_path = args.get("tokens", "AFTERCARE_TOKENS", data + "/tokens.json");
   const std::string kafka = args.get("kafka", "AFTERCARE_KAFKA", "");
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int partitions = kDefaultPartitions;
+  int partitions = 0;  // a new log's default; an existing log keeps its own
   try {
     if (auto t = args.get("threads")) threads = std::stoi(*t);
     if (auto p = args.get("partitions")) partitions = std::stoi(*p);

@@ -1,5 +1,7 @@
 #include "eventstore/embedded_log.h"
 
+#include <charconv>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -49,17 +51,27 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
   if (s.IsNotFound() && options.read_only) {
     return Status{Errc::not_found, "no event log in " + options.dir};
   } else if (s.IsNotFound()) {
-    if (options.partitions < 1 || options.partitions > 4096)
-      return Status{Errc::invalid_argument, "partitions must be 1..4096"};
+    const int32_t partitions = options.partitions ? options.partitions : kDefaultPartitions;
+    if (partitions < 1 || partitions > 4096) return Status{Errc::invalid_argument, "partitions must be 1..4096"};
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    s = log->db_->Put(wo, log->handles_[0], lf::kPartitionsKey, std::to_string(options.partitions));
+    s = log->db_->Put(wo, log->handles_[0], lf::kPartitionsKey, std::to_string(partitions));
     if (!s.ok()) return from_rocks(s, "writing log metadata");
-    log->partitions_ = options.partitions;
+    log->partitions_ = partitions;
   } else if (!s.ok()) {
     return from_rocks(s, "reading log metadata");
   } else {
-    log->partitions_ = std::stoi(stored);
+    int32_t stored_count = 0;
+    auto [end, ec] = std::from_chars(stored.data(), stored.data() + stored.size(), stored_count);
+    if (ec != std::errc() || end != stored.data() + stored.size() || stored_count < 1 || stored_count > 4096)
+      return Status{Errc::corruption, "the partition count recorded in " + options.dir + " is damaged (\"" +
+                                          stored.substr(0, 32) + "\"); the log cannot be read safely — restore " +
+                                          options.dir + " from a backup"};
+    if (options.partitions && options.partitions != stored_count)
+      return Status{Errc::invalid_argument, "the log in " + options.dir + " has " + std::to_string(stored_count) +
+                                                " partitions; --partitions " + std::to_string(options.partitions) +
+                                                " applies only to a new log (drop the flag, or use another --data)"};
+    log->partitions_ = stored_count;
   }
 
   if (Status st = log->load_end_offsets(); !st) return st;

@@ -30,7 +30,9 @@ namespace aftercare {
 
 struct EmbeddedLogOptions {
   std::string dir;
-  int32_t partitions = kDefaultPartitions;  // used when creating; must match when reopening
+  // Partitions of a new log (0: kDefaultPartitions). Reopening with another
+  // nonzero count is refused: records would land in other partitions.
+  int32_t partitions = 0;
   bool sync = true;                         // false only for benchmarks that say so
   size_t max_group_bytes = 8 << 20;         // one group commit writes at most this much
   // Opens a snapshot of the log as it is now, even while a server writes to

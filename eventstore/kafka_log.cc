@@ -329,6 +329,11 @@ Status KafkaLog::check_topics() {
                                           " has " + std::to_string(partitions_)};
     }
   }
+  if (options_.partitions && options_.partitions != partitions_)
+    return Status{Errc::invalid_argument, "the aftercare topics at " + options_.bootstrap + " have " +
+                                              std::to_string(partitions_) + " partitions; --partitions " +
+                                              std::to_string(options_.partitions) +
+                                              " cannot change that (drop the flag)"};
   return Status::ok();
 }
 

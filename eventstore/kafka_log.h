@@ -38,7 +38,8 @@ namespace aftercare {
 
 struct KafkaLogOptions {
   std::string bootstrap;                        // host:port[,host:port...]
-  int32_t partitions = kDefaultPartitions;      // for topics this log has to create
+  // The topics' partition count must be this one, when nonzero (serve --partitions).
+  int32_t partitions = 0;
   std::chrono::milliseconds delivery_timeout{5000};  // an unacknowledged append fails after this
   std::chrono::milliseconds connect_timeout{10000};  // open() gives up after this
   std::string client_id = "aftercare";

@@ -2,10 +2,13 @@
 // that says what is wrong and what to do, and leaves nothing behind.
 #include <gtest/gtest.h>
 
+#include <rocksdb/db.h>
+
 #include <filesystem>
 
 #include "api/tokens.h"
 #include "base/ids.h"
+#include "eventstore/log_format.h"
 #include "tests/server_fixture.h"
 
 namespace aftercare {
@@ -45,6 +48,34 @@ TEST(CliTest, AuditAndReplayWithoutADataDirectorySayWhatToPass) {
         << cmd << ": " << out;
     EXPECT_FALSE(std::filesystem::exists(tmp.sub("nowhere"))) << cmd << " created a directory";
   }
+}
+
+TEST(CliTest, AnExistingLogKeepsItsPartitionsAndADamagedCountIsReported) {
+  TempDir tmp;
+  {
+    ServerProcess first(tmp.sub("data"));  // 4 partitions
+    EXPECT_EQ(first.stop(), 0);
+  }
+  std::string out;
+  EXPECT_NE(run_aftercare({"serve", "--data", tmp.sub("data"), "--listen", "127.0.0.1:0", "--partitions", "8"}, &out), 0);
+  EXPECT_NE(out.find("has 4 partitions; --partitions 8 applies only to a new log"), std::string::npos) << out;
+  // Damage the recorded count.
+  {
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                             {logformat::kRecordsFamily, {}}};
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), tmp.sub("data") + "/log", families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put({}, handles[0], logformat::kPartitionsKey, "four").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  const int rc = run_aftercare({"serve", "--data", tmp.sub("data"), "--listen", "127.0.0.1:0"}, &out);
+  EXPECT_EQ(rc, 1) << "a clear exit, not an uncaught exception: " << out;
+  EXPECT_NE(out.find("partition count recorded in " + tmp.sub("data") + "/log is damaged (\"four\")"), std::string::npos)
+      << out;
+  EXPECT_NE(run_aftercare({"audit", "--verify-chains", "--data", tmp.sub("data")}, &out), 0);
+  EXPECT_NE(out.find("is damaged"), std::string::npos) << out;
 }
 
 TEST(TokensTest, UnnamedTokensAreRecordedByAKeyedDigestNotByTheirHash) {

@@ -98,9 +98,12 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
   ])";
   std::vector<std::string> argv = options.prefix;
   for (const char* a : {AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data"}) argv.push_back(a);
-  for (const std::string& a : {data_dir, std::string("--tokens"), tokens, std::string("--threads"), std::string("2"),
-                               std::string("--partitions"), std::string("4")})
+  for (const std::string& a : {data_dir, std::string("--tokens"), tokens, std::string("--threads"), std::string("2")})
     argv.push_back(a);
+  if (kafka.empty()) {  // on Kafka the topics' partition count is the log's
+    argv.push_back("--partitions");
+    argv.push_back("4");
+  }
   if (!kafka.empty()) {
     argv.push_back("--kafka");
     argv.push_back(kafka);
