@@ -34,5 +34,6 @@ int replay_main(const std::vector<std::string>& argv);
 int audit_main(const std::vector<std::string>& argv);
 int dev_broker_main(const std::vector<std::string>& argv);
 int quarantine_main(const std::vector<std::string>& argv);
+int recover_log_main(const std::vector<std::string>& argv);
 
 }  // namespace aftercare

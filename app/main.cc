@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  replay   rebuild every read model from the log; --verify compares with the live ones\n"
     "  audit    print an aggregate's history and state as of a time; --verify-chains\n"
     "  quarantine  set aside a record of the log that does not decode (serve, replay, audit skip it)\n"
+    "  recover-log keep what precedes damage in the embedded log (serve refuses a damaged log)\n"
     "  dev-broker  start an in-memory Kafka broker with the aftercare topics (development, tests)\n"
     "\n"
     "Run `aftercare <command> --help` for the options of a command.\n";
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   if (command == "audit") return aftercare::audit_main(rest);
   if (command == "dev-broker") return aftercare::dev_broker_main(rest);
   if (command == "quarantine") return aftercare::quarantine_main(rest);
+  if (command == "recover-log") return aftercare::recover_log_main(rest);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -139,13 +139,6 @@ int serve_main(const std::vector<std::string>& argv) {
   if (!quarantine) return fail(quarantine.status().message());
   for (const auto& r : quarantine->records())
     log_warn("serve.quarantined_record", {{"record", record_name(r.at)}, {"reason", r.reason}});
-  std::string new_token;
-  auto tokens = Tokens::load_or_create(tokens_path, data + "/actor.key", &new_token);
-  if (!tokens) return fail(tokens.status().message());
-  if (!new_token.empty()) {
-    std::printf("created %s with one admin token: %s\n", tokens_path.c_str(), new_token.c_str());
-    std::fflush(stdout);
-  }
 
   auto log = open_log(kafka, data, partitions);
   if (!log) return fail(log.status().message());
@@ -157,6 +150,14 @@ int serve_main(const std::vector<std::string>& argv) {
   runner_options.quarantine = &*quarantine;
   ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters, runner_options);
   if (Status s = runner.start(); !s) return fail(s.message());
+  // Tokens last: a log, store or read models that are refused leaves no new tokens file.
+  std::string new_token;
+  auto tokens = Tokens::load_or_create(tokens_path, data + "/actor.key", &new_token);
+  if (!tokens) return fail(tokens.status().message());
+  if (!new_token.empty()) {
+    std::printf("created %s with one admin token: %s\n", tokens_path.c_str(), new_token.c_str());
+    std::fflush(stdout);
+  }
   AggregateStore aggregates(**store, runner);
   CommandBus bus(**log, aggregates, clock);
   DeadlineTimer timer(**store, bus, clock);

@@ -1,4 +1,5 @@
 #include "eventstore/embedded_log.h"
+#include "eventstore/wal_check.h"
 
 #include <charconv>
 
@@ -32,9 +33,23 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  // Acknowledged batches are synced whole; a torn tail after a crash is
-  // dropped up to the last complete batch.
+  // Acknowledged batches are synced whole, so the only damage a crash can
+  // leave is a torn tail: a batch cut short that was never acknowledged.
+  // That is dropped; damage anywhere else is refused, because replaying up
+  // to it would silently lose the acknowledged batches after it.
+  // RocksDB cannot tell the two apart, so find_wal_damage() looks first.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (!options.keep_records_before_damage) {
+    auto damage = find_wal_damage(options.dir);
+    if (!damage) return damage.status();
+    if (*damage)
+      return Status{Errc::corruption,
+                    "the embedded log in " + options.dir + " is damaged before its end (" + (*damage)->file +
+                        " at byte " + std::to_string((*damage)->offset) +
+                        "); acknowledged events after the damage cannot be read. Restore " + options.dir +
+                        " from a backup, or keep the events before the damage with `aftercare recover-log --data "
+                        "<data dir>` (it keeps a copy of the damaged log)"};
+  }
   db_options.IncreaseParallelism(2);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},

@@ -38,6 +38,10 @@ struct EmbeddedLogOptions {
   // Opens a snapshot of the log as it is now, even while a server writes to
   // it (replay, audit). Appends fail with unavailable.
   bool read_only = false;
+  // Recovery after damage (`aftercare recover-log`): keep every record before
+  // the first damaged one in the write-ahead log and drop the rest. Without
+  // it, only a torn tail (an unacknowledged batch cut short) is tolerated.
+  bool keep_records_before_damage = false;
 };
 
 class EmbeddedLog final : public EventLog {

@@ -86,6 +86,18 @@ Status ProjectionRunner::load_checkpoints() {
     std::string v;
     s = db.Get(rocksdb::ReadOptions(), store_.meta(), checkpoint_key(tp), &v);
     applied_[tp] = s.ok() && v.size() == 8 ? static_cast<int64_t>(logformat::get_be(v, 0, 8)) : 0;
+    // Read models ahead of the log mean the log lost acknowledged events;
+    // going on would give new events offsets the read models never apply.
+    if (applied_[tp] == 0) continue;
+    auto end = log_.end_offset(tp);
+    if (!end) return end.status();
+    if (applied_[tp] > *end)
+      return {Errc::corruption,
+              "the read models in " + store_.dir() + " have applied " + std::string(topic_name(tp.topic)) + "/" +
+                  std::to_string(tp.partition) + " up to offset " + std::to_string(applied_[tp]) +
+                  ", but the log ends at " + std::to_string(*end) +
+                  ": the log has lost acknowledged events (recovered past damage, or restored from an older "
+                  "backup). Move " + store_.dir() + " aside and start again: the read models are rebuilt from the log"};
   }
   return Status::ok();
 }

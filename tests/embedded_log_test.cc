@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "eventstore/embedded_log.h"
+#include "eventstore/wal_check.h"
 #include "tests/log_contract.h"
 #include "tests/test_util.h"
 
@@ -55,7 +56,12 @@ TEST(EmbeddedLogTest, SurvivesReopenWithSameOffsets) {
 TEST(EmbeddedLogTest, KeepsThePartitionCountItWasCreatedWith) {
   TempDir tmp;
   { open_log(tmp.path(), 6); }
-  auto log = open_log(tmp.path(), 3);
+  // Another count is refused, not silently ignored: it would move keys.
+  auto other = EmbeddedLog::open({.dir = tmp.path(), .partitions = 3});
+  ASSERT_FALSE(other.is_ok());
+  EXPECT_NE(other.status().message().find("has 6 partitions; --partitions 3 applies only to a new log"), std::string::npos)
+      << other.status().message();
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.path()})).value();  // no count: the log's own
   EXPECT_EQ(log->partition_count(), 6);
 }
 
@@ -134,6 +140,28 @@ TEST(EmbeddedLogTest, AppendAfterCloseIsUnavailable) {
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), Errc::unavailable);
   EXPECT_EQ(log->health().code(), Errc::unavailable);
+}
+
+// The write-ahead log check reads RocksDB's framing with CRC-32C.
+TEST(WalCheckTest, Crc32cIsCastagnoli) {
+  EXPECT_EQ(crc32c(0, "123456789", 9), 0xe3069283u);
+  EXPECT_EQ(crc32c(0, "", 0), 0u);
+}
+
+TEST(WalCheckTest, ACleanLogAndAMissingOneHaveNoDamage) {
+  testing::TempDir tmp;
+  auto none = find_wal_damage(tmp.sub("nowhere"));
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->has_value());
+  {
+    auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(append_and_wait(*log, {{Topic::master, "C-" + std::to_string(i), std::string(300, 'x')}}).is_ok());
+    log->close();
+  }
+  auto clean = find_wal_damage(tmp.sub("log"));
+  ASSERT_TRUE(clean.is_ok());
+  EXPECT_FALSE(clean->has_value());
 }
 
 }  // namespace
