@@ -40,7 +40,11 @@ struct ApiService::Call {
   void fail(http::status status, std::string_view detail, std::string_view extra = {}) {
     reply(problem(status, detail, req.version(), true, extra));
   }
-  void fail(const Status& s) { fail(http_status_for(s.code()), s.message()); }
+  void fail(const Status& s) {
+    if (s.code() == Errc::outcome_unknown)
+      return reply(problem(http::status::service_unavailable, s.message(), req.version(), true, {}, kOutcomeUnknown));
+    fail(http_status_for(s.code()), s.message());
+  }
   // 200 with a stored view row (projections/view_row.h) and its version as ETag.
   void view(std::string row) {
     HttpResponse res{http::status::ok, req.version()};

@@ -27,10 +27,10 @@ std::string_view slug(http::status s) {
 }  // namespace
 
 HttpResponse problem(http::status status, std::string_view detail, unsigned version,
-                     bool keep_alive, std::string_view extra) {
+                     bool keep_alive, std::string_view extra, std::string_view type) {
   JsonWriter w;
   w.begin_object()
-      .field("type", "https://aftercare.dev/problems/" + std::string(slug(status)))
+      .field("type", "https://aftercare.dev/problems/" + std::string(type.empty() ? slug(status) : type))
       .field("title", std::string(http::obsolete_reason(status)))
       .key("status").integer(static_cast<int>(status))
       .field("detail", detail);
@@ -60,7 +60,8 @@ http::status http_status_for(Errc code) {
     case Errc::unavailable: return http::status::service_unavailable;
     case Errc::timeout: return http::status::gateway_timeout;
     case Errc::corruption:
-    case Errc::io_error: return http::status::service_unavailable;
+    case Errc::io_error:
+    case Errc::outcome_unknown: return http::status::service_unavailable;
   }
   return http::status::service_unavailable;
 }

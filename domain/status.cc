@@ -15,12 +15,13 @@ const char* errc_name(Errc code) {
     case Errc::forbidden: return "forbidden";
     case Errc::unavailable: return "unavailable";
     case Errc::timeout: return "timeout";
+    case Errc::outcome_unknown: return "outcome_unknown";
   }
   return "unknown";
 }
 
 std::optional<Errc> errc_from_name(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Errc::timeout); ++i)
+  for (int i = 0; i <= static_cast<int>(Errc::outcome_unknown); ++i)
     if (name == errc_name(static_cast<Errc>(i))) return static_cast<Errc>(i);
   return std::nullopt;
 }

@@ -25,6 +25,10 @@ enum class Errc {
   forbidden,    // the caller may not do this to this object (role, region, engineer)
   unavailable,  // the event log cannot take writes right now
   timeout,
+  // A write whose outcome is unknown: it may still land (a Kafka record
+  // that timed out on the client). Retrying with the same Idempotency-Key
+  // settles it; retrying without one may do it twice.
+  outcome_unknown,
 };
 
 const char* errc_name(Errc code);

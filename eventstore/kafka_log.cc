@@ -124,7 +124,8 @@ void delivery_trampoline(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque)
   RecordId id{topic.value_or(Topic::requests), m->partition, m->offset};
   int err = m->err;
   if (!err && (!topic || m->offset < 0)) err = RD_KAFKA_RESP_ERR__BAD_MSG;
-  p->log->on_delivery(*p, err, id, m->_private);
+  const bool maybe_written = err && rd_kafka_message_status(m) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED;
+  p->log->on_delivery(*p, err, maybe_written, id, m->_private);
 }
 
 void error_trampoline(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -272,7 +273,10 @@ Result<std::shared_ptr<KafkaLog::Producer>> KafkaLog::make_producer() {
   props["partitioner"] = "murmur2_random";  // we pick partitions ourselves, with the same function
   props["linger.ms"] = "1";
   props["message.timeout.ms"] = std::to_string(options_.delivery_timeout.count());
-  props["request.timeout.ms"] = std::to_string(std::min<int64_t>(options_.delivery_timeout.count(), 30000));
+  // A request that times out is retried (idempotently) within the message's
+  // own timeout: with both equal, one slow response failed the message, and
+  // dropped the connection under unrelated ones.
+  props["request.timeout.ms"] = std::to_string(std::clamp<int64_t>(options_.delivery_timeout.count() / 3, 500, 30000));
   auto conf = make_conf(props);
   if (!conf) return conf.status();
   auto p = std::make_shared<Producer>();
@@ -376,11 +380,20 @@ void KafkaLog::append(std::vector<AppendItem> items, AppendDone done) {
   for (const auto& [i, s] : refused) batch->finish_one(i, s, {});
 }
 
-void KafkaLog::on_delivery(Producer&, int err, const RecordId& id, void* opaque) {
+void KafkaLog::on_delivery(Producer&, int err, bool maybe_written, const RecordId& id, void* opaque) {
   std::unique_ptr<Slot> pending(static_cast<Slot*>(opaque));
   if (err) {
-    Status s = unavailable(std::string("Kafka did not acknowledge the event: ") +
-                           rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)));
+    // A record that was sent may have reached the broker and be written
+    // after all (a timeout on the client says nothing about the broker):
+    // its outcome is unknown, and only a retry with the same
+    // Idempotency-Key settles it. One that never left is simply not written.
+    const std::string why = rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err));
+    Status s = maybe_written
+                   ? Status{Errc::outcome_unknown,
+                            "Kafka did not acknowledge the event in time (" + why +
+                                "); it may still be written: retry with the same Idempotency-Key to learn the "
+                                "outcome (a retry without one may do the command twice)"}
+                   : unavailable("Kafka did not acknowledge the event: " + why);
     metrics().counter("aftercare_kafka_delivery_failures_total", "Events Kafka did not acknowledge").inc();
     {
       std::lock_guard lock(health_mu_);

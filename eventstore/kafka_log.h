@@ -68,7 +68,8 @@ class KafkaLog final : public EventLog {
   struct Producer;
   struct Consumer;
   // librdkafka callbacks (public so the C trampolines can reach them).
-  void on_delivery(Producer& p, int err, const RecordId& id, void* slot);
+  // `maybe_written`: a failed record that may still have reached the broker.
+  void on_delivery(Producer& p, int err, bool maybe_written, const RecordId& id, void* slot);
   void on_error(Producer& p, int err, const char* reason);
 
  private:

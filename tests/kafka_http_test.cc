@@ -143,6 +143,25 @@ TEST_F(KafkaHttpTest, StoppedBrokerProcessGives503AndNothingIsLostOrDoubled) {
   expect_log_verifies();
 }
 
+// A slow broker: the client gives up on a record that the broker then
+// writes. The answer says the outcome is unknown, and a retry with the key
+// finds the event that landed: one request, not two.
+TEST_F(KafkaHttpTest, ASlowBrokerAnswersOutcomeUnknownAndAKeyedRetrySettlesIt) {
+  const std::string before = field(open(*server, "before").body, "id");
+  ASSERT_TRUE(broker.control("rtt 1 6000"));
+  const auto start = Clock::now();
+  Reply slow = open(*server, "slow");
+  EXPECT_EQ(slow.status, 503) << slow.body;
+  EXPECT_NE(slow.body.find(R"("type":"https://aftercare.dev/problems/outcome-unknown")"), std::string::npos) << slow.body;
+  EXPECT_NE(slow.body.find("retry with the same Idempotency-Key"), std::string::npos) << slow.body;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(15));
+  ASSERT_TRUE(broker.control("rtt 1 0"));
+  Reply settled = open_until_acknowledged("slow", std::chrono::seconds(30));
+  ASSERT_LT(settled.status, 300) << settled.body;
+  expect_exactly({before, field(settled.body, "id")});
+  expect_log_verifies();
+}
+
 TEST_F(KafkaHttpTest, InjectedProduceErrorsAreRetriedOnceEach) {
   ASSERT_TRUE(broker.control("errors produce 4 NOT_LEADER_FOR_PARTITION"));
   std::vector<std::string> ids;
