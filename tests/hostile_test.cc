@@ -251,9 +251,13 @@ std::string header_of(const std::string& reply, const std::string& name) {
 
 TEST_F(HostileTest, TheProtocolDetailsAClientReliesOn) {
   const std::string auth = "Authorization: Bearer " + std::string(kAdminToken) + "\r\n";
-  // HEAD: the headers of GET, its Content-Length, and no body.
+  // HEAD: the headers of GET, its Content-Length, and no body. (First wait
+  // until the read model has the customer that SetUp wrote.)
+  for (int i = 0; i < 100 && server.call(http::verb::get, "/v1/customers/C-1", kAdminToken).status != 200; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const std::string get = exchange(server.port(), "GET /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
   const std::string head = exchange(server.port(), "HEAD /v1/customers/C-1 HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n");
+  ASSERT_EQ(status_of(get), 200) << get;
   EXPECT_EQ(status_of(head), 200) << head;
   const std::string get_body = get.substr(get.find("\r\n\r\n") + 4);
   EXPECT_EQ(header_of(head, "Content-Length"), std::to_string(get_body.size())) << head;
