@@ -128,12 +128,7 @@ void ApiService::put_master(const CallPtr& call) {
         return decide_upsert(master_record(head.state), normalized, now);
       },
       [this, call, location, kind, id](CommandOutcome o) {
-        if (!o.status) return answer_command(call, location, std::move(o));
-        if (!o.state.empty()) return answer_command(call, location, std::move(o));
-        original_state(call, aggregate_of(kind), id, o, [this, call, location, o](const std::string& state) mutable {
-          o.state = state;
-          answer_command(call, location, std::move(o));
-        });
+        answer_command(call, aggregate_of(kind), id, location, std::move(o));
       });
 }
 
@@ -170,7 +165,7 @@ void ApiService::customer_history(const CallPtr& call) {
       if (!view) return read = view.status(), false;
       if (!*view) return true;
       if (n++) body.push_back(',');
-      body += **view;
+      body += (*view)->row;
       return n < 100;
     });
     if (!read) return call->fail(read);

@@ -60,7 +60,14 @@ void ApiService::after_min_position(const CallPtr& call, std::function<void()> t
   });
 }
 
-void ApiService::answer_command(const CallPtr& call, const std::string& location, CommandOutcome o) {
+void ApiService::answer_command(const CallPtr& call, AggregateKind kind, const std::string& id,
+                                const std::string& location, CommandOutcome o) {
+  if (o.status && o.state.empty()) {
+    return original_state(call, kind, id, o, [this, call, kind, id, location, o](const std::string& state) mutable {
+      o.state = state;
+      answer_command(call, kind, id, location, std::move(o));
+    });
+  }
   if (!o.status) {
     if (o.status.code() == Errc::conflict && !o.current_status.empty())
       return call->fail(http::status::conflict, o.status.message(),
@@ -92,24 +99,15 @@ void ApiService::original_state(const CallPtr& call, AggregateKind kind, const s
   });
 }
 
-// Answers a request command: the view after it, or, for a retry whose
-// request has moved on since, the view as of the original outcome.
-void ApiService::answer_request(const CallPtr& call, const std::string& id, CommandOutcome o) {
-  const std::string location = "/v1/requests/" + id;
-  if (!o.status || !o.state.empty()) return answer_command(call, location, std::move(o));
-  original_state(call, AggregateKind::request, id, o, [this, call, location, o](const std::string& state) mutable {
-    o.state = state;
-    answer_command(call, location, std::move(o));
-  });
-}
-
-Result<std::optional<std::string>> ApiService::visible_request_view(const Principal& p, const std::string& id) {
-  auto view = d_.store.get(RequestsProjection::kName, "view/" + id);
-  if (!view || !*view) return view;
-  auto s = state_of_view(**view);
+Result<std::optional<ApiService::RequestView>> ApiService::visible_request_view(const Principal& p,
+                                                                              const std::string& id) {
+  auto row = d_.store.get(RequestsProjection::kName, "view/" + id);
+  if (!row) return row.status();
+  if (!*row) return std::optional<RequestView>();
+  auto s = state_of_view(**row);
   if (!s) return s.status();
-  if (!sees_request(p, s->region, s->engineer_id)) return std::optional<std::string>();
-  return view;
+  if (!sees_request(p, s->region, s->engineer_id)) return std::optional<RequestView>();
+  return std::optional<RequestView>(RequestView{std::move(**row), std::move(*s)});
 }
 
 void ApiService::open_request(const CallPtr& call) {
@@ -155,7 +153,7 @@ void ApiService::open_request(const CallPtr& call) {
         return decide_request(s, id, cmd, now);
       },
       [this, call, id](CommandOutcome o) {
-        answer_request(call, id, std::move(o));
+        answer_command(call, AggregateKind::request, id, "/v1/requests/" + id, std::move(o));
       });
 }
 
@@ -197,7 +195,7 @@ void ApiService::request_action(const CallPtr& call) {
         return decide_request(*s, id, cmd, now);
       },
       [this, call, id](CommandOutcome o) {
-        answer_request(call, id, std::move(o));
+        answer_command(call, AggregateKind::request, id, "/v1/requests/" + id, std::move(o));
       });
 }
 
@@ -214,7 +212,7 @@ void ApiService::get_request(const CallPtr& call) {
     auto view = visible_request_view(*call->principal, id);
     if (!view) return call->fail(view.status());
     if (!*view) return call->fail(http::status::not_found, "no such request");
-    call->view(std::move(**view));
+    call->view(std::move((*view)->row));
   });
 }
 
@@ -298,14 +296,13 @@ void ApiService::list_requests(const CallPtr& call) {
       auto view = visible_request_view(*call->principal, key_part_value(suffix.substr(suffix.find('/') + 1)));
       if (!view) return read = view.status(), false;
       if (*view) {
-        auto st = state_of_view(**view);
-        const bool match = st && (status.empty() || status_name(st->status) == status) &&
-                           (type.empty() || st->type == type) && (region.empty() || st->region == region) &&
-                           (customer.empty() || st->customer_id == customer) &&
-                           (engineer.empty() || st->engineer_id == engineer);
+        const RequestState& st = (*view)->state;
+        const bool match = (status.empty() || status_name(st.status) == status) && (type.empty() || st.type == type) &&
+                           (region.empty() || st.region == region) && (customer.empty() || st.customer_id == customer) &&
+                           (engineer.empty() || st.engineer_id == engineer);
         if (match) {
           if (found++) body.push_back(',');
-          body += **view;
+          body += (*view)->row;
         }
       }
       return found < n && ++looked < budget;

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
+#include "domain/request.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -79,16 +80,22 @@ class ApiService final : public Handler {
 
   // Runs `then` once the read models reach the call's X-Min-Position (or at once).
   void after_min_position(const CallPtr& call, std::function<void()> then);
-  // Answers a command with the state in `o` (or its problem); ETag, X-Position, Location.
-  void answer_command(const CallPtr& call, const std::string& location, CommandOutcome o);
-  void answer_request(const CallPtr& call, const std::string& id, CommandOutcome o);
-  // A retried command whose aggregate has moved on: its state as of the
-  // outcome's version, rebuilt from the events once the index has them.
+  // Answers a command on aggregate `kind`/`id`: its problem, or the state
+  // after it with ETag, X-Position and Location — for a retry whose
+  // aggregate has moved on since, the state as of the original outcome.
+  void answer_command(const CallPtr& call, AggregateKind kind, const std::string& id, const std::string& location,
+                      CommandOutcome o);
+  // The state of a retried command's aggregate as of the outcome's version,
+  // rebuilt from the events once the index has them.
   void original_state(const CallPtr& call, AggregateKind kind, const std::string& id,
                       const CommandOutcome& o, std::function<void(const std::string&)> respond);
-  // The request's current view row if this token may see it; nullopt when
-  // it does not exist or may not be seen (both answer 404).
-  Result<std::optional<std::string>> visible_request_view(const Principal& p, const std::string& id);
+  // The request's current view row, and the state it shows, if this token
+  // may see it; nullopt when it does not exist or may not be seen (both 404).
+  struct RequestView {
+    std::string row;
+    RequestState state;
+  };
+  Result<std::optional<RequestView>> visible_request_view(const Principal& p, const std::string& id);
   // The command id (from Idempotency-Key when given), actor, correlation id,
   // If-Match and fingerprint of a command request.
   static Result<CommandContext> command_context(const Call& call);

@@ -115,23 +115,13 @@ void CommandBus::on_aggregate(AggregateKind kind, std::string id, CommandContext
 void CommandBus::refuse(const AggregateKind kind, const std::string& id, const CommandContext& ctx,
                         CommandOutcome refusal, DoneFn done) {
   if (!ctx.derived_id) return done(std::move(refusal));
-  const std::string kind_name(aggregate_name(AggregateKind::command));
-  Envelope env;
-  env.sequence = 1;
-  env.id = event_id(ctx.command_id, ctx.fingerprint, 1);
-  env.type = make_type(kind_name, "refused", 1);
-  env.subject = kind_name + "/" + ctx.command_id;
-  env.time = clock_.now();
-  env.aggregate_id = ctx.command_id;
-  env.command_id = ctx.command_id;
-  env.actor = ctx.actor;
-  env.correlation_id = ctx.correlation_id;
-  env.prevhash = std::string(kGenesisHash);
   JsonWriter data;
   data.begin_object().field("target", std::string(aggregate_name(kind)) + "/" + id);
   data.field("status", errc_name(refusal.status.code())).field("detail", refusal.status.message());
   data.field("current_status", refusal.current_status).end_object();
-  env.data = data.take();
+  // Its own aggregate, command/<command id>, with this one event.
+  const Envelope env = event_envelope(AggregateKind::command, ctx.command_id, ctx, 1, std::string(kGenesisHash),
+                                      Event{"refused", 1, data.take(), clock_.now()});
   std::string bytes = encode(env);
   if (Status s = check_round_trip(env, bytes); !s) return done(CommandOutcome::failed(std::move(s)));
   CommandRecord record{env.subject, 1, 1, env.id,
