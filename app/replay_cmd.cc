@@ -213,12 +213,14 @@ constexpr const char* kQuarantineHelp =
     "       aftercare quarantine --show RECORD [--data DIR] [--kafka BOOTSTRAP]\n"
     "       aftercare quarantine --list [--data DIR]\n"
     "\n"
-    "Sets aside a record of the log that does not decode, so that serve, replay and\n"
+    "Sets aside a record of the log that does not decode (or cannot be applied), so that serve, replay and\n"
     "audit skip exactly that record (same place, same bytes) and say so. RECORD is\n"
     "TOPIC/PARTITION@OFFSET as the error names it, e.g. aftercare.requests/3@1043.\n"
     "The log itself is never changed. Stop `serve` first; it reads the list at start.\n"
     "  --show    print the record's key and bytes (non-printable bytes as \\xNN)\n"
     "  --list    print the quarantined records and why\n"
+    "  --even-if-it-decodes  also a record that decodes but that serve reports it\n"
+    "            cannot apply (an event another producer wrote)\n"
     "  --reason  why it is set aside (recorded with the time)\n";
 
 namespace {
@@ -237,7 +239,7 @@ std::string printable(std::string_view bytes, size_t limit) {
 }  // namespace
 
 int quarantine_main(const std::vector<std::string>& argv) {
-  Args args(argv, {"data", "kafka", "reason", "show"}, {"list", "help"});
+  Args args(argv, {"data", "kafka", "reason", "show"}, {"list", "even-if-it-decodes", "help"});
   if (args.has("help")) return std::fputs(kQuarantineHelp, stdout), 0;
   if (!args.ok()) return fail("quarantine", args.error() + "\n\n" + kQuarantineHelp);
   const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
@@ -272,8 +274,9 @@ int quarantine_main(const std::vector<std::string>& argv) {
     return 0;
   }
   simdjson::dom::parser parser;
-  if (decode(r.value, parser))
-    return fail("quarantine", record_name(*at) + " decodes; only records that do not decode can be set aside");
+  if (decode(r.value, parser) && !args.has("even-if-it-decodes"))
+    return fail("quarantine", record_name(*at) + " decodes; only records that do not decode can be set aside "
+                              "(or, when serve says it cannot apply it, with --even-if-it-decodes)");
   SystemClock clock;
   if (Status s = Quarantine::add(data, r, *args.get("reason"), clock.now()); !s) return fail("quarantine", s.message());
   std::printf("quarantined %s (%zu bytes); serve, replay and audit skip it from now on\n",

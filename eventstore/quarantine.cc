@@ -107,4 +107,11 @@ std::string undecodable_advice(const RecordId& r) {
          " --reason TEXT` (serve, replay and audit then skip exactly that record and list it)";
 }
 
+std::string unapplicable_advice(const RecordId& r) {
+  const std::string name = record_name(r);
+  return "if it was written by a newer aftercare, upgrade this one; if it was written by another producer, "
+         "look at it with `aftercare quarantine --show " + name + "`, stop the service and set it aside with "
+         "`aftercare quarantine " + name + " --reason TEXT --even-if-it-decodes`";
+}
+
 }  // namespace aftercare

@@ -54,5 +54,8 @@ class Quarantine {
 // What an operator can do about an undecodable record, for messages of
 // serve, replay and audit.
 std::string undecodable_advice(const RecordId& r);
+// The same for a record that decodes but cannot be applied (an event type or
+// shape this version does not know, written by another producer).
+std::string unapplicable_advice(const RecordId& r);
 
 }  // namespace aftercare

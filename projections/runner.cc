@@ -127,7 +127,7 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
     }
     StoredEvent ev{at, r.key, std::move(env).value(), r.value};
     if (Status s = upcasters_.upcast(ev.envelope); !s)
-      return {s.code(), "record " + record_name(at) + ": " + s.message() + "; " + undecodable_advice(at)};
+      return {s.code(), "record " + record_name(at) + ": " + s.message() + "; " + unapplicable_advice(at)};
     for (size_t i = 0; i < projections_.size(); ++i) {
       if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
       Projection* p = projections_[i];
@@ -136,7 +136,7 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
       if (s && !txn.status()) return txn.status();
       if (!s) {
         return {s.code(), "read model " + std::string(p->name()) + " cannot apply record " +
-                              record_name(at) + " (" + s.message() + "); " + undecodable_advice(at)};
+                              record_name(at) + " (" + s.message() + "); " + unapplicable_advice(at)};
       }
     }
     pending.next[{r.topic, r.partition}] = r.offset + 1;

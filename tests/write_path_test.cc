@@ -201,6 +201,35 @@ TEST(QuarantineTest, TheRunnerNamesAnUndecodableRecordAndSkipsItOnceQuarantined)
   log->close();
 }
 
+TEST(QuarantineTest, ARecordThatDecodesButCannotBeAppliedNamesTheWayForward) {
+  testing::TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+  Envelope e = testing::make_envelope("request", "R-9", 1, std::string(kGenesisHash));
+  e.type = "aftercare.request.teleported.v1";  // another producer's invention
+  const std::string bytes = encode(e);
+  auto at = append_and_wait(*log, {{Topic::requests, "R-9", bytes}});
+  ASSERT_TRUE(at.is_ok());
+  Catalog catalog = make_catalog();
+  {
+    auto store = std::move(ReadStore::open(tmp.sub("a"), catalog.family_names())).value();
+    ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
+    Status s = runner.catch_up();
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.message().find("cannot apply record " + record_name((*at)[0])), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("--even-if-it-decodes"), std::string::npos) << s.message();
+  }
+  ASSERT_TRUE(Quarantine::add(tmp.path(), Record{Topic::requests, (*at)[0].partition, (*at)[0].offset, "R-9", bytes},
+                              "another producer", kTestEpoch)
+                  .is_ok());
+  auto q = Quarantine::load(tmp.path());
+  auto store = std::move(ReadStore::open(tmp.sub("b"), catalog.family_names())).value();
+  RunnerOptions options;
+  options.quarantine = &*q;
+  ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters, options);
+  EXPECT_TRUE(runner.catch_up().is_ok());
+  log->close();
+}
+
 // Logs written before one-event-per-command hold a v1 failure followed by a
 // separate `locked`; read through the upcasters they give the same state.
 TEST(UpcastTest, AnOldTwoEventLockReadsLikeTheNewOneEvent) {
