@@ -174,11 +174,16 @@ int serve_main(const std::vector<std::string>& argv) {
   std::thread catch_up([&] {
     Position end;
     while (!stopping && !log_end(**log, runner, end)) std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::string reported;
     while (!stopping && !runner.wait_for(end, std::chrono::seconds(1))) {
+      // Reads go on from the read models as they are; commands are refused
+      // (503) until the runner is healthy again (a disk that had filled up)
+      // and has seen the whole log; /readyz says why meanwhile.
       if (Status h = runner.health(); !h) {
-        // Reads go on from the read models as they are; commands are refused (503).
-        std::fprintf(stderr, "aftercare serve: the projections stopped: %s\n", h.message().c_str());
-        return;
+        if (h.message() != reported)
+          std::fprintf(stderr, "aftercare serve: the projections are not applying events: %s\n", h.message().c_str());
+        reported = h.message();
+        continue;
       }
       log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
     }

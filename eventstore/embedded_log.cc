@@ -2,6 +2,7 @@
 #include "eventstore/wal_check.h"
 
 #include <charconv>
+#include <filesystem>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -13,6 +14,7 @@
 #include "base/metrics.h"
 #include "eventstore/log_metrics.h"
 #include "eventstore/log_format.h"
+#include "eventstore/rocksdb_setup.h"
 
 namespace aftercare {
 namespace {
@@ -30,6 +32,11 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
   log->options_ = options;
   log_metrics();  // registered up front, so /metrics shows them before the first append
 
+  if (!options.read_only) {
+    // Created here so that RocksDB does not log an error for a new log.
+    std::error_code ec;
+    std::filesystem::create_directories(options.dir, ec);
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -51,6 +58,7 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
                         "<data dir>` (it keeps a copy of the damaged log)"};
   }
   db_options.IncreaseParallelism(2);
+  use_service_error_handling(db_options, "log");
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {lf::kRecordsFamily, rocksdb::ColumnFamilyOptions()}};
@@ -140,13 +148,13 @@ void EmbeddedLog::append(std::vector<AppendItem> items, AppendDone done) {
   }
   {
     std::lock_guard lock(queue_mu_);
-    if (!closing_ && !failed_) {
+    if (!closing_) {
       queue_.push_back(Pending{std::move(items), std::move(done), std::chrono::steady_clock::now()});
       queue_cv_.notify_one();
       return;
     }
   }
-  done(Status{Errc::unavailable, failed_ ? "event log failed: " + failure_ : "event log closed"});
+  done(Status{Errc::unavailable, "event log closed"});
 }
 
 void EmbeddedLog::appender_loop() {
@@ -154,8 +162,11 @@ void EmbeddedLog::appender_loop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing and drained
+      // While a write is refused, the appender also wakes once a second to
+      // try to resume on its own, so that /readyz turns green when space
+      // returns even if no command arrives to find out.
+      queue_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty() && closing_) return;  // closing and drained
       size_t bytes = 0;
       while (!queue_.empty() && (group.empty() || bytes < options_.max_group_bytes)) {
         for (const auto& item : queue_.front().items) bytes += item.value.size();
@@ -163,9 +174,45 @@ void EmbeddedLog::appender_loop() {
         queue_.pop_front();
       }
     }
-    commit_group(group);
+    const bool resumed = resume_if_failed();
+    if (group.empty()) continue;
+    if (!resumed) {
+      // Nothing was written: a plain 503, safe to retry with or without a key.
+      const std::string why = failure();
+      for (auto& p : group) {
+        log_metrics().failures.inc();
+        p.done(Status{Errc::unavailable, "the event log cannot write (" + why + "); retry later"});
+      }
+    } else {
+      commit_group(group);
+    }
     group.clear();
   }
+}
+
+bool EmbeddedLog::resume_if_failed() {
+  if (!failed_) return true;
+  // RocksDB stops taking writes after one fails; Resume() flushes what it
+  // holds (so the write-ahead log with the refused batch is retired) and
+  // fails again while the disk is still full. Tried at most twice a second,
+  // however many commands arrive meanwhile.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_resume_ < std::chrono::milliseconds(500)) return false;
+  last_resume_ = now;
+  const rocksdb::Status s = db_->Resume();
+  if (!s.ok()) return false;
+  {
+    std::lock_guard lock(queue_mu_);
+    failed_ = false;
+    failure_.clear();
+  }
+  log_info("log.resumed");
+  return true;
+}
+
+std::string EmbeddedLog::failure() {
+  std::lock_guard lock(queue_mu_);
+  return failure_;
 }
 
 void EmbeddedLog::commit_group(std::vector<Pending>& group) {
@@ -190,8 +237,13 @@ void EmbeddedLog::commit_group(std::vector<Pending>& group) {
   const rocksdb::Status s = db_->Write(wo, &batch);
   auto& m = log_metrics();
   if (!s.ok()) {
-    // The disk refused a write: stop taking appends rather than guess at
-    // what is durable. Restarting reopens the log from what RocksDB recovers.
+    // The disk refused the write (full, or failing). Offsets are not
+    // advanced, so the next batch reuses them. Whether the refused batch is
+    // on disk is not known for certain (a failed fsync may still have
+    // written it, and a crash before resuming would recover it), so its
+    // clients are told "outcome unknown": a retry with the same
+    // Idempotency-Key settles it either way. Later batches wait for
+    // resume_if_failed().
     log_error("log.append_failed", {{"error", s.ToString()}});
     {
       std::lock_guard lock(queue_mu_);
@@ -200,7 +252,8 @@ void EmbeddedLog::commit_group(std::vector<Pending>& group) {
     }
     for (auto& p : group) {
       m.failures.inc();
-      p.done(Status{Errc::unavailable, "event log write failed: " + s.ToString()});
+      p.done(Status{Errc::outcome_unknown, "the event log could not write this command (" + s.ToString() +
+                                               "); its outcome is unknown: retry with the same Idempotency-Key"});
     }
     return;
   }
@@ -252,7 +305,7 @@ Result<int64_t> EmbeddedLog::end_offset(TopicPartition tp) {
 
 Status EmbeddedLog::health() {
   std::lock_guard lock(queue_mu_);
-  if (failed_) return {Errc::unavailable, "event log write failed: " + failure_};
+  if (failed_) return {Errc::unavailable, "event log cannot write: " + failure_ + " (retrying every second)"};
   if (closing_) return {Errc::unavailable, "event log closed"};
   return Status::ok();
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -76,6 +77,9 @@ class EmbeddedLog final : public EventLog {
   Status load_end_offsets();
   void appender_loop();
   void commit_group(std::vector<Pending>& group);
+  // After a refused write: true once RocksDB takes writes again.
+  bool resume_if_failed();
+  std::string failure();
   size_t slot(TopicPartition tp) const {
     return static_cast<size_t>(tp.topic) * partitions_ + tp.partition;
   }
@@ -95,8 +99,9 @@ class EmbeddedLog final : public EventLog {
   std::mutex tail_mu_;
   std::condition_variable tail_cv_;
   std::atomic<uint64_t> epoch_{0};
-  std::atomic<bool> failed_{false};
-  std::string failure_;  // guarded by queue_mu_
+  std::atomic<bool> failed_{false};  // the last write was refused; set and cleared by the appender
+  std::string failure_;              // guarded by queue_mu_
+  std::chrono::steady_clock::time_point last_resume_;  // appender thread only
 };
 
 }  // namespace aftercare

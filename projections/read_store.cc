@@ -1,10 +1,13 @@
 #include "projections/read_store.h"
 
+#include <filesystem>
+
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 
 #include "base/ids.h"
+#include "eventstore/rocksdb_setup.h"
 #include "projections/projection.h"
 
 namespace aftercare {
@@ -72,10 +75,16 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
   std::unique_ptr<ReadStore> store(new ReadStore());
   store->names_ = families;
   store->dir_ = dir;
+  if (!read_only) {
+    // Created here so that RocksDB does not log an error for a new store.
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+  }
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  use_service_error_handling(options, "views");
 
   // Families left over from projections that no longer exist are opened
   // too (RocksDB requires it) and dropped.

@@ -248,15 +248,14 @@ void ProjectionRunner::loop() {
     records.clear();
     Status s = reader->poll(options_.max_batch, std::chrono::milliseconds(100), records);
     if (s && !records.empty()) s = apply_batch(live_, records);
-    if (s && !records.empty()) s = commit(live_);
+    if (s && !records.empty()) {
+      s = commit(live_);
+      if (!s && s.code() == Errc::io_error) s = retry_commit(s);
+    }
     fire_waiters(/*expire_only=*/records.empty());
     if (!s) {
       log_error("projections.stopped", {{"error", s.to_string()}});
-      {
-        std::lock_guard lock(mu_);
-        error_ = s;
-      }
-      applied_cv_.notify_all();
+      set_error(s);
       break;
     }
   }
@@ -266,6 +265,39 @@ void ProjectionRunner::loop() {
     fire_waiters(/*expire_only=*/true);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// The read store refused a write (a full disk, most likely). The batch is
+// still whole in `live_`, so it is written again once RocksDB takes writes:
+// meanwhile the runner reports the error (commands 503, /readyz 503, reads
+// go on), and waiting queries expire. Returns ok once written, or the error
+// if the runner is stopped first.
+Status ProjectionRunner::retry_commit(Status error) {
+  log_error("projections.write_failed", {{"error", error.to_string()}, {"retry", "every second"}});
+  set_error(error);
+  while (!stopping_) {
+    for (int i = 0; i < 20 && !stopping_; ++i) {
+      fire_waiters(/*expire_only=*/true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!store_.db().Resume().ok()) continue;  // still refused: Resume() fails until space returns
+    if (Status s = commit(live_); !s) {
+      if (s.code() != Errc::io_error) return s;
+      continue;
+    }
+    set_error(Status::ok());
+    log_info("projections.resumed");
+    return Status::ok();
+  }
+  return error;
+}
+
+void ProjectionRunner::set_error(Status s) {
+  {
+    std::lock_guard lock(mu_);
+    error_ = std::move(s);
+  }
+  applied_cv_.notify_all();
 }
 
 Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,

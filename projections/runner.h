@@ -104,6 +104,8 @@ class ProjectionRunner {
   // Applies `records` to `pending`; commit() writes it with its checkpoints.
   Status apply_batch(Pending& pending, const std::vector<Record>& records);
   Status commit(Pending& pending);
+  Status retry_commit(Status error);
+  void set_error(Status s);
   Status ingest(Pending& pending);
   Status catch_up_span(Pending& pending, const Span& span, std::vector<Record>& records,
                        const std::function<void(size_t)>& applied);

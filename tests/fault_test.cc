@@ -1,0 +1,194 @@
+// Faults of the machine under a running service, against the real binary:
+// a full disk. (A damaged log is in cli_test, a slow broker in
+// kafka_http_test, deadlines past due across a restart in timer_test.)
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/server_fixture.h"
+
+namespace aftercare {
+namespace {
+
+using namespace testing;
+using http::verb;
+using SteadyClock = std::chrono::steady_clock;
+
+// A small tmpfs mounted for one test, so that "the disk is full" is real
+// and cheap. Needs the right to mount (root, or CAP_SYS_ADMIN); where that
+// is missing the test is skipped and says why.
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& dir, int mebibytes) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    std::string out;
+    const int rc = shell("mount -t tmpfs -o size=" + std::to_string(mebibytes) + "m aftercare-test " + dir, &out);
+    if (rc == 0) mounted_ = true;
+    else why_not_ = "cannot mount a tmpfs here (" + out + "); run as root to test a full disk";
+  }
+  ~SmallDisk() {
+    std::string ignored;
+    if (mounted_) shell("umount -l " + dir_, &ignored);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& why_not() const { return why_not_; }
+
+  // Writes a file until the disk refuses more.
+  void fill(const std::string& name) {
+    std::ofstream out(dir_ + "/" + name, std::ios::binary);
+    const std::string block(1 << 20, 'x');
+    while (out.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    }
+  }
+  void free(const std::string& name) { std::filesystem::remove(dir_ + "/" + name); }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+  std::string why_not_;
+};
+
+std::string customer_body() {
+  // The longest address a customer may have: the disk fills in fewer commands.
+  return R"({"name":"王芳","region":"north","address":")" + std::string(8000, 'a') + R"("})";
+}
+
+bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+// The issue's reproduction: a data directory on a 64 MiB filesystem, filled
+// with a file while the service runs. Before: the first refused write made
+// RocksDB's info log (on the same disk) trip an assertion and the process
+// died with SIGABRT; and once a write had failed the log and the
+// projections stayed stopped after space returned.
+TEST(FullDiskTest, CommandsAreRefusedReadsGoOnAndTheServiceResumesWhenSpaceReturns) {
+  TempDir tmp;
+  SmallDisk disk(tmp.sub("disk"), 64);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  const std::string data = tmp.sub("disk") + "/data";
+  std::set<std::string> acknowledged;
+  {
+    ServerProcess server(data);
+    auto put = [&](const std::string& id) {
+      return server.call(verb::put, "/v1/customers/" + id, kAdminToken, customer_body(),
+                         {{"Content-Type", "application/json"}});
+    };
+    ASSERT_EQ(put("C-0").status, 201);
+    acknowledged.insert("C-0");
+    const std::string before_full = field(put("C-0").body, "version");
+    ASSERT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken, "", {{"X-Min-Position", "m0:0"}}).status, 200);
+
+    disk.fill("filler");
+    // Commands until the disk refuses one (the log's and the read models'
+    // write-ahead logs may hold preallocated space; a few MiB at most).
+    int refused_status = 0;
+    std::string refused_body;
+    for (int i = 1; i < 5000 && refused_status == 0; ++i) {
+      const std::string id = "C-" + std::to_string(i);
+      Reply r = put(id);
+      if (r.status == 201) acknowledged.insert(id);
+      else if (r.status == 503) refused_status = 503, refused_body = r.body;
+      else FAIL() << id << ": " << r.status << " " << r.body;
+    }
+    ASSERT_EQ(refused_status, 503) << "the disk never filled up";
+    EXPECT_NE(refused_body.find("No space left on device"), std::string::npos) << refused_body;
+    EXPECT_EQ(refused_body.find("\"status\":500"), std::string::npos);
+
+    // The process is alive, says why it is not ready, refuses commands and serves reads.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(alive(server.pid())) << "the service died on a full disk";
+    Reply ready = server.call(verb::get, "/readyz", "");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_NE(ready.body.find("No space left on device"), std::string::npos) << ready.body;
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(put("C-refused").status, 503);
+    Reply read = server.call(verb::get, "/v1/customers/C-0", kAdminToken);
+    EXPECT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(field(read.body, "version"), before_full);
+
+    // Space returns: ready again within seconds, without a restart, and commands go through.
+    disk.free("filler");
+    const auto until = SteadyClock::now() + std::chrono::seconds(30);
+    while (server.call(verb::get, "/readyz", "").status != 200 && SteadyClock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(server.call(verb::get, "/readyz", "").status, 200) << server.call(verb::get, "/readyz", "").body;
+    Reply after = put("C-after");
+    ASSERT_EQ(after.status, 201) << after.body;
+    acknowledged.insert("C-after");
+    Reply seen = server.call(verb::get, "/v1/customers/C-after", kAdminToken, "",
+                             {{"X-Min-Position", after.header("X-Position")}});
+    EXPECT_EQ(seen.status, 200) << seen.body;
+    server.kill9();
+  }
+  // Nothing acknowledged is lost across kill -9, and the log replays clean.
+  ServerProcess restarted(data);
+  for (const auto& id : acknowledged) {
+    Reply r = restarted.call(verb::get, "/v1/customers/" + id, kAdminToken);
+    EXPECT_EQ(r.status, 200) << id << " was acknowledged: " << r.body;
+  }
+  EXPECT_EQ(restarted.stop(), 0);
+  std::string out;
+  EXPECT_EQ(run_aftercare({"replay", "--verify", "--data", data}, &out), 0) << out;
+  // Nothing but data was written on the data disk (RocksDB's info logs go to stderr).
+  for (const char* db : {"/log", "/views"})
+    for (const auto& entry : std::filesystem::directory_iterator(data + db))
+      EXPECT_FALSE(entry.path().filename().string().starts_with("LOG")) << entry.path();
+}
+
+// The read models alone on a disk that fills up (the log has room): the
+// projections cannot write, so commands are refused (a command acknowledged
+// now would not be readable); once space returns the projections write the
+// batch they held and catch up, without a restart.
+TEST(FullDiskTest, ReadModelsOnAFullDiskHoldCommandsUntilTheyCanWriteAgain) {
+  TempDir tmp;
+  const std::string data = tmp.sub("data");
+  SmallDisk disk(data + "/views", 64);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  ServerProcess server(data);
+  auto put = [&](const std::string& id) {
+    return server.call(verb::put, "/v1/customers/" + id, kAdminToken, customer_body(),
+                       {{"Content-Type", "application/json"}});
+  };
+  ASSERT_EQ(put("C-0").status, 201);
+  disk.fill("filler");
+  std::vector<std::pair<std::string, std::string>> acknowledged;  // id, X-Position
+  bool refused = false;
+  for (int i = 1; i < 5000 && !refused; ++i) {
+    const std::string id = "C-" + std::to_string(i);
+    Reply r = put(id);
+    if (r.status == 201) acknowledged.emplace_back(id, r.header("X-Position"));
+    else if (r.status == 503) {
+      refused = true;
+      EXPECT_NE(r.body.find("writing read models"), std::string::npos) << r.body;
+    } else FAIL() << id << ": " << r.status << " " << r.body;
+  }
+  ASSERT_TRUE(refused) << "the read models' disk never filled up";
+  ASSERT_TRUE(alive(server.pid()));
+  Reply ready = server.call(verb::get, "/readyz", "");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("No space left on device"), std::string::npos) << ready.body;
+  EXPECT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken).status, 200);
+
+  disk.free("filler");
+  const auto until = SteadyClock::now() + std::chrono::seconds(30);
+  while (server.call(verb::get, "/readyz", "").status != 200 && SteadyClock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(server.call(verb::get, "/readyz", "").status, 200);
+  // Everything acknowledged before the disk refused is readable, and new commands go through.
+  for (const auto& [id, position] : acknowledged) {
+    Reply r = server.call(verb::get, "/v1/customers/" + id, kAdminToken, "", {{"X-Min-Position", position}});
+    EXPECT_EQ(r.status, 200) << id << ": " << r.body;
+  }
+  EXPECT_EQ(put("C-after").status, 201);
+  EXPECT_EQ(server.stop(), 0);
+  std::string out;
+  EXPECT_EQ(run_aftercare({"replay", "--verify", "--data", data}, &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace aftercare
