@@ -188,7 +188,14 @@ int serve_main(const std::vector<std::string>& argv) {
       log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
     }
     if (stopping) return;
-    bus.set_ready(true);
+    // What fell due while the service was down is decided before any
+    // client command: the deadline's event carries the deadline itself, so
+    // it records the moment that passed, not the restart.
+    bus.admit(Admission::deadlines);
+    if (!timer.fire_overdue(std::chrono::seconds(30)))
+      log_warn("serve.overdue_deadlines_pending", {{"pending", std::to_string(timer.pending())}});
+    log_info("serve.deadlines_fired", {{"fired", std::to_string(timer.fired())}});
+    bus.admit(Admission::all);
     timer.start();
     log_info("serve.ready");
   });
@@ -197,7 +204,7 @@ int serve_main(const std::vector<std::string>& argv) {
   sigwait(&signals, &sig);
   log_info("serve.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   stopping = true;
-  bus.set_ready(false);                        // new commands: 503
+  bus.admit(Admission::none);                  // new commands: 503
   server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
   catch_up.join();
   timer.stop();

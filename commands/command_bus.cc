@@ -64,9 +64,12 @@ Position CommandBus::settled_position(const std::string& id) {
 
 void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide,
                          DoneFn done) {
-  if (!ready_) {
-    done(CommandOutcome::failed(
-        Status{Errc::unavailable, "the write side is still catching up with the log"}));
+  const Admission admitted = admission_;
+  if (admitted == Admission::none || (admitted == Admission::deadlines && !ctx.from_timer)) {
+    done(CommandOutcome::failed(Status{Errc::unavailable, admitted == Admission::none
+                                                              ? "the write side is still catching up with the log"
+                                                              : "the write side is firing deadlines that fell due "
+                                                                "while it was down"}));
     return;
   }
   // A command acknowledged now could never be read back (its X-Position

@@ -36,7 +36,14 @@ struct CommandContext {
   // the original outcome is returned) from a reuse of the key (refused).
   std::string fingerprint;
   bool expect_exists = false;  // If-Match: *
+  bool from_timer = false;     // a deadline fired by the DeadlineTimer (see Admission)
 };
+
+// Who may issue commands. Nobody while the write side catches up with the
+// log; then the deadline timer alone, while it fires what fell due during
+// an outage (a client command must not overtake an overdue deadline); then
+// everyone.
+enum class Admission { none, deadlines, all };
 
 struct CommandOutcome {
   Status status;               // ok, or why the command was refused
@@ -72,9 +79,9 @@ class CommandBus {
 
   void execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
 
-  // Until the write side has caught up with the log, commands get 503.
-  void set_ready(bool ready) { ready_ = ready; }
-  bool ready() const { return ready_; }
+  // Commands that are not admitted get 503.
+  void admit(Admission a) { admission_ = a; }
+  bool ready() const { return admission_ == Admission::all; }
 
  private:
   // A position covering every event already written for `id`'s partition.
@@ -92,7 +99,7 @@ class CommandBus {
   Clock& clock_;
   Serializer serializer_;    // per aggregate
   Serializer command_ids_;   // per derived command id (see execute())
-  std::atomic<bool> ready_{false};
+  std::atomic<Admission> admission_{Admission::none};
 };
 
 // The id of a command's n-th event: derived, so that a retry can tell

@@ -32,57 +32,74 @@ void DeadlineTimer::loop() {
 }
 
 std::optional<Timestamp> DeadlineTimer::fire_due() {
-  static Counter& fired_total = metrics().counter("aftercare_deadlines_fired_total", "Deadline commands issued");
   const Timestamp now = clock_.now();
-  std::set<std::string> present;
+  std::vector<std::string> due_keys;
   std::optional<Timestamp> next;
-  auto rows = store_.scan(RequestsProjection::kName, "due/", "", 10000);
-  if (!rows) {
-    log_warn("timer.read_failed", {{"error", rows.status().message()}});
-    return Timestamp{now.ms + 1000};  // try again shortly
-  }
-  for (const auto& row : *rows) {
-    const std::string& key = row.first;  // (a structured binding cannot be captured by clang 14)
-    // due/<16 hex>/<id>/<kind>
-    const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
+  // due/<16 hex>/<id>/<kind>, in time order: read up to the first one in the future.
+  Status read = store_.visit(RequestsProjection::kName, "due/", "", [&](std::string_view key, std::string_view) {
+    const Timestamp due{static_cast<int64_t>(std::stoull(std::string(key.substr(4, 16)), nullptr, 16))};
     if (due > now) {
       next = due;
-      break;
+      return false;
     }
-    present.insert(key);
-    {
-      std::lock_guard lock(mu_);
-      if (!in_flight_.insert(key).second) continue;
-    }
-    const size_t slash = key.rfind('/');
-    const std::string id = key.substr(21, slash - 21), kind = key.substr(slash + 1);
-    CommandContext ctx;
-    ctx.actor = "system:timer";
-    ctx.command_id = deadline_command_id(id, kind, due);
-    ctx.derived_id = true;
-    ctx.correlation_id = ctx.command_id;
-    fired_.fetch_add(1);
-    pending_.fetch_add(1);
-    fired_total.inc();
-    bus_.execute(AggregateKind::request, id, ctx,
-                 [kind, due, id](const AggregateHead& head, Timestamp at) -> Decision {
-                   auto s = request_from_json(head.state);
-                   if (!s) return Rejection{s.status().code(), s.status().message(), ""};
-                   return decide_request(*s, id, DeadlinePassed{kind, due}, at);
-                 },
-                 [this, key](CommandOutcome o) {
-                   pending_.fetch_sub(1);
-                   if (o.status) return;
+    due_keys.emplace_back(key);
+    return true;
+  });
+  if (!read) {
+    log_warn("timer.read_failed", {{"error", read.message()}});
+    return Timestamp{now.ms + 1000};  // try again shortly
+  }
+  for (const std::string& key : due_keys) fire(key);
+  // Deadlines gone from the index have been applied: forget them.
+  const std::set<std::string> present(due_keys.begin(), due_keys.end());
+  std::lock_guard lock(mu_);
+  std::erase_if(in_flight_, [&](const std::string& k) { return !present.count(k); });
+  return next;
+}
+
+void DeadlineTimer::fire(const std::string& key) {
+  static Counter& fired_total = metrics().counter("aftercare_deadlines_fired_total", "Deadline commands issued");
+  {
+    std::lock_guard lock(mu_);
+    if (!in_flight_.insert(key).second) return;
+  }
+  const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
+  const size_t slash = key.rfind('/');
+  const std::string id = key.substr(21, slash - 21), kind = key.substr(slash + 1);
+  CommandContext ctx;
+  ctx.actor = "system:timer";
+  ctx.command_id = deadline_command_id(id, kind, due);
+  ctx.derived_id = true;
+  ctx.from_timer = true;
+  ctx.correlation_id = ctx.command_id;
+  fired_.fetch_add(1);
+  pending_.fetch_add(1);
+  fired_total.inc();
+  bus_.execute(AggregateKind::request, id, ctx,
+               [kind, due, id](const AggregateHead& head, Timestamp at) -> Decision {
+                 auto s = request_from_json(head.state);
+                 if (!s) return Rejection{s.status().code(), s.status().message(), ""};
+                 return decide_request(*s, id, DeadlinePassed{kind, due}, at);
+               },
+               [this, key](CommandOutcome o) {
+                 if (!o.status) {
                    // Not written (log unavailable, catching up): try again on a later pass.
                    log_warn("deadline.failed", {{"deadline", key}, {"error", o.status.to_string()}});
                    std::lock_guard lock(mu_);
                    in_flight_.erase(key);
-                 });
+                 }
+                 pending_.fetch_sub(1);
+               });
+}
+
+bool DeadlineTimer::fire_overdue(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  fire_due();
+  while (pending_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // Deadlines gone from the index have been applied: forget them.
-  std::lock_guard lock(mu_);
-  std::erase_if(in_flight_, [&](const std::string& k) { return !present.count(k); });
-  return next;
+  return true;
 }
 
 }  // namespace aftercare

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -37,12 +38,18 @@ class DeadlineTimer {
   // Issues commands for every deadline due at clock.now(); returns the next
   // deadline still in the future, if any.
   std::optional<Timestamp> fire_due();
+  // At start, before clients are admitted: fires every deadline that fell
+  // due while the service was down and waits until each one's command has
+  // an outcome (its events written, or nothing to do), so that no client
+  // command overtakes an overdue deadline. False when `timeout` passed first.
+  bool fire_overdue(std::chrono::milliseconds timeout);
   int64_t fired() const { return fired_.load(); }
   // Deadline commands issued whose outcome has not arrived yet.
   int64_t pending() const { return pending_.load(); }
 
  private:
   void loop();
+  void fire(const std::string& due_key);  // one index row: its command, unless in flight
 
   ReadStore& store_;
   CommandBus& bus_;

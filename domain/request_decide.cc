@@ -25,10 +25,12 @@ Event event(const char* name, const JsonWriter& data, Timestamp now, int version
   return Event{name, version, data.str(), now};
 }
 
-Event locked(const char* reason, Timestamp now) {
+// v2 records the deadline that locked the request: the event's own time is
+// when the timer fired, which after an outage is later by the outage.
+Event locked_at_deadline(Timestamp deadline, Timestamp now) {
   JsonWriter w;
-  w.begin_object().field("reason", reason).end_object();
-  return event("locked", w, now);
+  w.begin_object().field("reason", "not_assigned_in_time").field("deadline", format_rfc3339(deadline)).end_object();
+  return event("locked", w, now, 2);
 }
 
 void write_optional_time(JsonWriter& w, std::string_view k, const std::optional<Timestamp>& t) {
@@ -120,7 +122,7 @@ Decision deadline(const RequestState& s, const DeadlinePassed& c, Timestamp now)
     // Once per deadline: a request returned as not attended stays awaiting.
     if (!s.required_by || *s.required_by != c.due || s.overdue) return std::vector<Event>{};
     if (s.status == RequestStatus::awaiting_assignment)
-      return std::vector<Event>{locked("not_assigned_in_time", now)};
+      return std::vector<Event>{locked_at_deadline(c.due, now)};
     if (s.status != RequestStatus::assigned) return std::vector<Event>{};
     w.begin_object().field("deadline", format_rfc3339(c.due));
     write_lock_reason(w, s);

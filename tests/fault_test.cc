@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "domain/time.h"
 #include "tests/server_fixture.h"
 
 namespace aftercare {
@@ -188,6 +189,44 @@ TEST(FullDiskTest, ReadModelsOnAFullDiskHoldCommandsUntilTheyCanWriteAgain) {
   EXPECT_EQ(server.stop(), 0);
   std::string out;
   EXPECT_EQ(run_aftercare({"replay", "--verify", "--data", data}, &out), 0) << out;
+}
+
+std::string in_ms(int64_t ms) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return format_rfc3339(Timestamp{now.count() + ms});
+}
+
+// The service is down when a request's required_by passes. Before: the lock
+// was recorded with the restart's time and nothing else ("locked 4.2 s after
+// required_by"), and clients were admitted before the timer had fired it.
+TEST(RestartTest, DeadlinesThatFellDueWhileTheServiceWasDownAreDecidedBeforeAnyClientCommand) {
+  TempDir tmp;
+  const std::string data = tmp.sub("data");
+  std::string id, required_by;
+  {
+    ServerProcess server(data);
+    ASSERT_EQ(server.call(verb::put, "/v1/customers/C-1", kAdminToken, R"({"name":"王芳","region":"north"})").status, 201);
+    ASSERT_EQ(server.call(verb::put, "/v1/engineers/E-7", kAdminToken, R"({"name":"Li","region":"north","active":true})").status, 201);
+    required_by = in_ms(1500);
+    Reply opened = server.call(verb::post, "/v1/requests", kAdminToken,
+                               R"({"customer_id":"C-1","channel":"phone","type":"repair","required_by":")" + required_by + "\"}");
+    ASSERT_EQ(opened.status, 201) << opened.body;
+    id = field(opened.body, "id");
+    ASSERT_EQ(server.stop(), 0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // down across the deadline
+  ServerProcess restarted(data);
+  // The first client command after /readyz: the lock is already decided.
+  Reply assign = restarted.call(verb::post, "/v1/requests/" + id + "/assign", kAdminToken, R"({"engineer_id":"E-7"})");
+  EXPECT_EQ(assign.status, 409) << assign.body;
+  EXPECT_EQ(field(assign.body, "current_status"), "locked");
+  Reply events = restarted.call(verb::get, "/v1/requests/" + id + "/events", kAdminToken);
+  ASSERT_EQ(events.status, 200);
+  const std::string expected_data = R"("data":{"reason":"not_assigned_in_time","deadline":")" +
+                                    format_rfc3339(*parse_rfc3339(required_by)) + "\"}";
+  EXPECT_NE(events.body.find("aftercare.request.locked.v2"), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find(expected_data), std::string::npos) << events.body;
 }
 
 }  // namespace

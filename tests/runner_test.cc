@@ -287,7 +287,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
 }
 
 TEST_F(CommandBusTest, RefusesCommandsUntilReady) {
-  bus.set_ready(false);
+  bus.admit(Admission::none);
   auto o = run("C-1", R"({"id":"C-1"})");
   EXPECT_EQ(o.status.code(), Errc::unavailable);
 }

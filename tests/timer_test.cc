@@ -8,6 +8,7 @@
 #include "commands/command_bus.h"
 #include "commands/deadline_timer.h"
 #include "eventstore/embedded_log.h"
+#include "eventstore/envelope.h"
 #include "projections/catalog.h"
 #include "projections/request_views.h"
 #include "projections/runner.h"
@@ -152,6 +153,64 @@ TEST_F(TimerTest, ComplaintsGoOverdueAtTheirOwnDeadline) {
   ASSERT_TRUE(s.complaint.has_value());
   EXPECT_TRUE(s.complaint->overdue);
   EXPECT_EQ(s.status, RequestStatus::awaiting_assignment);
+}
+
+// The events of one request, from the log.
+std::vector<Envelope> events_of(EventLog& log, const std::string& id) {
+  std::vector<Envelope> out;
+  simdjson::dom::parser parser;
+  std::vector<Record> records;
+  EXPECT_TRUE(log.read({Topic::requests, log.partition_of(id)}, 0, 1000, records).is_ok());
+  for (const auto& r : records)
+    if (r.key == id) out.push_back(decode(r.value, parser).value());
+  return out;
+}
+
+// The issue's measurement: after an outage the lock was recorded at the
+// restart, "4.2 s after required_by", and nothing said when it was due.
+TEST_F(TimerTest, ADeadlineFiredLateRecordsTheMomentThatPassed) {
+  open("R-6", kMsPerHour);
+  const Timestamp due{kT0.ms + kMsPerHour};
+  clock.advance(kMsPerHour + 10 * kMsPerMinute);  // down for ten minutes across the deadline
+  timer.fire_due();
+  EXPECT_EQ(view("R-6").status, RequestStatus::locked);
+  const auto events = events_of(*log, "R-6");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].type, "aftercare.request.locked.v2");
+  EXPECT_EQ(events[1].data, R"({"reason":"not_assigned_in_time","deadline":")" + format_rfc3339(due) + "\"}");
+  EXPECT_EQ(events[1].time.ms, due.ms + 10 * kMsPerMinute) << "the event's time is when it was recorded";
+  EXPECT_EQ(events[1].actor, "system:timer");
+}
+
+// serve admits the deadline timer alone until every deadline that fell due
+// while it was down has been decided; a client command then sees the lock.
+TEST_F(TimerTest, OverdueDeadlinesAreDecidedBeforeClientsAreAdmitted) {
+  open("R-7", kMsPerHour);
+  open("R-8", 2 * kMsPerHour);  // not yet due: left for the loop
+  clock.advance(kMsPerHour + kMsPerMinute);
+  bus.admit(Admission::deadlines);
+  std::promise<CommandOutcome> early;
+  bus.execute(AggregateKind::request, "R-7", {"agent:test", "early", false, "c", std::nullopt, ""},
+              [](const AggregateHead&, Timestamp) -> Decision { return std::vector<Event>{}; },
+              [&early](CommandOutcome o) { early.set_value(std::move(o)); });
+  const CommandOutcome refused = early.get_future().get();
+  EXPECT_EQ(refused.status.code(), Errc::unavailable);
+  EXPECT_NE(refused.status.message().find("firing deadlines"), std::string::npos) << refused.status.message();
+
+  ASSERT_TRUE(timer.fire_overdue(std::chrono::seconds(10)));
+  EXPECT_EQ(timer.pending(), 0) << "every overdue deadline has its outcome";
+  EXPECT_EQ(timer.fired(), 1);
+  bus.admit(Admission::all);
+  std::promise<CommandOutcome> assign;
+  bus.execute(AggregateKind::request, "R-7", {"dispatcher:test", "assign", false, "c", std::nullopt, ""},
+              [](const AggregateHead& head, Timestamp now) -> Decision {
+                return decide_request(*request_from_json(head.state), "R-7", AssignRequest{"E-7", ""}, now);
+              },
+              [&assign](CommandOutcome o) { assign.set_value(std::move(o)); });
+  const CommandOutcome late = assign.get_future().get();
+  EXPECT_EQ(late.status.code(), Errc::conflict) << late.status.to_string();
+  EXPECT_EQ(late.current_status, "locked");
+  EXPECT_EQ(view("R-8").status, RequestStatus::awaiting_assignment);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ class WriteSideTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(runner.start().is_ok());
-    bus.set_ready(true);
+    bus.admit(Admission::all);
   }
   void TearDown() override {
     stop_producers();

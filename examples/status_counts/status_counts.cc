@@ -79,7 +79,7 @@ void apply(Request& r, std::string_view event, simdjson::dom::element data) {
 class Counts {
  public:
   // `type` is aftercare.request.<event>.v<N>; apply() reads every version
-  // (v2 of reported and not_attended only adds lock_reason).
+  // (v2 of reported and not_attended only adds lock_reason, v2 of locked its deadline).
   bool apply_record(int32_t partition, std::string_view value) {
     simdjson::dom::element doc;
     if (parser_.parse(value.data(), value.size()).get(doc)) return false;
