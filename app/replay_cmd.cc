@@ -25,7 +25,8 @@ constexpr const char* kReplayHelp =
     "fresh directory (--out, default DIR/replay-<time>), showing progress and events/s.\n"
     "  --verify  rebuild exactly up to where the live read models (DIR/views) are and\n"
     "            compare digests; exits 1 naming the first difference. Works while\n"
-    "            `serve` runs (both stores are opened as snapshots).\n"
+    "            `serve` runs: the read models' snapshot is taken first, then the log's,\n"
+    "            and a snapshot that races a compaction is taken again.\n"
     "  --data    data directory (env AFTERCARE_DATA; default ./data)\n"
     "  --kafka   read the log from Kafka instead of DIR/log (env AFTERCARE_KAFKA)\n";
 
@@ -106,14 +107,21 @@ int replay_main(const std::vector<std::string>& argv) {
   const std::string out = args.get("out", nullptr,
                                    data + "/replay-" + std::to_string(::time(nullptr)) + "-" +
                                        std::to_string(::getpid()));
+  // The read models' snapshot before the log's (verify_against_live()).
+  std::unique_ptr<ReadStore> live;
+  if (args.has("verify")) {
+    auto views = ReadStore::open(data + "/views", make_catalog().family_names(), /*read_only=*/true);
+    if (!views) return fail("replay", views.status().message());
+    live = std::move(views).value();
+  }
   auto log = open_log_snapshot(args, data);
   if (!log) return fail("replay", log.status().message());
   auto quarantine = load_quarantine(data);
   if (!quarantine) return fail("replay", quarantine.status().message());
   ProgressLine progress("replay");
   RebuildReport report;
-  if (args.has("verify")) {
-    Status s = verify_against_live(**log, data + "/views", out, std::ref(progress), &report, &*quarantine);
+  if (live) {
+    Status s = verify_against_live(**log, *live, out, std::ref(progress), &report, &*quarantine);
     progress.finish();
     std::error_code ec;
     std::filesystem::remove_all(out, ec);  // a verification leaves nothing behind
@@ -140,14 +148,17 @@ int audit_main(const std::vector<std::string>& argv) {
   if (args.has("help")) return std::fputs(kAuditHelp, stdout), 0;
   if (!args.ok()) return fail("audit", args.error() + "\n\n" + kAuditHelp);
   const std::string data = args.get("data", "AFTERCARE_DATA", "./data");
+  // The heads' snapshot before the log's: the write side records a head
+  // only for events the log already holds, so every head then lies on the
+  // log's chains even while a server writes to both.
+  Result<std::unique_ptr<ReadStore>> heads = Status{Errc::not_found, "not needed"};
+  if (args.has("verify-chains")) heads = ReadStore::open(data + "/views", make_catalog().family_names(), /*read_only=*/true);
   auto log = open_log_snapshot(args, data);
   if (!log) return fail("audit", log.status().message());
   auto quarantine = load_quarantine(data);
   if (!quarantine) return fail("audit", quarantine.status().message());
 
   if (args.has("verify-chains")) {
-    Catalog catalog = make_catalog();
-    auto heads = ReadStore::open(data + "/views", catalog.family_names(), /*read_only=*/true);
     ProgressLine progress("verify-chains");
     auto report = verify_chains(**log, heads ? heads->get() : nullptr, std::ref(progress), &*quarantine);
     progress.finish();

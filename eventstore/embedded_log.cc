@@ -28,6 +28,19 @@ Status from_rocks(const rocksdb::Status& s, const char* what) {
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions& options) {
+  if (!options.read_only) return open_once(options);
+  std::unique_ptr<EmbeddedLog> log;
+  Status s = open_snapshot_retrying([&]() -> Status {
+    auto opened = open_once(options);
+    if (!opened) return opened.status();
+    log = std::move(opened).value();
+    return Status::ok();
+  });
+  if (!s) return s;
+  return log;
+}
+
+Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open_once(const EmbeddedLogOptions& options) {
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog());
   log->options_ = options;
   log_metrics();  // registered up front, so /metrics shows them before the first append
@@ -59,6 +72,7 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions&
   }
   db_options.IncreaseParallelism(2);
   use_service_error_handling(db_options, "log");
+  if (options.read_only) db_options.max_open_files = -1;  // see open_snapshot_retrying()
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {lf::kRecordsFamily, rocksdb::ColumnFamilyOptions()}};

@@ -74,6 +74,7 @@ class EmbeddedLog final : public EventLog {
   };
 
   EmbeddedLog() = default;
+  static Result<std::unique_ptr<EmbeddedLog>> open_once(const EmbeddedLogOptions& options);
   Status load_end_offsets();
   void appender_loop();
   void commit_group(std::vector<Pending>& group);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <thread>
 
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
@@ -53,6 +54,17 @@ class ManualRecovery final : public rocksdb::EventListener {
 void use_service_error_handling(rocksdb::DBOptions& options, std::string db) {
   options.info_log = std::make_shared<ServiceLogger>(std::move(db));
   options.listeners.push_back(std::make_shared<ManualRecovery>());
+}
+
+Status open_snapshot_retrying(const std::function<Status()>& open) {
+  constexpr int kAttempts = 5;
+  Status s;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    s = open();
+    if (s || s.code() == Errc::not_found) return s;
+    if (attempt < kAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Status{s.code(), s.message() + " (the same after " + std::to_string(kAttempts) + " attempts)"};
 }
 
 }  // namespace aftercare

@@ -16,7 +16,10 @@
 // succeeds as soon as the memtables fit on disk again.
 #pragma once
 
+#include <functional>
 #include <string>
+
+#include "domain/status.h"
 
 namespace rocksdb {
 struct DBOptions;
@@ -27,5 +30,17 @@ namespace aftercare {
 // Sets `options`' info log and error listener; `db` names the instance in
 // each line ("log", "views").
 void use_service_error_handling(rocksdb::DBOptions& options, std::string db);
+
+// Read-only opens of a store that a running server writes to (replay,
+// audit) take a snapshot of files the server keeps changing: a compaction
+// or flush may delete a file between the MANIFEST naming it and the open
+// ("No such file"), and the write-ahead log may be read mid-append. Such a
+// race is not damage: `open` is tried up to five times, 100 ms apart, and
+// only a failure that persists is reported. `open` returns not_found for a
+// store that does not exist, which is not retried.
+// (With max_open_files = -1, which the read-only opens set, every table
+// file is opened during the open itself, so a later deletion cannot pull
+// one away from under the snapshot.)
+Status open_snapshot_retrying(const std::function<Status()>& open);
 
 }  // namespace aftercare

@@ -72,6 +72,21 @@ std::string printable(rocksdb::Slice key) {
 Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
                                                    const std::vector<std::string>& families,
                                                    bool read_only) {
+  if (!read_only) return open_once(dir, families, false);
+  std::unique_ptr<ReadStore> store;
+  Status s = open_snapshot_retrying([&]() -> Status {
+    auto opened = open_once(dir, families, true);
+    if (!opened) return opened.status();
+    store = std::move(opened).value();
+    return Status::ok();
+  });
+  if (!s) return s;
+  return store;
+}
+
+Result<std::unique_ptr<ReadStore>> ReadStore::open_once(const std::string& dir,
+                                                        const std::vector<std::string>& families,
+                                                        bool read_only) {
   std::unique_ptr<ReadStore> store(new ReadStore());
   store->names_ = families;
   store->dir_ = dir;
@@ -85,6 +100,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   use_service_error_handling(options, "views");
+  if (read_only) options.max_open_files = -1;  // see open_snapshot_retrying()
 
   // Families left over from projections that no longer exist are opened
   // too (RocksDB requires it) and dropped.

@@ -89,6 +89,8 @@ class ReadStore {
 
  private:
   ReadStore() = default;
+  static Result<std::unique_ptr<ReadStore>> open_once(const std::string& dir, const std::vector<std::string>& families,
+                                                      bool read_only);
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;
   std::vector<std::string> names_;                     // read-model families

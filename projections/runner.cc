@@ -310,7 +310,10 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
     if (until) {
       auto it = until->entries().find(tp);
       const int64_t limit = it == until->entries().end() ? 0 : it->second;
-      if (limit > *end) return {Errc::corruption, "the log is shorter than the position to reach"};
+      if (limit > *end)
+        return {Errc::corruption, "the log ends before the position to reach: " + record_name({tp.topic, tp.partition, limit - 1}) +
+                                      " was applied to the read models but the log ends at offset " + std::to_string(*end) +
+                                      " (the log lost events; see docs/operations.md)"};
       end = limit;
     }
     std::lock_guard lock(mu_);

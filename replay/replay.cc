@@ -56,21 +56,17 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
   return report;
 }
 
-Status verify_against_live(EventLog& log, const std::string& live_views_dir,
-                           const std::string& scratch_dir, const Progress& progress,
-                           RebuildReport* report, const Quarantine* quarantine) {
+Status verify_against_live(EventLog& log, const ReadStore& live, const std::string& scratch_dir,
+                           const Progress& progress, RebuildReport* report, const Quarantine* quarantine) {
   Catalog catalog = make_catalog();
-  auto live = ReadStore::open(live_views_dir, catalog.family_names(), /*read_only=*/true);
-  if (!live) return live.status();
-  const Position reached =
-      (*live)->checkpoints(consumed_partitions(catalog.pointers(), log.partition_count()));
+  const Position reached = live.checkpoints(consumed_partitions(catalog.pointers(), log.partition_count()));
   auto rebuilt = rebuild(log, scratch_dir, progress, reached, quarantine);
   if (!rebuilt) return rebuilt.status();
   if (report) *report = *rebuilt;
-  if (rebuilt->digest == (*live)->digest()) return Status::ok();
+  if (rebuilt->digest == live.digest()) return Status::ok();
   auto scratch = ReadStore::open(scratch_dir, catalog.family_names(), /*read_only=*/true);
   if (!scratch) return scratch.status();
-  auto diff = (*live)->first_difference(**scratch);
+  auto diff = live.first_difference(**scratch);
   return {Errc::corruption, "read models differ from a rebuild: " +
                                 diff.value_or("digests differ but no differing row was found")};
 }

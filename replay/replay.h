@@ -39,9 +39,12 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
 
 // Rebuilds up to the live store's checkpoints and compares. OK when
 // byte-identical; Errc::corruption naming the first difference otherwise.
-Status verify_against_live(EventLog& log, const std::string& live_views_dir,
-                           const std::string& scratch_dir, const Progress& progress,
-                           RebuildReport* report, const Quarantine* quarantine = nullptr);
+// While a server runs, `live` must be a snapshot taken before `log`'s:
+// the read models only ever apply what the log already holds, so the log
+// then reaches at least as far as their checkpoints.
+Status verify_against_live(EventLog& log, const ReadStore& live, const std::string& scratch_dir,
+                           const Progress& progress, RebuildReport* report,
+                           const Quarantine* quarantine = nullptr);
 
 struct HistoryEntry {
   RecordId at;
