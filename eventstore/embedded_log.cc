@@ -30,13 +30,24 @@ Status from_rocks(const rocksdb::Status& s, const char* what) {
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions& options) {
   if (!options.read_only) return open_once(options);
   std::unique_ptr<EmbeddedLog> log;
-  Status s = open_snapshot_retrying([&]() -> Status {
-    auto opened = open_once(options);
-    if (!opened) return opened.status();
+  auto snapshot = StoreSnapshot::open(options.dir, [&](const std::string& image) -> Status {
+    EmbeddedLogOptions on_image = options;
+    on_image.dir = image;
+    auto opened = open_once(on_image);
+    if (!opened) {
+      // Name the log, not its image.
+      std::string message = opened.status().message();
+      for (size_t at; (at = message.find(image)) != std::string::npos;) message.replace(at, image.size(), options.dir);
+      return Status{opened.status().code(), message};
+    }
     log = std::move(opened).value();
     return Status::ok();
   });
-  if (!s) return s;
+  if (!snapshot) {
+    if (snapshot.status().code() == Errc::not_found) return Status{Errc::not_found, "no event log in " + options.dir};
+    return snapshot.status();
+  }
+  log->snapshot_ = std::move(snapshot).value();
   return log;
 }
 
@@ -72,7 +83,6 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open_once(const EmbeddedLogOpt
   }
   db_options.IncreaseParallelism(2);
   use_service_error_handling(db_options, "log");
-  if (options.read_only) db_options.max_open_files = -1;  // see open_snapshot_retrying()
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {lf::kRecordsFamily, rocksdb::ColumnFamilyOptions()}};

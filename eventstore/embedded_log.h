@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "eventstore/event_log.h"
+#include "eventstore/rocksdb_setup.h"
 
 namespace rocksdb {
 class DB;
@@ -85,6 +86,7 @@ class EmbeddedLog final : public EventLog {
     return static_cast<size_t>(tp.topic) * partitions_ + tp.partition;
   }
 
+  std::unique_ptr<StoreSnapshot> snapshot_;  // read-only: the image opened (removed last)
   EmbeddedLogOptions options_;
   int32_t partitions_ = 0;
   std::unique_ptr<rocksdb::DB> db_;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "domain/status.h"
@@ -31,16 +32,34 @@ namespace aftercare {
 // each line ("log", "views").
 void use_service_error_handling(rocksdb::DBOptions& options, std::string db);
 
-// Read-only opens of a store that a running server writes to (replay,
-// audit) take a snapshot of files the server keeps changing: a compaction
-// or flush may delete a file between the MANIFEST naming it and the open
-// ("No such file"), and the write-ahead log may be read mid-append. Such a
-// race is not damage: `open` is tried up to five times, 100 ms apart, and
-// only a failure that persists is reported. `open` returns not_found for a
-// store that does not exist, which is not retried.
-// (With max_open_files = -1, which the read-only opens set, every table
-// file is opened during the open itself, so a later deletion cannot pull
-// one away from under the snapshot.)
-Status open_snapshot_retrying(const std::function<Status()>& open);
+// A frozen image of a RocksDB directory that a running server keeps
+// changing, for read-only opens (replay, audit). Opening the live directory
+// read-only raced the server: a flush or compaction could delete a file
+// between the MANIFEST naming it and the open reaching it ("Corruption …
+// No such file"), and under load a long open lost that race every time.
+// The image copies CURRENT and the MANIFEST as they are now and hard-links
+// every table and write-ahead log file, so the files it names stay put
+// however long the open takes; the window left is the few milliseconds
+// between the copy and the links, and an open that still loses it is
+// retried (ten times, 50 ms apart) before a failure is reported.
+// The image lives beside the directory (`<dir>.snapshot-<pid>-<n>`, same
+// filesystem) and is removed with this object; images left by a killed
+// process are removed by the next one. Where links cannot be made (another
+// filesystem, no write permission) the directory itself is opened.
+class StoreSnapshot {
+ public:
+  ~StoreSnapshot();
+  StoreSnapshot(const StoreSnapshot&) = delete;
+  StoreSnapshot& operator=(const StoreSnapshot&) = delete;
+
+  // Takes an image of `dir` and calls `open(image_dir)` on it, retrying as
+  // above; not_found from `open` (no such store) is not retried.
+  static Result<std::unique_ptr<StoreSnapshot>> open(const std::string& dir,
+                                                     const std::function<Status(const std::string& image_dir)>& open);
+
+ private:
+  StoreSnapshot() = default;
+  std::string image_;  // empty when the directory itself was opened
+};
 
 }  // namespace aftercare

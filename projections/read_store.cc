@@ -74,13 +74,15 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const std::string& dir,
                                                    bool read_only) {
   if (!read_only) return open_once(dir, families, false);
   std::unique_ptr<ReadStore> store;
-  Status s = open_snapshot_retrying([&]() -> Status {
-    auto opened = open_once(dir, families, true);
+  auto snapshot = StoreSnapshot::open(dir, [&](const std::string& image) -> Status {
+    auto opened = open_once(image, families, true);
     if (!opened) return opened.status();
     store = std::move(opened).value();
     return Status::ok();
   });
-  if (!s) return s;
+  if (!snapshot) return snapshot.status();
+  store->snapshot_ = std::move(snapshot).value();
+  store->dir_ = dir;
   return store;
 }
 
@@ -100,7 +102,6 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open_once(const std::string& dir,
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   use_service_error_handling(options, "views");
-  if (read_only) options.max_open_files = -1;  // see open_snapshot_retrying()
 
   // Families left over from projections that no longer exist are opened
   // too (RocksDB requires it) and dropped.

@@ -17,6 +17,7 @@
 
 #include "domain/status.h"
 #include "eventstore/event_log.h"
+#include "eventstore/rocksdb_setup.h"
 #include "eventstore/topics.h"
 
 namespace rocksdb {
@@ -91,6 +92,7 @@ class ReadStore {
   ReadStore() = default;
   static Result<std::unique_ptr<ReadStore>> open_once(const std::string& dir, const std::vector<std::string>& families,
                                                       bool read_only);
+  std::unique_ptr<StoreSnapshot> snapshot_;  // read-only: the image opened (removed last)
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;
   std::vector<std::string> names_;                     // read-model families

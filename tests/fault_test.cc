@@ -82,8 +82,11 @@ TEST(FullDiskTest, CommandsAreRefusedReadsGoOnAndTheServiceResumesWhenSpaceRetur
     };
     ASSERT_EQ(put("C-0").status, 201);
     acknowledged.insert("C-0");
-    const std::string before_full = field(put("C-0").body, "version");
-    ASSERT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken, "", {{"X-Min-Position", "m0:0"}}).status, 200);
+    Reply changed = put("C-0");
+    ASSERT_EQ(changed.status, 200) << changed.body;
+    const std::string before_full = field(changed.body, "version");
+    ASSERT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken, "",
+                          {{"X-Min-Position", changed.header("X-Position")}}).status, 200);
 
     disk.fill("filler");
     // Commands until the disk refuses one (the log's and the read models'
