@@ -19,14 +19,16 @@ namespace aftercare {
 namespace {
 
 constexpr const char* kDevBrokerHelp =
-    "usage: aftercare dev-broker [--brokers N] [--partitions N]\n"
+    "usage: aftercare dev-broker [--brokers N] [--partitions N] [--without-topic NAME]\n"
     "\n"
-    "Starts an in-memory Kafka cluster (librdkafka's mock cluster) with the five\n"
+    "Starts an in-memory Kafka cluster (librdkafka's mock cluster) with the\n"
     "aftercare topics, prints its bootstrap servers as the first line of stdout,\n"
     "and runs until SIGTERM or SIGINT. Everything is lost when it stops.\n"
     "\n"
     "  --brokers     brokers in the cluster (default 1)\n"
     "  --partitions  partitions per topic (default 8)\n"
+    "  --without-topic  leave out this topic, as a cluster set up by an older\n"
+    "                version lacks one added since (serve --kafka creates it)\n"
     "\n"
     "Fault injection, one command per line on stdin (answered `ok` or `error: ...`):\n"
     "  down BROKER              the broker stops answering and drops its connections\n"
@@ -89,7 +91,7 @@ std::string control(rd_kafka_mock_cluster_t* cluster, const std::string& line) {
 }  // namespace
 
 int dev_broker_main(const std::vector<std::string>& argv) {
-  Args args(argv, {"brokers", "partitions"}, {"help"});
+  Args args(argv, {"brokers", "partitions", "without-topic"}, {"help"});
   if (args.has("help")) return std::fputs(kDevBrokerHelp, stdout), 0;
   int brokers = 1, partitions = kDefaultPartitions;
   try {
@@ -119,7 +121,9 @@ int dev_broker_main(const std::vector<std::string>& argv) {
   if (!rk) return std::fprintf(stderr, "aftercare dev-broker: %s\n", err), 1;
   rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, brokers);
   if (!cluster) return std::fputs("aftercare dev-broker: cannot start the mock cluster\n", stderr), 1;
+  const std::string without = args.get("without-topic").value_or("");
   for (Topic t : kAllTopics) {
+    if (topic_name(t) == without) continue;
     const auto e = rd_kafka_mock_topic_create(cluster, std::string(topic_name(t)).c_str(), partitions,
                                               std::min(brokers, 3));
     if (e) return std::fprintf(stderr, "aftercare dev-broker: %s\n", rd_kafka_err2str(e)), 1;

@@ -244,6 +244,11 @@ std::map<std::string, std::string> kafka_client_properties(const KafkaLogOptions
       {"client.id", options.client_id},
       {"log_level", "4"},  // warnings and worse; librdkafka's info lines are noise here
       {"reconnect.backoff.max.ms", "1000"},
+      // A producer's metadata request would otherwise have the broker create
+      // a missing topic with its own default partition count (1 on a stock
+      // broker): keys would land elsewhere than on the other topics.
+      // Missing topics are created by check_topics(), with the right count.
+      {"allow.auto.create.topics", "false"},
   };
   for (const auto& [k, v] : options.properties) p[k] = v;
   return p;
@@ -261,6 +266,7 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::open(const KafkaLogOptions& options)
   if (!producer) return producer.status();
   log->producer_ = std::move(producer).value();
   if (Status s = log->check_topics(); !s) return s;
+  log->open_topic_handles(*log->producer_);
   log->ends_.assign(kAllTopics.size() * log->partitions_, 0);
   log->poller_ = std::thread([raw = log.get()] { raw->poll_loop(); });
   return log;
@@ -290,33 +296,55 @@ Result<std::shared_ptr<KafkaLog::Producer>> KafkaLog::make_producer() {
     rd_kafka_conf_destroy(*conf);
     return unavailable(std::string("cannot create the Kafka producer: ") + err);
   }
-  for (Topic t : kAllTopics)
-    p->topics.push_back(rd_kafka_topic_new(p->rk, std::string(topic_name(t)).c_str(), nullptr));
   return p;
 }
 
-Status KafkaLog::check_topics() {
+void KafkaLog::open_topic_handles(Producer& p) {
+  // Only once the topics are known to exist: a handle asks the cluster for
+  // its topic, and some brokers (the development broker among them) create
+  // a topic they are asked about, with their own partition count.
+  for (Topic t : kAllTopics)
+    p.topics.push_back(rd_kafka_topic_new(p.rk, std::string(topic_name(t)).c_str(), nullptr));
+}
+
+Result<std::map<Topic, int32_t>> KafkaLog::existing_topics() {
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err =
       rd_kafka_metadata(producer_->rk, 1, nullptr, &md, ms(options_.connect_timeout));
-  if (err) {
-    return unavailable("cannot reach Kafka at " + options_.bootstrap + ": " + rd_kafka_err2str(err));
-  }
+  if (err) return unavailable("cannot reach Kafka at " + options_.bootstrap + ": " + rd_kafka_err2str(err));
   std::map<Topic, int32_t> found;
   for (int i = 0; i < md->topic_cnt; ++i) {
     const auto t = topic_from_name(md->topics[i].topic);
     if (t && !md->topics[i].err) found[*t] = md->topics[i].partition_cnt;
   }
   rd_kafka_metadata_destroy(md);
-  std::string missing;
+  return found;
+}
+
+Status KafkaLog::check_topics() {
+  auto existing = existing_topics();
+  if (!existing) return existing.status();
+  std::map<Topic, int32_t> found = std::move(existing).value();
+  std::vector<Topic> missing;
+  std::string missing_names;
   for (Topic t : kAllTopics) {
-    if (!found.count(t)) missing += (missing.empty() ? "" : ", ") + std::string(topic_name(t));
+    if (found.count(t)) continue;
+    missing.push_back(t);
+    missing_names += (missing_names.empty() ? "" : ", ") + std::string(topic_name(t));
   }
   if (!missing.empty()) {
-    return Status{Errc::not_found,
-                  "Kafka at " + options_.bootstrap + " has no topic " + missing +
-                      "; create all " + std::to_string(kAllTopics.size()) + " aftercare topics with the same partition count "
-                      "(`aftercare dev-broker` does this for development)"};
+    // Not created here: the development broker cannot create topics over
+    // the protocol, so that path could not be tested. The message says what
+    // to create, with the count the other topics have.
+    const int32_t count = !found.empty() ? found.begin()->second
+                                         : (options_.partitions ? options_.partitions : kDefaultPartitions);
+    std::string commands;
+    for (Topic t : missing)
+      commands += "\n  kafka-topics.sh --bootstrap-server " + options_.bootstrap + " --create --topic " +
+                  std::string(topic_name(t)) + " --partitions " + std::to_string(count);
+    return Status{Errc::not_found, "Kafka at " + options_.bootstrap + " has no topic " + missing_names +
+                                       "; create it with the partition count of the others (" +
+                                       std::to_string(count) + "):" + commands};
   }
   partitions_ = found.begin()->second;
   if (char* id = rd_kafka_clusterid(producer_->rk, ms(options_.connect_timeout))) {
@@ -448,6 +476,7 @@ void KafkaLog::replace_producer(std::shared_ptr<Producer> broken) {
     std::this_thread::sleep_for(milliseconds(1000));
     return;
   }
+  open_topic_handles(**fresh);
   {
     std::lock_guard lock(producer_mu_);
     producer_ = std::move(fresh).value();

@@ -49,7 +49,7 @@ struct KafkaLogOptions {
 
 class KafkaLog final : public EventLog {
  public:
-  // Connects, checks (or creates) the five topics, and starts the producer.
+  // Connects, checks the aftercare topics, and starts the producer.
   static Result<std::unique_ptr<KafkaLog>> open(const KafkaLogOptions& options);
   ~KafkaLog() override;
 
@@ -75,6 +75,9 @@ class KafkaLog final : public EventLog {
  private:
   explicit KafkaLog(KafkaLogOptions options);
   Status check_topics();
+  void open_topic_handles(Producer& p);
+  // Partition counts of the aftercare topics the cluster has.
+  Result<std::map<Topic, int32_t>> existing_topics();
   Result<std::shared_ptr<Producer>> make_producer();
   std::shared_ptr<Producer> producer();
   void poll_loop();

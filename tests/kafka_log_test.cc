@@ -30,6 +30,27 @@ TEST(KafkaLogTest, TakesThePartitionCountFromTheTopics) {
   EXPECT_TRUE(log->identity().starts_with("kafka:"));
 }
 
+// A cluster set up before a topic was added (aftercare.commands came with
+// issue 11). Before: the producer's topic handles asked the broker about
+// every topic, the development broker (like a stock Kafka broker, with
+// auto.create.topics.enable) created the missing one with its own default
+// partition count, and serve then refused for good: "the aftercare topics
+// must all have the same partition count: aftercare.commands has 4, … 3".
+// Now nothing is created behind the operator's back, and the refusal says
+// what to create.
+TEST(KafkaLogTest, AClusterLackingATopicIsRefusedWithWhatToCreateAndNothingIsAutoCreated) {
+  DevBroker broker(3, 1, "aftercare.commands");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto log = KafkaLog::open({.bootstrap = broker.bootstrap()});
+    ASSERT_FALSE(log.is_ok());
+    EXPECT_EQ(log.status().code(), Errc::not_found);
+    EXPECT_NE(log.status().message().find("has no topic aftercare.commands"), std::string::npos)
+        << "attempt " << attempt << ": " << log.status().message();
+    EXPECT_NE(log.status().message().find("--create --topic aftercare.commands --partitions 3"), std::string::npos)
+        << log.status().message();
+  }
+}
+
 TEST(KafkaLogTest, NoBrokerIsAClearErrorNotAHang) {
   auto missing = KafkaLog::open({.bootstrap = "127.0.0.1:1", .connect_timeout = std::chrono::seconds(2)});
   ASSERT_FALSE(missing.is_ok());

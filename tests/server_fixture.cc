@@ -58,10 +58,11 @@ std::string log_mode_name(const ::testing::TestParamInfo<LogMode>& info) {
   return info.param == LogMode::kafka ? "Kafka" : "Embedded";
 }
 
-DevBroker::DevBroker(int partitions, int brokers) {
-  child_ = std::make_unique<Child>(std::vector<std::string>{
-      AFTERCARE_BINARY, "dev-broker", "--partitions", std::to_string(partitions), "--brokers",
-      std::to_string(brokers)});
+DevBroker::DevBroker(int partitions, int brokers, const std::string& without_topic) {
+  std::vector<std::string> argv{AFTERCARE_BINARY, "dev-broker", "--partitions", std::to_string(partitions),
+                                "--brokers", std::to_string(brokers)};
+  if (!without_topic.empty()) argv.insert(argv.end(), {"--without-topic", without_topic});
+  child_ = std::make_unique<Child>(argv);
   if (!child_->read_line(bootstrap_, 30000) || bootstrap_.empty())
     throw std::runtime_error("aftercare dev-broker did not start");
 }

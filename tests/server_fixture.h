@@ -57,7 +57,8 @@ inline void PrintTo(LogMode m, std::ostream* os) { *os << (m == LogMode::kafka ?
 // `aftercare dev-broker` as a child process: an in-memory Kafka cluster.
 class DevBroker {
  public:
-  explicit DevBroker(int partitions = 4, int brokers = 1);
+  // `without_topic`: a topic left out, as on a cluster set up by an older version.
+  explicit DevBroker(int partitions = 4, int brokers = 1, const std::string& without_topic = "");
   const std::string& bootstrap() const { return bootstrap_; }
   // A fault-injection command ("down 1", "errors produce 3 NOT_LEADER_FOR_PARTITION");
   // true when the broker answered "ok".
