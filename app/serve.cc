@@ -146,8 +146,11 @@ int serve_main(const std::vector<std::string>& argv) {
   auto store = ReadStore::open(data + "/views", catalog.family_names());
   if (!store) return fail(store.status().message());
   SystemClock clock;
+  // The work that follows a completion on the log's or the runner's thread.
+  Executor callbacks(2);
   RunnerOptions runner_options;
   runner_options.quarantine = &*quarantine;
+  runner_options.callbacks = &callbacks;
   ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters, runner_options);
   if (Status s = runner.start(); !s) return fail(s.message());
   // Tokens last: a log, store or read models that are refused leaves no new tokens file.
@@ -159,7 +162,7 @@ int serve_main(const std::vector<std::string>& argv) {
     std::fflush(stdout);
   }
   AggregateStore aggregates(**store, runner);
-  CommandBus bus(**log, aggregates, clock);
+  CommandBus bus(**log, aggregates, clock, callbacks);
   DeadlineTimer timer(**store, bus, clock);
   ApiService api({**log, **store, runner, aggregates, bus, *tokens, clock});
   if (Status s = server.start(api); !s) return fail(s.message());
@@ -210,6 +213,7 @@ int serve_main(const std::vector<std::string>& argv) {
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed
   runner.stop();
+  callbacks.shutdown();                        // what they completed runs while everything exists
   log_info("serve.stopped");
   return 0;
 }

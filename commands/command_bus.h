@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/executor.h"
 #include "commands/aggregate_store.h"
 #include "commands/serializer.h"
 #include "domain/aggregates.h"
@@ -74,8 +75,10 @@ class CommandBus {
   using DecideFn = std::function<Decision(const AggregateHead& head, Timestamp now)>;
   using DoneFn = std::function<void(CommandOutcome)>;
 
-  CommandBus(EventLog& log, AggregateStore& aggregates, Clock& clock)
-      : log_(log), aggregates_(aggregates), clock_(clock) {}
+  // `callbacks`: where the work after an append runs (the answer, then the
+  // next queued command of the aggregate), never the log's own thread.
+  CommandBus(EventLog& log, AggregateStore& aggregates, Clock& clock, Executor& callbacks)
+      : log_(log), aggregates_(aggregates), clock_(clock), callbacks_(callbacks) {}
 
   void execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
 
@@ -93,10 +96,17 @@ class CommandBus {
   // Answers `refusal`, recording it first when the command id is derived.
   void refuse(AggregateKind kind, const std::string& id, const CommandContext& ctx, CommandOutcome refusal,
               DoneFn done);
+  // After the log answered an append (on a callbacks_ thread).
+  void appended(AggregateKind kind, const std::string& id, AggregateHead next, bool created,
+                const CommandRecord& record, const std::string& command_id, Result<std::vector<RecordId>> ids,
+                DoneFn done);
+  void recorded_refusal(const CommandRecord& record, const std::string& command_id, CommandOutcome refusal,
+                        Result<std::vector<RecordId>> ids, DoneFn done);
 
   EventLog& log_;
   AggregateStore& aggregates_;
   Clock& clock_;
+  Executor& callbacks_;
   Serializer serializer_;    // per aggregate
   Serializer command_ids_;   // per derived command id (see execute())
   std::atomic<Admission> admission_{Admission::none};

@@ -418,7 +418,10 @@ void ProjectionRunner::fire_waiters(bool expire_only) {
       }
     }
   }
-  for (auto& [done, ok] : ready) done(ok);
+  for (auto& [done, ok] : ready) {
+    if (options_.callbacks) options_.callbacks->post([done = std::move(done), ok = ok] { done(ok); });
+    else done(ok);
+  }
 }
 
 Position ProjectionRunner::applied() const {

@@ -291,6 +291,52 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
   EXPECT_TRUE(runner.health().is_ok()) << runner.health().to_string();
 }
 
+// A command queued behind another on the same aggregate starts when the
+// first one's append completes. Before, that was on the log's appender
+// thread: decide() and the next append's preparation ran there, and the
+// next group commit waited for them. Now they run on the callbacks
+// executor (or on the caller's thread, when nothing is queued).
+TEST_F(CommandBusTest, DecideNeverRunsOnTheLogsThread) {
+  constexpr int kCallers = 4, kEach = 20;
+  std::atomic<int> elsewhere{0}, decided{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallers; ++t) {
+    callers.emplace_back([&, t] {
+      const auto caller = std::this_thread::get_id();
+      for (int i = 0; i < kEach; ++i) {
+        std::promise<CommandOutcome> p;
+        const std::string data = R"({"id":"C-5","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
+        bus.execute(AggregateKind::customer, "C-5",
+                    {"admin:test", "t-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, "", false},
+                    [&, data, caller](const AggregateHead& h, Timestamp now) -> Decision {
+                      ++decided;
+                      if (!callbacks.on_worker() && std::this_thread::get_id() != caller) ++elsewhere;
+                      return std::vector<Event>{Event{h.sequence ? "updated" : "registered", 1, data, now}};
+                    },
+                    [&p](CommandOutcome o) { p.set_value(std::move(o)); });
+        EXPECT_TRUE(p.get_future().get().status.is_ok());
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(decided.load(), kCallers * kEach);
+  EXPECT_EQ(elsewhere.load(), 0) << "decide() ran on neither a caller's thread nor a callbacks worker";
+}
+
+// A query waiting for X-Min-Position is answered off the runner's thread.
+TEST_F(CommandBusTest, WaitsForAPositionAreAnsweredOffTheRunnersThread) {
+  auto first = run("C-6", R"({"id":"C-6","n":1})");
+  ASSERT_TRUE(first.status.is_ok());
+  ASSERT_TRUE(runner.wait_for(first.position, std::chrono::seconds(10)));
+  // A position one past the end: reached by the next command's event.
+  Position next;
+  for (const auto& [tp, offset] : first.position.entries()) next.advance(tp, offset + 1);
+  std::promise<bool> on_worker;
+  runner.when_applied(next, std::chrono::seconds(10), [&](bool ok) { on_worker.set_value(ok && callbacks.on_worker()); });
+  ASSERT_TRUE(run("C-6", R"({"id":"C-6","n":2})").status.is_ok());
+  EXPECT_TRUE(on_worker.get_future().get());
+}
+
 TEST_F(CommandBusTest, RefusesCommandsUntilReady) {
   bus.admit(Admission::none);
   auto o = run("C-1", R"({"id":"C-1"})");

@@ -23,15 +23,16 @@ inline constexpr Timestamp kTestEpoch{1795420800000};  // 2026-11-23T08:00:00Z
 class WriteSideTest : public ::testing::Test {
  protected:
   TempDir tmp;
+  Executor callbacks{2};
   std::unique_ptr<EmbeddedLog> log =
       std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
   Catalog catalog = make_catalog();
   std::unique_ptr<ReadStore> store =
       std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
-  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters};
+  ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters, runner_options()};
   AggregateStore aggregates{*store, runner};
   ManualClock clock{kTestEpoch};
-  CommandBus bus{*log, aggregates, clock};
+  CommandBus bus{*log, aggregates, clock, callbacks};
 
   void SetUp() override {
     ASSERT_TRUE(runner.start().is_ok());
@@ -41,6 +42,12 @@ class WriteSideTest : public ::testing::Test {
     stop_producers();
     log->close();
     runner.stop();
+    callbacks.shutdown();
+  }
+  RunnerOptions runner_options() {
+    RunnerOptions o;
+    o.callbacks = &callbacks;
+    return o;
   }
   // Subclasses stop whatever else issues commands (a timer) first.
   virtual void stop_producers() {}
