@@ -223,4 +223,8 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
   threads_.clear();
 }
 
+void HttpServer::post(std::function<void()> task) {
+  net::post(*iocs_[next_post_.fetch_add(1, std::memory_order_relaxed) % iocs_.size()], std::move(task));
+}
+
 }  // namespace aftercare

@@ -64,6 +64,9 @@ class HttpServer {
   Status start(Handler& handler);
   // Stops accepting, lets in-flight requests finish for up to `drain`, stops.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
+  // Runs `task` on one of the server's threads (work that must not stay on
+  // the thread it was completed on). Dropped once the server has stopped.
+  void post(std::function<void()> task);
   uint16_t port() const { return port_; }
   size_t open_connections() const { return connections_.load(); }
 
@@ -77,6 +80,7 @@ class HttpServer {
   std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;  // one per thread
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   size_t next_ioc_ = 0;  // the acceptor's thread only
+  std::atomic<size_t> next_post_{0};
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;

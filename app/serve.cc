@@ -146,11 +146,11 @@ int serve_main(const std::vector<std::string>& argv) {
   auto store = ReadStore::open(data + "/views", catalog.family_names());
   if (!store) return fail(store.status().message());
   SystemClock clock;
-  // The work that follows a completion on the log's or the runner's thread.
-  Executor callbacks(2);
+  // Where a command queued behind another starts (not the log's thread).
+  Executor callbacks(1);
   RunnerOptions runner_options;
   runner_options.quarantine = &*quarantine;
-  runner_options.callbacks = &callbacks;
+  runner_options.post_callback = [&server](std::function<void()> task) { server.post(std::move(task)); };
   ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters, runner_options);
   if (Status s = runner.start(); !s) return fail(s.message());
   // Tokens last: a log, store or read models that are refused leaves no new tokens file.

@@ -133,10 +133,7 @@ void CommandBus::refuse(const AggregateKind kind, const std::string& id, const C
   items.push_back(AppendItem{Topic::commands, ctx.command_id, std::move(bytes), env.type, env.id});
   log_.append(std::move(items), [this, record = std::move(record), command_id = ctx.command_id,
                                  refusal = std::move(refusal), done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
-    callbacks_.post([this, record = std::move(record), command_id = std::move(command_id), refusal = std::move(refusal),
-                     done = std::move(done), ids = std::move(ids)]() mutable {
-      recorded_refusal(record, command_id, std::move(refusal), std::move(ids), std::move(done));
-    });
+    recorded_refusal(record, command_id, std::move(refusal), std::move(ids), std::move(done));
   });
 }
 
@@ -232,11 +229,9 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   log_.append(std::move(items), [this, kind, id, next = std::move(next), created, record,
                                  command_id = ctx.command_id,
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
-    // Off the log's thread: `done` answers and starts the aggregate's next command.
-    callbacks_.post([this, kind, id = std::move(id), next = std::move(next), created, record = std::move(record),
-                     command_id = std::move(command_id), done = std::move(done), ids = std::move(ids)]() mutable {
-      appended(kind, id, std::move(next), created, record, command_id, std::move(ids), std::move(done));
-    });
+    // On the log's thread: bookkeeping and the answer only. The aggregate's
+    // next command, if one is queued, is handed to callbacks_ (Serializer).
+    appended(kind, id, std::move(next), created, record, command_id, std::move(ids), std::move(done));
   });
 }
 

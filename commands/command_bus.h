@@ -75,10 +75,12 @@ class CommandBus {
   using DecideFn = std::function<Decision(const AggregateHead& head, Timestamp now)>;
   using DoneFn = std::function<void(CommandOutcome)>;
 
-  // `callbacks`: where the work after an append runs (the answer, then the
-  // next queued command of the aggregate), never the log's own thread.
+  // `callbacks`: where a command queued behind another on the same
+  // aggregate (or command id) starts once that one is answered, so that its
+  // decide() never runs on the log's appender or Kafka poll thread.
   CommandBus(EventLog& log, AggregateStore& aggregates, Clock& clock, Executor& callbacks)
-      : log_(log), aggregates_(aggregates), clock_(clock), callbacks_(callbacks) {}
+      : log_(log), aggregates_(aggregates), clock_(clock), serializer_(1024, &callbacks),
+        command_ids_(1024, &callbacks) {}
 
   void execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
 
@@ -96,7 +98,7 @@ class CommandBus {
   // Answers `refusal`, recording it first when the command id is derived.
   void refuse(AggregateKind kind, const std::string& id, const CommandContext& ctx, CommandOutcome refusal,
               DoneFn done);
-  // After the log answered an append (on a callbacks_ thread).
+  // After the log answered an append (on the log's thread).
   void appended(AggregateKind kind, const std::string& id, AggregateHead next, bool created,
                 const CommandRecord& record, const std::string& command_id, Result<std::vector<RecordId>> ids,
                 DoneFn done);
@@ -106,7 +108,6 @@ class CommandBus {
   EventLog& log_;
   AggregateStore& aggregates_;
   Clock& clock_;
-  Executor& callbacks_;
   Serializer serializer_;    // per aggregate
   Serializer command_ids_;   // per derived command id (see execute())
   std::atomic<Admission> admission_{Admission::none};

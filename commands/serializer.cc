@@ -4,7 +4,7 @@
 
 namespace aftercare {
 
-Serializer::Serializer(size_t stripes) {
+Serializer::Serializer(size_t stripes, Executor* handover) : handover_(handover) {
   assert(stripes > 0);
   for (size_t i = 0; i < stripes; ++i) stripes_.push_back(std::make_unique<Stripe>());
 }
@@ -50,7 +50,10 @@ void Serializer::run(Stripe& stripe, Task task) {
           return;
         }
       }
-      if (Task t = next_task()) run(stripe, std::move(t));
+      Task t = next_task();
+      if (!t) return;
+      if (!handover_) return run(stripe, std::move(t));
+      handover_->post([this, &stripe, t = std::move(t)]() mutable { run(stripe, std::move(t)); });
     });
     {
       std::lock_guard lock(state->mu);

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/executor.h"
+
 namespace aftercare {
 
 class Serializer {
@@ -23,7 +25,9 @@ class Serializer {
   using Done = std::function<void()>;
   using Task = std::function<void(Done)>;
 
-  explicit Serializer(size_t stripes = 1024);
+  // `handover`: where a queued task starts when the task before it finished
+  // on another thread (a log's completion thread); null: on that thread.
+  explicit Serializer(size_t stripes = 1024, Executor* handover = nullptr);
   void submit(std::string_view key, Task task);
 
  private:
@@ -35,6 +39,7 @@ class Serializer {
   void run(Stripe& stripe, Task task);
 
   std::vector<std::unique_ptr<Stripe>> stripes_;
+  Executor* handover_;
 };
 
 }  // namespace aftercare

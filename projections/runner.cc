@@ -419,7 +419,7 @@ void ProjectionRunner::fire_waiters(bool expire_only) {
     }
   }
   for (auto& [done, ok] : ready) {
-    if (options_.callbacks) options_.callbacks->post([done = std::move(done), ok = ok] { done(ok); });
+    if (options_.post_callback) options_.post_callback([done = std::move(done), ok = ok] { done(ok); });
     else done(ok);
   }
 }

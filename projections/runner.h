@@ -22,7 +22,6 @@
 
 #include "eventstore/event_log.h"
 #include "eventstore/quarantine.h"
-#include "base/executor.h"
 #include "eventstore/upcast.h"
 #include "projections/projection.h"
 #include "projections/read_store.h"
@@ -43,11 +42,12 @@ struct RunnerOptions {
   const Quarantine* quarantine = nullptr;
   // Called after each committed batch with its size (tests slow the runner down with it).
   std::function<void(size_t)> on_batch;
-  // Where when_applied() callbacks run once their position is reached (a
-  // query that waited for X-Min-Position, a command waiting to settle): not
-  // on the runner's thread, whose next batch would wait behind them.
-  // Null: on the runner's thread (tools without queries).
-  Executor* callbacks = nullptr;
+  // Runs when_applied() callbacks once their position is reached (a query
+  // that waited for X-Min-Position, a command waiting to settle) elsewhere
+  // than on the runner's thread, whose next batch would wait behind them:
+  // serve posts them to the HTTP server's threads. Empty: on the runner's
+  // thread (tools without queries).
+  std::function<void(std::function<void()>)> post_callback;
 };
 
 // Every partition of every topic that `projections` consume, in order.

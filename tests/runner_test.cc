@@ -143,7 +143,7 @@ TEST(RunnerTest, ABulkRebuildOnTwoThreadsWritesWhatTheLiveRunnerWrites) {
   // A tiny budget: every 8-event batch is ingested as its own files, so each
   // aggregate's counter is merged across files and "seen" lookups go to them.
   ProjectionRunner bulk(*log, *store, {&counting}, none,
-                        {.max_batch = 8, .bulk = true, .bulk_flush_bytes = 1, .threads = 2, .on_batch = {}});
+                        {.max_batch = 8, .bulk = true, .bulk_flush_bytes = 1, .threads = 2, .on_batch = {}, .post_callback = {}});
   ASSERT_TRUE(bulk.catch_up().is_ok());
   EXPECT_EQ(bulk.events_applied(), 300);
   EXPECT_EQ(total(*store), 300);

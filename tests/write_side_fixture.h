@@ -46,7 +46,7 @@ class WriteSideTest : public ::testing::Test {
   }
   RunnerOptions runner_options() {
     RunnerOptions o;
-    o.callbacks = &callbacks;
+    o.post_callback = [this](std::function<void()> f) { callbacks.post(std::move(f)); };
     return o;
   }
   // Subclasses stop whatever else issues commands (a timer) first.
