@@ -133,20 +133,15 @@ void CommandBus::refuse(const AggregateKind kind, const std::string& id, const C
   items.push_back(AppendItem{Topic::commands, ctx.command_id, std::move(bytes), env.type, env.id});
   log_.append(std::move(items), [this, record = std::move(record), command_id = ctx.command_id,
                                  refusal = std::move(refusal), done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
-    recorded_refusal(record, command_id, std::move(refusal), std::move(ids), std::move(done));
+    if (!ids)
+      return done(CommandOutcome::failed(Status{Errc::unavailable,
+          "the refusal could not be recorded (" + ids.status().message() + "); retry with the same Idempotency-Key"}));
+    Position written;
+    for (const auto& r : *ids) written.include(r);
+    aggregates_.remember_command(command_id, record, written);
+    refusal.position = std::move(written);
+    done(std::move(refusal));
   });
-}
-
-void CommandBus::recorded_refusal(const CommandRecord& record, const std::string& command_id, CommandOutcome refusal,
-                                  Result<std::vector<RecordId>> ids, DoneFn done) {
-  if (!ids)
-    return done(CommandOutcome::failed(Status{Errc::unavailable,
-        "the refusal could not be recorded (" + ids.status().message() + "); retry with the same Idempotency-Key"}));
-  Position written;
-  for (const auto& r : *ids) written.include(r);
-  aggregates_.remember_command(command_id, record, written);
-  refusal.position = std::move(written);
-  done(std::move(refusal));
 }
 
 void CommandBus::run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
@@ -230,26 +225,20 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
                                  command_id = ctx.command_id,
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
     // On the log's thread: bookkeeping and the answer only. The aggregate's
-    // next command, if one is queued, is handed to callbacks_ (Serializer).
-    appended(kind, id, std::move(next), created, record, command_id, std::move(ids), std::move(done));
+    // next command, if one is queued, is handed to the executor (Serializer).
+    if (!ids) {
+      aggregates_.unsettle(kind, id);  // some of the events may be in the log after all
+      return done(CommandOutcome::failed(ids.status()));
+    }
+    Position written;
+    for (const auto& r : *ids) written.include(r);
+    aggregates_.remember(kind, id, next, written);
+    aggregates_.remember_command(command_id, record, written);
+    CommandOutcome o = CommandOutcome::unchanged(Status::ok(), next);
+    o.position = std::move(written);
+    o.created = created;
+    done(std::move(o));
   });
-}
-
-void CommandBus::appended(AggregateKind kind, const std::string& id, AggregateHead next, bool created,
-                          const CommandRecord& record, const std::string& command_id,
-                          Result<std::vector<RecordId>> ids, DoneFn done) {
-  if (!ids) {
-    aggregates_.unsettle(kind, id);  // some of the events may be in the log after all
-    return done(CommandOutcome::failed(ids.status()));
-  }
-  Position written;
-  for (const auto& r : *ids) written.include(r);
-  aggregates_.remember(kind, id, next, written);
-  aggregates_.remember_command(command_id, record, written);
-  CommandOutcome o = CommandOutcome::unchanged(Status::ok(), next);
-  o.position = std::move(written);
-  o.created = created;
-  done(std::move(o));
 }
 
 }  // namespace aftercare

@@ -98,12 +98,6 @@ class CommandBus {
   // Answers `refusal`, recording it first when the command id is derived.
   void refuse(AggregateKind kind, const std::string& id, const CommandContext& ctx, CommandOutcome refusal,
               DoneFn done);
-  // After the log answered an append (on the log's thread).
-  void appended(AggregateKind kind, const std::string& id, AggregateHead next, bool created,
-                const CommandRecord& record, const std::string& command_id, Result<std::vector<RecordId>> ids,
-                DoneFn done);
-  void recorded_refusal(const CommandRecord& record, const std::string& command_id, CommandOutcome refusal,
-                        Result<std::vector<RecordId>> ids, DoneFn done);
 
   EventLog& log_;
   AggregateStore& aggregates_;

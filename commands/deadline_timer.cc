@@ -8,6 +8,13 @@
 
 namespace aftercare {
 
+namespace {
+// An index row's due time: due/<16 hex>/<id>/<kind>.
+Timestamp due_of(std::string_view key) {
+  return Timestamp{static_cast<int64_t>(std::stoull(std::string(key.substr(4, 16)), nullptr, 16))};
+}
+}  // namespace
+
 std::string deadline_command_id(const std::string& request_id, const std::string& kind, Timestamp due) {
   return uuid_from_name("deadline\n" + request_id + "\n" + kind + "\n" + std::to_string(due.ms));
 }
@@ -37,7 +44,7 @@ std::optional<Timestamp> DeadlineTimer::fire_due() {
   std::optional<Timestamp> next;
   // due/<16 hex>/<id>/<kind>, in time order: read up to the first one in the future.
   Status read = store_.visit(RequestsProjection::kName, "due/", "", [&](std::string_view key, std::string_view) {
-    const Timestamp due{static_cast<int64_t>(std::stoull(std::string(key.substr(4, 16)), nullptr, 16))};
+    const Timestamp due = due_of(key);
     if (due > now) {
       next = due;
       return false;
@@ -63,7 +70,7 @@ void DeadlineTimer::fire(const std::string& key) {
     std::lock_guard lock(mu_);
     if (!in_flight_.insert(key).second) return;
   }
-  const Timestamp due{static_cast<int64_t>(std::stoull(key.substr(4, 16), nullptr, 16))};
+  const Timestamp due = due_of(key);
   const size_t slash = key.rfind('/');
   const std::string id = key.substr(21, slash - 21), kind = key.substr(slash + 1);
   CommandContext ctx;

@@ -63,6 +63,44 @@ std::string customer_body() {
 
 bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
+Reply put_customer(ServerProcess& server, const std::string& id) {
+  return server.call(verb::put, "/v1/customers/" + id, kAdminToken, customer_body(),
+                     {{"Content-Type", "application/json"}});
+}
+
+struct Filled {
+  std::vector<std::pair<std::string, std::string>> acknowledged;  // id, X-Position
+  Reply refused;  // status 0: the disk never refused
+};
+
+// New customers C-1, C-2, … until the disk refuses one with a 503 (the
+// write-ahead logs may hold preallocated space: a few MiB at most). Any
+// other answer fails the test.
+Filled put_until_refused(ServerProcess& server) {
+  Filled f;
+  for (int i = 1; i < 5000; ++i) {
+    const std::string id = "C-" + std::to_string(i);
+    Reply r = put_customer(server, id);
+    if (r.status == 201) {
+      f.acknowledged.emplace_back(id, r.header("X-Position"));
+    } else {
+      if (r.status != 503) ADD_FAILURE() << id << ": " << r.status << " " << r.body;
+      f.refused = std::move(r);
+      break;
+    }
+  }
+  return f;
+}
+
+bool ready_within(ServerProcess& server, std::chrono::seconds limit) {
+  const auto until = SteadyClock::now() + limit;
+  while (server.call(verb::get, "/readyz", "").status != 200) {
+    if (SteadyClock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
 // The reproduction: a data directory on a 64 MiB filesystem, filled
 // with a file while the service runs. Before: the first refused write made
 // RocksDB's info log (on the same disk) trip an assertion and the process
@@ -76,33 +114,19 @@ TEST(FullDiskTest, CommandsAreRefusedReadsGoOnAndTheServiceResumesWhenSpaceRetur
   std::set<std::string> acknowledged;
   {
     ServerProcess server(data);
-    auto put = [&](const std::string& id) {
-      return server.call(verb::put, "/v1/customers/" + id, kAdminToken, customer_body(),
-                         {{"Content-Type", "application/json"}});
-    };
-    ASSERT_EQ(put("C-0").status, 201);
+    ASSERT_EQ(put_customer(server, "C-0").status, 201);
     acknowledged.insert("C-0");
-    Reply changed = put("C-0");
+    Reply changed = put_customer(server, "C-0");
     ASSERT_EQ(changed.status, 200) << changed.body;
     const std::string before_full = field(changed.body, "version");
     ASSERT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken, "",
                           {{"X-Min-Position", changed.header("X-Position")}}).status, 200);
 
     disk.fill("filler");
-    // Commands until the disk refuses one (the log's and the read models'
-    // write-ahead logs may hold preallocated space; a few MiB at most).
-    int refused_status = 0;
-    std::string refused_body;
-    for (int i = 1; i < 5000 && refused_status == 0; ++i) {
-      const std::string id = "C-" + std::to_string(i);
-      Reply r = put(id);
-      if (r.status == 201) acknowledged.insert(id);
-      else if (r.status == 503) refused_status = 503, refused_body = r.body;
-      else FAIL() << id << ": " << r.status << " " << r.body;
-    }
-    ASSERT_EQ(refused_status, 503) << "the disk never filled up";
-    EXPECT_NE(refused_body.find("No space left on device"), std::string::npos) << refused_body;
-    EXPECT_EQ(refused_body.find("\"status\":500"), std::string::npos);
+    const Filled filled = put_until_refused(server);
+    for (const auto& [id, position] : filled.acknowledged) acknowledged.insert(id);
+    ASSERT_EQ(filled.refused.status, 503) << "the disk never filled up";
+    EXPECT_NE(filled.refused.body.find("No space left on device"), std::string::npos) << filled.refused.body;
 
     // The process is alive, says why it is not ready, refuses commands and serves reads.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -110,18 +134,15 @@ TEST(FullDiskTest, CommandsAreRefusedReadsGoOnAndTheServiceResumesWhenSpaceRetur
     Reply ready = server.call(verb::get, "/readyz", "");
     EXPECT_EQ(ready.status, 503);
     EXPECT_NE(ready.body.find("No space left on device"), std::string::npos) << ready.body;
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(put("C-refused").status, 503);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(put_customer(server, "C-refused").status, 503);
     Reply read = server.call(verb::get, "/v1/customers/C-0", kAdminToken);
     EXPECT_EQ(read.status, 200) << read.body;
     EXPECT_EQ(field(read.body, "version"), before_full);
 
     // Space returns: ready again within seconds, without a restart, and commands go through.
     disk.free("filler");
-    const auto until = SteadyClock::now() + std::chrono::seconds(30);
-    while (server.call(verb::get, "/readyz", "").status != 200 && SteadyClock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ASSERT_EQ(server.call(verb::get, "/readyz", "").status, 200) << server.call(verb::get, "/readyz", "").body;
-    Reply after = put("C-after");
+    ASSERT_TRUE(ready_within(server, std::chrono::seconds(30))) << server.call(verb::get, "/readyz", "").body;
+    Reply after = put_customer(server, "C-after");
     ASSERT_EQ(after.status, 201) << after.body;
     acknowledged.insert("C-after");
     Reply seen = server.call(verb::get, "/v1/customers/C-after", kAdminToken, "",
@@ -154,24 +175,11 @@ TEST(FullDiskTest, ReadModelsOnAFullDiskHoldCommandsUntilTheyCanWriteAgain) {
   SmallDisk disk(data + "/views", 64);
   if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
   ServerProcess server(data);
-  auto put = [&](const std::string& id) {
-    return server.call(verb::put, "/v1/customers/" + id, kAdminToken, customer_body(),
-                       {{"Content-Type", "application/json"}});
-  };
-  ASSERT_EQ(put("C-0").status, 201);
+  ASSERT_EQ(put_customer(server, "C-0").status, 201);
   disk.fill("filler");
-  std::vector<std::pair<std::string, std::string>> acknowledged;  // id, X-Position
-  bool refused = false;
-  for (int i = 1; i < 5000 && !refused; ++i) {
-    const std::string id = "C-" + std::to_string(i);
-    Reply r = put(id);
-    if (r.status == 201) acknowledged.emplace_back(id, r.header("X-Position"));
-    else if (r.status == 503) {
-      refused = true;
-      EXPECT_NE(r.body.find("writing read models"), std::string::npos) << r.body;
-    } else FAIL() << id << ": " << r.status << " " << r.body;
-  }
-  ASSERT_TRUE(refused) << "the read models' disk never filled up";
+  const Filled filled = put_until_refused(server);
+  ASSERT_EQ(filled.refused.status, 503) << "the read models' disk never filled up";
+  EXPECT_NE(filled.refused.body.find("writing read models"), std::string::npos) << filled.refused.body;
   ASSERT_TRUE(alive(server.pid()));
   Reply ready = server.call(verb::get, "/readyz", "");
   EXPECT_EQ(ready.status, 503);
@@ -179,16 +187,13 @@ TEST(FullDiskTest, ReadModelsOnAFullDiskHoldCommandsUntilTheyCanWriteAgain) {
   EXPECT_EQ(server.call(verb::get, "/v1/customers/C-0", kAdminToken).status, 200);
 
   disk.free("filler");
-  const auto until = SteadyClock::now() + std::chrono::seconds(30);
-  while (server.call(verb::get, "/readyz", "").status != 200 && SteadyClock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_EQ(server.call(verb::get, "/readyz", "").status, 200);
+  ASSERT_TRUE(ready_within(server, std::chrono::seconds(30)));
   // Everything acknowledged before the disk refused is readable, and new commands go through.
-  for (const auto& [id, position] : acknowledged) {
+  for (const auto& [id, position] : filled.acknowledged) {
     Reply r = server.call(verb::get, "/v1/customers/" + id, kAdminToken, "", {{"X-Min-Position", position}});
     EXPECT_EQ(r.status, 200) << id << ": " << r.body;
   }
-  EXPECT_EQ(put("C-after").status, 201);
+  EXPECT_EQ(put_customer(server, "C-after").status, 201);
   EXPECT_EQ(server.stop(), 0);
   std::string out;
   EXPECT_EQ(run_aftercare({"replay", "--verify", "--data", data}, &out), 0) << out;

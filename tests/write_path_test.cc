@@ -168,6 +168,15 @@ TEST(ReadErrorTest, ACorruptRowIsAnErrorNotAnAbsentAggregate) {
   log->close();
 }
 
+// Every read model of `catalog` folded from `log` into a new store in `dir`.
+Status catch_up_fresh(EventLog& log, Catalog& catalog, const std::string& dir, const Quarantine* quarantine = nullptr) {
+  auto store = std::move(ReadStore::open(dir, catalog.family_names())).value();
+  RunnerOptions options;
+  options.quarantine = quarantine;
+  ProjectionRunner runner(log, *store, catalog.pointers(), catalog.upcasters, options);
+  return runner.catch_up();
+}
+
 TEST(QuarantineTest, TheRunnerNamesAnUndecodableRecordAndSkipsItOnceQuarantined) {
   testing::TempDir tmp;
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
@@ -176,9 +185,7 @@ TEST(QuarantineTest, TheRunnerNamesAnUndecodableRecordAndSkipsItOnceQuarantined)
   ASSERT_TRUE(at.is_ok());
   Catalog catalog = make_catalog();
   {
-    auto store = std::move(ReadStore::open(tmp.sub("a"), catalog.family_names())).value();
-    ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
-    Status s = runner.catch_up();
+    Status s = catch_up_fresh(*log, catalog, tmp.sub("a"));
     ASSERT_FALSE(s.is_ok());
     const std::string name = record_name((*at)[0]);
     EXPECT_NE(s.message().find("record " + name + " does not decode"), std::string::npos) << s.message();
@@ -211,9 +218,7 @@ TEST(QuarantineTest, ARecordThatDecodesButCannotBeAppliedNamesTheWayForward) {
   ASSERT_TRUE(at.is_ok());
   Catalog catalog = make_catalog();
   {
-    auto store = std::move(ReadStore::open(tmp.sub("a"), catalog.family_names())).value();
-    ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
-    Status s = runner.catch_up();
+    Status s = catch_up_fresh(*log, catalog, tmp.sub("a"));
     ASSERT_FALSE(s.is_ok());
     EXPECT_NE(s.message().find("cannot apply record " + record_name((*at)[0])), std::string::npos) << s.message();
     EXPECT_NE(s.message().find("--even-if-it-decodes"), std::string::npos) << s.message();
@@ -222,11 +227,8 @@ TEST(QuarantineTest, ARecordThatDecodesButCannotBeAppliedNamesTheWayForward) {
                               "another producer", kTestEpoch)
                   .is_ok());
   auto q = Quarantine::load(tmp.path());
-  auto store = std::move(ReadStore::open(tmp.sub("b"), catalog.family_names())).value();
-  RunnerOptions options;
-  options.quarantine = &*q;
-  ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters, options);
-  EXPECT_TRUE(runner.catch_up().is_ok());
+  ASSERT_TRUE(q.is_ok());
+  EXPECT_TRUE(catch_up_fresh(*log, catalog, tmp.sub("b"), &*q).is_ok());
   log->close();
 }
 
