@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "domain/json.h"
+#include "domain/master_data.h"
+#include "projections/master_view.h"
 #include "projections/projection.h"
 #include "projections/request_views.h"
 
@@ -85,6 +88,23 @@ Result<bool> AccessPolicy::sees_customer(const Principal& p, std::string_view cu
 bool AccessPolicy::sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const {
   if (p.role == Role::engineer) return engineer_id == p.engineer_id;
   return p.sees_region(region);
+}
+
+Result<bool> AccessPolicy::sees_master(const Principal& p, AggregateKind kind, std::string_view id,
+                                       std::string_view row) const {
+  switch (kind.master()->visibility) {
+    case Visibility::everyone: return true;
+    case Visibility::as_customer: return sees_customer(p, id, string_member(row, "region"));
+    case Visibility::as_engineer: return sees_engineer(p, id, string_member(row, "region"));
+    case Visibility::through_customer: {
+      const std::string customer_id = string_member(row, "customer_id");
+      auto customer = store_.get(MasterView::kName, std::string(customer_kind().name()) + "/" + customer_id);
+      if (!customer) return customer.status();
+      if (!*customer) return false;
+      return sees_customer(p, customer_id, string_member(**customer, "region"));
+    }
+  }
+  return false;
 }
 
 }  // namespace aftercare

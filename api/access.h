@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "api/tokens.h"
+#include "domain/kind.h"
 #include "domain/status.h"
 #include "projections/read_store.h"
 
@@ -52,6 +53,9 @@ class AccessPolicy {
   Result<bool> sees_customer(const Principal& p, std::string_view customer_id, std::string_view region) const;
   // An engineer record in `region`; engineer tokens see only their own.
   bool sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const;
+  // A master record of `kind` whose view row is `row`, by its kind's
+  // Visibility (domain/master_data.h).
+  Result<bool> sees_master(const Principal& p, AggregateKind kind, std::string_view id, std::string_view row) const;
 
  private:
   const ReadStore& store_;

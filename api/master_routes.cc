@@ -1,7 +1,7 @@
-// Master data endpoints of api.md: customers, engineers and installed units
-// (GET and PUT), and the customer screen pop. Each record is visible by its
-// region — a unit by its customer's — and to an engineer token only where
-// the engineer has work (api/access.h).
+// Master data endpoints: GET and PUT /v1/<collection>/{id} for every
+// registered master record kind (domain/master_data.h), and the customer
+// screen pop. A record is visible as its kind's Visibility says
+// (api/access.h): by its region, by its customer's, or to every token.
 #include "api/call.h"
 #include "domain/json.h"
 #include "domain/master_data.h"
@@ -12,123 +12,115 @@
 namespace aftercare {
 namespace {
 
-
-std::optional<MasterKind> kind_of_collection(std::string_view collection) {
-  if (collection == "customers") return MasterKind::customer;
-  if (collection == "engineers") return MasterKind::engineer;
-  if (collection == "units") return MasterKind::unit;
-  return std::nullopt;
-}
-
-AggregateKind aggregate_of(MasterKind k) {
-  switch (k) {
-    case MasterKind::customer: return AggregateKind::customer;
-    case MasterKind::engineer: return AggregateKind::engineer;
-    case MasterKind::unit: return AggregateKind::unit;
-  }
-  return AggregateKind::customer;
-}
-
 Status not_found(std::string_view collection) {
   return {Errc::not_found, "no such record in " + std::string(collection)};
 }
 
 }  // namespace
 
-void ApiService::get_customer(const CallPtr& call) {
+std::optional<AggregateKind> master_kind_of(std::string_view collection) {
+  for (const AggregateKind& k : all_kinds())
+    if (k.master() && k.master()->collection == collection) return k;
+  return std::nullopt;
+}
+
+void ApiService::get_master(const CallPtr& call) {
   after_min_position(call, [this, call] {
+    const AggregateKind kind = *master_kind_of(call->target.segments[1]);
     const std::string& id = call->params[0];
-    auto row = d_.store.get(MasterView::kName, "customer/" + id);
+    const std::string_view collection = kind.master()->collection;
+    auto row = d_.store.get(MasterView::kName, std::string(kind.name()) + "/" + id);
     if (!row) return call->fail(row.status());
-    if (!*row) return call->fail(not_found("customers"));
-    auto visible = access_.sees_customer(*call->principal, id, string_member(**row, "region"));
+    if (!*row) return call->fail(not_found(collection));
+    auto visible = access_.sees_master(*call->principal, kind, id, **row);
     if (!visible) return call->fail(visible.status());
-    if (!*visible) return call->fail(not_found("customers"));
+    if (!*visible) return call->fail(not_found(collection));
     call->view(std::move(**row));
   });
 }
 
-void ApiService::get_engineer(const CallPtr& call) {
-  after_min_position(call, [this, call] {
-    const std::string& id = call->params[0];
-    auto row = d_.store.get(MasterView::kName, "engineer/" + id);
-    if (!row) return call->fail(row.status());
-    if (!*row || !access_.sees_engineer(*call->principal, id, string_member(**row, "region")))
-      return call->fail(not_found("engineers"));
-    call->view(std::move(**row));
-  });
+// The region that decides who sees a record of `kind` in state `state`
+// ("" = every region), read from the write side; nullopt for a kind every
+// token sees.
+Result<std::optional<std::string>> ApiService::master_region(AggregateKind kind, const std::string& state) {
+  switch (kind.master()->visibility) {
+    case Visibility::everyone: return std::optional<std::string>();
+    case Visibility::as_customer:
+    case Visibility::as_engineer: return std::optional<std::string>(string_member(state, "region"));
+    case Visibility::through_customer: {
+      auto customer = d_.aggregates.load(customer_kind(), string_member(state, "customer_id"));
+      if (!customer) return customer.status();
+      return std::optional<std::string>(customer->sequence ? string_member(customer->state, "region") : "");
+    }
+  }
+  return std::optional<std::string>();
 }
 
-void ApiService::get_unit(const CallPtr& call) {
-  after_min_position(call, [this, call] {
-    auto row = d_.store.get(MasterView::kName, "unit/" + call->params[0]);
-    if (!row) return call->fail(row.status());
-    if (!*row) return call->fail(not_found("units"));
-    // A unit is seen through its customer.
-    const std::string customer_id = string_member(**row, "customer_id");
-    auto customer = d_.store.get(MasterView::kName, "customer/" + customer_id);
-    if (!customer) return call->fail(customer.status());
-    if (!*customer) return call->fail(not_found("units"));
-    auto visible = access_.sees_customer(*call->principal, customer_id, string_member(**customer, "region"));
-    if (!visible) return call->fail(visible.status());
-    if (!*visible) return call->fail(not_found("units"));
-    call->view(std::move(**row));
-  });
+// Whether `principal` may write the record `normalized` of `kind`: a
+// rejection names what it may not refer to or cover.
+std::optional<Rejection> ApiService::master_write_refused(const Principal& principal, AggregateKind kind,
+                                                          const std::string& normalized) {
+  switch (kind.master()->visibility) {
+    case Visibility::everyone: return std::nullopt;
+    case Visibility::as_customer:
+    case Visibility::as_engineer:
+      if (const std::string region = string_member(normalized, "region"); !principal.sees_region(region))
+        return Rejection{Errc::forbidden, "this token does not cover region \"" + region + "\"", ""};
+      return std::nullopt;
+    case Visibility::through_customer: {
+      // It belongs to a known customer that this token may see.
+      const std::string customer_id = string_member(normalized, "customer_id");
+      auto customer = d_.aggregates.load(customer_kind(), customer_id);
+      if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
+      if (!customer->sequence || !principal.sees_region(string_member(customer->state, "region")))
+        return Rejection{Errc::unprocessable, "unknown customer \"" + customer_id + "\"", ""};
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 void ApiService::put_master(const CallPtr& call) {
-  const std::string collection = call->target.segments[1];
-  const MasterKind kind = *kind_of_collection(collection);
+  const AggregateKind kind = *master_kind_of(call->target.segments[1]);
+  const std::string collection(kind.master()->collection);
   const std::string id = call->params[0];
   const Principal principal = *call->principal;
-  // The region that decides who sees a record in state `state` ("" = none);
-  // a unit's is its customer's, read from the write side.
-  auto region_of = [this, kind](const std::string& state) -> Result<std::string> {
-    if (kind != MasterKind::unit) return string_member(state, "region");
-    auto customer = d_.aggregates.load(AggregateKind::customer, string_member(state, "customer_id"));
-    if (!customer) return customer.status();
-    return customer->sequence ? string_member(customer->state, "region") : std::string();
-  };
   // What the token may not see answers as if it did not exist, before any other check.
-  auto existing = d_.aggregates.load(aggregate_of(kind), id);
+  auto hidden = [this, kind, principal](const std::string& state) -> Result<bool> {
+    auto region = master_region(kind, state);
+    if (!region) return region.status();
+    return *region && !principal.sees_region(**region);
+  };
+  auto existing = d_.aggregates.load(kind, id);
   if (!existing) return call->fail(existing.status());
   if (existing->sequence) {
-    auto region = region_of(existing->state);
-    if (!region) return call->fail(region.status());
-    if (!principal.sees_region(*region)) return call->fail(not_found(collection));
+    auto h = hidden(existing->state);
+    if (!h) return call->fail(h.status());
+    if (*h) return call->fail(not_found(collection));
   }
   auto ctx = command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   simdjson::dom::parser parser;
   auto body = command_body(*call, parser);
   if (!body) return;
-  auto normalized = normalize_master(kind, id, *body);
+  auto normalized = normalize_master(*kind.master(), id, *body);
   if (!normalized) return call->fail(normalized.status());
 
   const std::string location = "/v1/" + collection + "/" + id;
   d_.bus.execute(
-      aggregate_of(kind), id, std::move(ctx).value(),
-      [this, kind, collection, principal, region_of, normalized = std::move(normalized).value()](
+      kind, id, std::move(ctx).value(),
+      [this, kind, collection, principal, hidden, normalized = std::move(normalized).value()](
           const AggregateHead& head, Timestamp now) -> Decision {
         if (head.sequence) {
-          auto region = region_of(head.state);
-          if (!region) return Rejection{region.status().code(), region.status().message(), ""};
-          if (!principal.sees_region(*region)) return Rejection{Errc::not_found, not_found(collection).message(), ""};
+          auto h = hidden(head.state);
+          if (!h) return Rejection{h.status().code(), h.status().message(), ""};
+          if (*h) return Rejection{Errc::not_found, not_found(collection).message(), ""};
         }
-        if (kind == MasterKind::unit) {
-          // A unit belongs to a known customer that this token may see.
-          const std::string customer_id = string_member(normalized, "customer_id");
-          auto customer = d_.aggregates.load(AggregateKind::customer, customer_id);
-          if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
-          if (!customer->sequence || !principal.sees_region(string_member(customer->state, "region")))
-            return Rejection{Errc::unprocessable, "unknown customer \"" + customer_id + "\"", ""};
-        } else if (const std::string region = string_member(normalized, "region"); !principal.sees_region(region)) {
-          return Rejection{Errc::forbidden, "this token does not cover region \"" + region + "\"", ""};
-        }
+        if (auto refused = master_write_refused(principal, kind, normalized)) return *refused;
         return decide_upsert(master_record(head.state), normalized, now);
       },
       [this, call, location, kind, id](CommandOutcome o) {
-        answer_command(call, aggregate_of(kind), id, location, std::move(o));
+        answer_command(call, kind, id, location, std::move(o));
       });
 }
 

@@ -88,7 +88,7 @@ void ApiService::original_state(const CallPtr& call, AggregateKind kind, const s
                                 const CommandOutcome& o, std::function<void(const std::string&)> respond) {
   d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, kind, id, version = o.version, respond](bool reached) {
     if (!reached) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
-    const std::string subject = std::string(aggregate_name(kind)) + "/" + id;
+    const std::string subject = std::string(kind.name()) + "/" + id;
     auto events = events_of(d_.log, d_.store, subject, version);
     if (!events) return call->fail(events.status());
     FoldedState then;
@@ -123,7 +123,7 @@ void ApiService::open_request(const CallPtr& call) {
   const std::string id = "R-" + to_hex(sha256(ctx->derived_id ? ctx->command_id : random_uuid())).substr(0, 20);
   const Principal principal = *call->principal;
   d_.bus.execute(
-      AggregateKind::request, id, std::move(ctx).value(),
+      request_kind(), id, std::move(ctx).value(),
       [this, cmd = std::move(cmd), id, principal](const AggregateHead& head, Timestamp now) mutable -> Decision {
         RequestState s;
         if (head.sequence > 0) {
@@ -133,7 +133,7 @@ void ApiService::open_request(const CallPtr& call) {
         }
         // The customer must be known, and one this token may see; a customer
         // it may not see is refused exactly as an unknown one.
-        auto customer = d_.aggregates.load(AggregateKind::customer, cmd.customer_id);
+        auto customer = d_.aggregates.load(customer_kind(), cmd.customer_id);
         if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
         const std::string customer_region = string_member(customer->state, "region");
         if (customer->sequence == 0 || !principal.sees_region(customer_region))
@@ -143,7 +143,7 @@ void ApiService::open_request(const CallPtr& call) {
           return Rejection{Errc::forbidden, "this token does not cover region \"" + cmd.region + "\"", ""};
         if (!cmd.serial_no.empty()) {
           // The unit, if named, must be the customer's.
-          auto unit = d_.aggregates.load(AggregateKind::unit, cmd.serial_no);
+          auto unit = d_.aggregates.load(unit_kind(), cmd.serial_no);
           if (!unit) return Rejection{unit.status().code(), unit.status().message(), ""};
           if (!unit->sequence || string_member(unit->state, "customer_id") != cmd.customer_id)
             return Rejection{Errc::unprocessable, "unit \"" + cmd.serial_no + "\" is not an installed unit of customer \"" +
@@ -153,7 +153,7 @@ void ApiService::open_request(const CallPtr& call) {
         return decide_request(s, id, cmd, now);
       },
       [this, call, id](CommandOutcome o) {
-        answer_command(call, AggregateKind::request, id, "/v1/requests/" + id, std::move(o));
+        answer_command(call, request_kind(), id, "/v1/requests/" + id, std::move(o));
       });
 }
 
@@ -162,7 +162,7 @@ void ApiService::request_action(const CallPtr& call) {
   const std::string action(call->route->action);
   const Principal principal = *call->principal;
   // What the token may not see is answered as missing, before anything else.
-  auto head = d_.aggregates.load(AggregateKind::request, id);
+  auto head = d_.aggregates.load(request_kind(), id);
   if (!head) return call->fail(head.status());
   if (head->sequence == 0) return call->fail(http::status::not_found, "no such request");
   auto current = request_from_json(head->state);
@@ -178,7 +178,7 @@ void ApiService::request_action(const CallPtr& call) {
   auto ctx = ApiService::command_context(*call);
   if (!ctx) return call->fail(ctx.status());
   d_.bus.execute(
-      AggregateKind::request, id, std::move(ctx).value(),
+      request_kind(), id, std::move(ctx).value(),
       [this, cmd = std::move(decoded).value(), id, principal](const AggregateHead& head, Timestamp now) -> Decision {
         if (head.sequence == 0) return no_such_request();
         auto s = request_from_json(head.state);
@@ -186,7 +186,7 @@ void ApiService::request_action(const CallPtr& call) {
         if (!sees_request(principal, s->region, s->engineer_id)) return no_such_request();
         if (auto* assign = std::get_if<AssignRequest>(&cmd)) {
           // An engineer this token may not see is refused as an unknown one.
-          auto engineer = d_.aggregates.load(AggregateKind::engineer, assign->engineer_id);
+          auto engineer = d_.aggregates.load(engineer_kind(), assign->engineer_id);
           if (!engineer) return Rejection{engineer.status().code(), engineer.status().message(), ""};
           if (engineer->sequence == 0 || engineer->state.find("\"active\":true") == std::string::npos ||
               !principal.sees_region(string_member(engineer->state, "region")))
@@ -195,7 +195,7 @@ void ApiService::request_action(const CallPtr& call) {
         return decide_request(*s, id, cmd, now);
       },
       [this, call, id](CommandOutcome o) {
-        answer_command(call, AggregateKind::request, id, "/v1/requests/" + id, std::move(o));
+        answer_command(call, request_kind(), id, "/v1/requests/" + id, std::move(o));
       });
 }
 

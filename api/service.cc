@@ -90,16 +90,23 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {V::post, "/v1/requests/{id}/callback", O::act_on_request, "callback", &ApiService::request_action},
       {V::post, "/v1/requests/{id}/unlock", O::act_on_request, "unlock", &ApiService::request_action},
       {V::post, "/v1/requests/{id}/cancel", O::act_on_request, "cancel", &ApiService::request_action},
-      {V::get, "/v1/customers/{id}", O::read_master, {}, &ApiService::get_customer},
-      {V::put, "/v1/customers/{id}", O::write_master, {}, &ApiService::put_master},
       {V::get, "/v1/customers/{id}/history", O::read_request, {}, &ApiService::customer_history},
-      {V::get, "/v1/engineers/{id}", O::read_master, {}, &ApiService::get_engineer},
-      {V::put, "/v1/engineers/{id}", O::write_master, {}, &ApiService::put_master},
-      {V::get, "/v1/units/{id}", O::read_master, {}, &ApiService::get_unit},
-      {V::put, "/v1/units/{id}", O::write_master, {}, &ApiService::put_master},
       {V::get, "/v1/stats/problems", O::read_stats, {}, &ApiService::problem_stats},
   };
-  return kRoutes;
+  static const std::vector<Route> kAll = [] {
+    std::vector<Route> all = kRoutes;
+    // GET and PUT for every registered master record kind.
+    static std::vector<std::string> patterns;  // the routes' string_views point here
+    for (const AggregateKind& k : all_kinds())
+      if (k.master()) patterns.push_back("/v1/" + std::string(k.master()->collection) + "/{" +
+                                         std::string(k.master()->id_name) + "}");
+    for (const std::string& pattern : patterns) {
+      all.push_back({V::get, pattern, O::read_master, {}, &ApiService::get_master});
+      all.push_back({V::put, pattern, O::write_master, {}, &ApiService::put_master});
+    }
+    return all;
+  }();
+  return kAll;
 }
 
 namespace {

@@ -37,6 +37,9 @@ struct ApiDeps {
   Clock& clock;
 };
 
+// The master record kind served at /v1/<collection>, if any.
+std::optional<AggregateKind> master_kind_of(std::string_view collection);
+
 class ApiService final : public Handler {
  public:
   explicit ApiService(ApiDeps deps);
@@ -63,10 +66,11 @@ class ApiService final : public Handler {
   void openapi(const CallPtr& call);
 
   // Master data (master_routes.cc).
-  void get_customer(const CallPtr& call);
-  void get_engineer(const CallPtr& call);
-  void get_unit(const CallPtr& call);
+  void get_master(const CallPtr& call);
   void put_master(const CallPtr& call);
+  Result<std::optional<std::string>> master_region(AggregateKind kind, const std::string& state);
+  std::optional<Rejection> master_write_refused(const Principal& principal, AggregateKind kind,
+                                                const std::string& normalized);
   void customer_history(const CallPtr& call);
 
   // Service requests (request_routes.cc).

@@ -48,23 +48,23 @@ void AggregateStore::remember_command(const std::string& command_id, CommandReco
   commands_[command_id] = PendingCommand{std::move(record), std::move(written)};
 }
 
-void AggregateStore::unsettle(AggregateKind kind, std::string_view id) {
+void AggregateStore::unsettle(AggregateKind kind, std::string_view id, std::string partition_key) {
   const std::string key = aggregate_key(kind, id);
   std::lock_guard lock(mu_);
   overlay_.erase(key);
-  unsettled_.insert(key);
+  unsettled_[key] = std::move(partition_key);
 }
 
 void AggregateStore::when_settled(AggregateKind kind, std::string_view id, EventLog& log, Topic topic,
                                   std::function<void(Status)> done) {
   const std::string key = aggregate_key(kind, id);
-  bool settled;
+  std::optional<std::string> partition_key;
   {
     std::lock_guard lock(mu_);
-    settled = !unsettled_.count(key);
+    if (auto it = unsettled_.find(key); it != unsettled_.end()) partition_key = it->second;
   }
-  if (settled) return done(Status::ok());
-  const TopicPartition tp{topic, log.partition_of(id)};
+  if (!partition_key) return done(Status::ok());
+  const TopicPartition tp{topic, log.partition_of(*partition_key)};
   auto end = log.end_offset_now(tp);
   if (!end) return done(end.status());
   Position target;

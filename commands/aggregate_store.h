@@ -42,7 +42,8 @@ class AggregateStore {
   // read side has applied everything the log holds for the aggregate, its
   // head is unknown: unsettle() forgets it, and when_settled() makes the
   // next command wait for the log's end of the aggregate's partition.
-  void unsettle(AggregateKind kind, std::string_view id);
+  // `partition_key`: the key its events were written with.
+  void unsettle(AggregateKind kind, std::string_view id, std::string partition_key);
   // `done(ok)` at once when settled, else once settled (or the reason it
   // could not be). `done` may run on the runner's thread.
   void when_settled(AggregateKind kind, std::string_view id, EventLog& log, Topic topic,
@@ -65,7 +66,7 @@ class AggregateStore {
   };
   std::unordered_map<std::string, PendingCommand> commands_;
   size_t writes_since_evict_ = 0;
-  std::unordered_set<std::string> unsettled_;
+  std::unordered_map<std::string, std::string> unsettled_;  // aggregate key -> partition key
 };
 
 }  // namespace aftercare

@@ -7,14 +7,8 @@
 namespace aftercare {
 
 Topic topic_for(AggregateKind kind) {
-  switch (kind) {
-    case AggregateKind::command: return Topic::commands;
-    case AggregateKind::request: return Topic::requests;
-    case AggregateKind::customer:
-    case AggregateKind::engineer:
-    case AggregateKind::unit: return Topic::master;
-  }
-  return Topic::master;
+  // Every registered kind names a topic of kAllTopics (topics_test checks).
+  return topic_from_name(kind.topic()).value();
 }
 
 std::string event_id(const std::string& command_id, const std::string& fingerprint, uint64_t sequence) {
@@ -23,7 +17,7 @@ std::string event_id(const std::string& command_id, const std::string& fingerpri
 
 Envelope event_envelope(AggregateKind kind, const std::string& id, const CommandContext& ctx, uint64_t sequence,
                         const std::string& prevhash, const Event& ev) {
-  const std::string kind_name(aggregate_name(kind));
+  const std::string kind_name(kind.name());
   Envelope env;
   env.sequence = sequence;
   env.id = event_id(ctx.command_id, ctx.fingerprint, sequence);
@@ -50,11 +44,11 @@ Status check_round_trip(const Envelope& env, std::string_view bytes) {
   return Status::ok();
 }
 
-Position CommandBus::settled_position(const std::string& id) {
+Position CommandBus::settled_position(const std::string& partition_key) {
   // Nothing new was written; wait for wherever this aggregate's earlier
   // events may still be on their way into the read models.
   Position p;
-  const int32_t partition = log_.partition_of(id);
+  const int32_t partition = log_.partition_of(partition_key);
   for (Topic t : kAllTopics) {
     auto end = log_.end_offset({t, partition});
     if (end && *end > 0) p.advance({t, partition}, *end);
@@ -119,11 +113,11 @@ void CommandBus::refuse(const AggregateKind kind, const std::string& id, const C
                         CommandOutcome refusal, DoneFn done) {
   if (!ctx.derived_id) return done(std::move(refusal));
   JsonWriter data;
-  data.begin_object().field("target", std::string(aggregate_name(kind)) + "/" + id);
+  data.begin_object().field("target", std::string(kind.name()) + "/" + id);
   data.field("status", errc_name(refusal.status.code())).field("detail", refusal.status.message());
   data.field("current_status", refusal.current_status).end_object();
   // Its own aggregate, command/<command id>, with this one event.
-  const Envelope env = event_envelope(AggregateKind::command, ctx.command_id, ctx, 1, std::string(kGenesisHash),
+  const Envelope env = event_envelope(command_kind(), ctx.command_id, ctx, 1, std::string(kGenesisHash),
                                       Event{"refused", 1, data.take(), clock_.now()});
   std::string bytes = encode(env);
   if (Status s = check_round_trip(env, bytes); !s) return done(CommandOutcome::failed(std::move(s)));
@@ -171,7 +165,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     o.replayed = true;
     o.created = earlier->first == 1;
     o.version = earlier->last;
-    o.position = settled_position(id);
+    o.position = settled_position(kind.partition_key(id, head.state));
     if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
     return done(std::move(o));
   }
@@ -197,13 +191,13 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   auto& events = std::get<std::vector<Event>>(decision);
   if (events.empty()) {
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
-    o.position = settled_position(id);
+    o.position = settled_position(kind.partition_key(id, head.state));
     return done(std::move(o));
   }
 
   AggregateHead next = head;
   std::vector<AppendItem> items;
-  const std::string kind_name(aggregate_name(kind));
+  const std::string kind_name(kind.name());
   for (Event& ev : events) {
     ev.time = now;
     auto state = fold(kind, id, next.state, ev);
@@ -216,18 +210,19 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     next.sequence = env.sequence;
     next.hash = chain_hash(bytes);
     next.state = std::move(state).value();
-    items.push_back(AppendItem{topic_for(kind), id, std::move(bytes), env.type, env.id});
+    items.push_back(AppendItem{topic_for(kind), kind.partition_key(id, next.state), std::move(bytes), env.type, env.id});
   }
   const bool created = head.sequence == 0;
   CommandRecord record{kind_name + "/" + id, head.sequence + 1, next.sequence,
                        event_id(ctx.command_id, ctx.fingerprint, head.sequence + 1), std::nullopt};
+  std::string partition_key = items.back().key;
   log_.append(std::move(items), [this, kind, id, next = std::move(next), created, record,
-                                 command_id = ctx.command_id,
+                                 command_id = ctx.command_id, partition_key = std::move(partition_key),
                                  done = std::move(done)](Result<std::vector<RecordId>> ids) mutable {
     // On the log's thread: bookkeeping and the answer only. The aggregate's
     // next command, if one is queued, is handed to the executor (Serializer).
     if (!ids) {
-      aggregates_.unsettle(kind, id);  // some of the events may be in the log after all
+      aggregates_.unsettle(kind, id, partition_key);  // some of the events may be in the log after all
       return done(CommandOutcome::failed(ids.status()));
     }
     Position written;

@@ -19,7 +19,7 @@
 #include "base/executor.h"
 #include "commands/aggregate_store.h"
 #include "commands/serializer.h"
-#include "domain/aggregates.h"
+#include "domain/kind.h"
 #include "eventstore/event_log.h"
 
 namespace aftercare {
@@ -89,8 +89,8 @@ class CommandBus {
   bool ready() const { return admission_ == Admission::all; }
 
  private:
-  // A position covering every event already written for `id`'s partition.
-  Position settled_position(const std::string& id);
+  // A position covering every event already written to the partition of `partition_key`.
+  Position settled_position(const std::string& partition_key);
   // Serialised on the aggregate, waits until it is settled, then run()s.
   void on_aggregate(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
   void run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
@@ -118,9 +118,9 @@ Envelope event_envelope(AggregateKind kind, const std::string& id, const Command
 // OK when `bytes` (encode(env)) decodes to exactly `env`; unprocessable otherwise.
 Status check_round_trip(const Envelope& env, std::string_view bytes);
 
-// The one topic each kind's events go to. One topic per aggregate kind is
-// what makes partition order the aggregate's order: the hash chain and the
-// write-side state rely on it (docs/architecture.md).
+// The topic the kind's events go to (KindSpec::topic). One topic per
+// aggregate kind is what makes partition order the aggregate's order: the
+// hash chain and the write-side state rely on it (docs/architecture.md).
 Topic topic_for(AggregateKind kind);
 
 }  // namespace aftercare

@@ -82,7 +82,7 @@ void DeadlineTimer::fire(const std::string& key) {
   fired_.fetch_add(1);
   pending_.fetch_add(1);
   fired_total.inc();
-  bus_.execute(AggregateKind::request, id, ctx,
+  bus_.execute(request_kind(), id, ctx,
                [kind, due, id](const AggregateHead& head, Timestamp at) -> Decision {
                  auto s = request_from_json(head.state);
                  if (!s) return Rejection{s.status().code(), s.status().message(), ""};

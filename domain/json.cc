@@ -169,4 +169,14 @@ std::string string_member(std::string_view json, const char* key) {
   return std::string(v);
 }
 
+Result<std::string> with_null_field(const std::string& data, std::string_view name) {
+  if (data.size() < 2 || data.back() != '}') return Status{Errc::corruption, "data is not an object"};
+  std::string out = data.substr(0, data.size() - 1);
+  if (data.size() > 2) out += ',';
+  out += '"';
+  out += name;
+  out += "\":null}";
+  return out;
+}
+
 }  // namespace aftercare

@@ -65,4 +65,8 @@ Result<simdjson::dom::element> parse_strict(simdjson::dom::parser& parser, std::
 // not a string, or `json` is not an object. For reading stored state.
 std::string string_member(std::string_view json, const char* key);
 
+// The JSON object `data` with `"<name>":null` appended: an upcaster's step
+// for a field a newer event version added.
+Result<std::string> with_null_field(const std::string& data, std::string_view name);
+
 }  // namespace aftercare

@@ -6,43 +6,6 @@
 
 namespace aftercare {
 
-std::string_view kind_name(MasterKind k) {
-  switch (k) {
-    case MasterKind::customer: return "customer";
-    case MasterKind::engineer: return "engineer";
-    case MasterKind::unit: return "unit";
-  }
-  return "unknown";
-}
-
-const std::vector<FieldSpec>& master_schema(MasterKind k) {
-  static const std::vector<FieldSpec> customer = {
-      {"name", FieldType::text, true},
-      {"phone", FieldType::text, false},
-      {"email", FieldType::text, false},
-      {"address", FieldType::long_text, false},
-      {"region", FieldType::text, true},
-      {"tier", FieldType::enumeration, false, {"standard", "silver", "gold", "platinum"}},
-  };
-  static const std::vector<FieldSpec> engineer = {
-      {"name", FieldType::text, true},     {"outlet_id", FieldType::text, false},
-      {"region", FieldType::text, true},   {"skills", FieldType::text_list, false},
-      {"active", FieldType::boolean, true},
-  };
-  static const std::vector<FieldSpec> unit = {
-      {"product_model", FieldType::text, true},
-      {"customer_id", FieldType::text, true},
-      {"installed_at", FieldType::time, false},
-      {"warranty_until", FieldType::time, false},
-  };
-  switch (k) {
-    case MasterKind::customer: return customer;
-    case MasterKind::engineer: return engineer;
-    case MasterKind::unit: return unit;
-  }
-  return customer;
-}
-
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -91,6 +54,13 @@ Status write_field(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) 
       w.field_bool(f.name, b);
       return Status::ok();
     }
+    case FieldType::count: {
+      int64_t n;
+      if (v.get_int64().get(n)) return wrong_type(f.name, "an integer");
+      if (n < 0 || n > kMaxCount) return invalid(f.name, "must be between 0 and " + std::to_string(kMaxCount));
+      w.field_int(f.name, n);
+      return Status::ok();
+    }
     case FieldType::text_list: {
       simdjson::dom::array arr;
       if (v.get_array().get(arr)) return wrong_type(f.name, "an array of strings");
@@ -116,14 +86,14 @@ Status write_field(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) 
 
 }  // namespace
 
-Result<std::string> normalize_master(MasterKind k, std::string_view id,
+Result<std::string> normalize_master(const MasterSpec& spec, std::string_view id,
                                      simdjson::dom::element body) {
   if (!valid_id(id)) return Status{Errc::unprocessable, "id must be 1..64 characters of A-Z a-z 0-9 . _ : -"};
   simdjson::dom::object obj;
   if (body.get_object().get(obj)) return Status{Errc::invalid_argument, "body must be a JSON object"};
   JsonWriter w;
   w.begin_object().field("id", id);
-  for (const FieldSpec& f : master_schema(k)) {
+  for (const FieldSpec& f : spec.fields) {
     simdjson::dom::element v;
     if (obj.at_key(f.name).get(v) || v.is_null()) {
       if (f.required) return Status{Errc::unprocessable, "\"" + std::string(f.name) + "\" is required"};
@@ -157,6 +127,39 @@ MasterRecord master_record(std::string_view state) {
 Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now) {
   if (state.exists && state.fields == normalized) return std::vector<Event>{};
   return std::vector<Event>{Event{state.exists ? "updated" : "registered", 1, normalized, now}};
+}
+
+namespace {
+
+// A master record's state is the canonical JSON master_state() builds.
+Status apply_master(std::string& state, std::string_view, const Event& e) {
+  // Upserted whole: the newest event is the state.
+  if (e.name != "registered" && e.name != "updated")
+    return Status{Errc::corruption, "unknown master data event " + e.name};
+  if (e.data.size() < 2 || e.data.back() != '}') return Status{Errc::corruption, "master data is not an object"};
+  state = master_state(e.data, e.time);
+  return Status::ok();
+}
+
+std::string state_json(const std::string& state) { return state; }
+
+using MasterState = StateOf<std::string, apply_master, state_json>;
+
+}  // namespace
+
+KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec) {
+  return KindSpec{
+      .name = name,
+      .topic = "aftercare.master",
+      .events = {{"registered"}, {"updated"}},
+      .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<MasterState>(); },
+      .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {
+        if (json.size() < 2 || json.back() != '}') return Status{Errc::corruption, "master state is not an object"};
+        return std::unique_ptr<AggregateState>(std::make_unique<MasterState>(std::string(json)));
+      },
+      .partition_key = nullptr,
+      .master = &spec,
+  };
 }
 
 }  // namespace aftercare

@@ -1,4 +1,5 @@
-// Master data: customers, engineers and installed units.
+// Master data: records upserted whole (customers, engineers, installed
+// units, products, ...), one registered kind each.
 //
 // Each record is upserted whole (PUT). The first upsert emits
 // `<kind>.registered`, a changed one `<kind>.updated`, an identical one
@@ -13,15 +14,12 @@
 #include <simdjson.h>
 
 #include "domain/event.h"
+#include "domain/kind.h"
 #include "domain/time.h"
 
 namespace aftercare {
 
-enum class MasterKind { customer, engineer, unit };
-
-std::string_view kind_name(MasterKind k);  // "customer", "engineer", "unit"
-
-enum class FieldType { text, long_text, time, boolean, text_list, enumeration };
+enum class FieldType { text, long_text, time, boolean, text_list, enumeration, count };
 
 struct FieldSpec {
   std::string_view name;
@@ -30,12 +28,40 @@ struct FieldSpec {
   std::vector<std::string_view> allowed = {};  // for enumeration
 };
 
-const std::vector<FieldSpec>& master_schema(MasterKind k);
+// Who sees a master record (the access policy, api/access.h, applies it).
+enum class Visibility {
+  as_customer,      // its "region" field; engineer tokens: the customers they have work for
+  as_engineer,      // its "region" field; engineer tokens: their own record only
+  through_customer, // its customer's (field "customer_id", which must name a visible customer)
+  everyone,         // a catalogue every token may read
+};
+
+// A kind of master record: its HTTP collection and its fields. The kind's
+// events are `registered` and `updated` (kMasterEvents) on aftercare.master.
+struct MasterSpec {
+  std::string_view collection;  // "customers": GET/PUT /v1/customers/{id}
+  std::string_view id_name;     // the path parameter's name in the API documents: "id", "model"
+  std::string_view summary;     // one line for the API document
+  std::vector<FieldSpec> fields;
+  Visibility visibility;
+  // A field naming another record by which the records are listed: rows
+  // "<collection>/<that id>/<id>" of the master view ("units/C-1/SN-7").
+  std::string_view listed_by = {};
+};
+
+// The KindSpec of a master record kind named `name` (domain/kind.h).
+KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec);
+
+// The master kinds of api.md.
+AggregateKind customer_kind();
+AggregateKind engineer_kind();
+AggregateKind unit_kind();
 
 inline constexpr size_t kMaxIdBytes = 64;
 inline constexpr size_t kMaxShortText = 256;
 inline constexpr size_t kMaxLongText = 8 * 1024;
 inline constexpr size_t kMaxListItems = 64;
+inline constexpr int64_t kMaxCount = 1'000'000;  // FieldType::count
 
 // True for ids we accept: 1..64 bytes of [A-Za-z0-9._:-].
 bool valid_id(std::string_view id);
@@ -48,7 +74,7 @@ struct MasterRecord {
 // Validates `body` against the kind's schema and returns the canonical
 // record JSON (unknown fields dropped), or a rejection: unprocessable for a
 // missing field, bad value or length; invalid_argument for a wrong type.
-Result<std::string> normalize_master(MasterKind k, std::string_view id, simdjson::dom::element body);
+Result<std::string> normalize_master(const MasterSpec& spec, std::string_view id, simdjson::dom::element body);
 
 // Emits `registered` for a new record, `updated` for a changed one, nothing
 // for an identical one.

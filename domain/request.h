@@ -20,6 +20,7 @@
 #include <simdjson.h>
 
 #include "domain/event.h"
+#include "domain/kind.h"
 #include "domain/time.h"
 
 namespace aftercare {
@@ -61,6 +62,9 @@ struct RequestState {
 // Canonical JSON of the state: the request view's fields of api.md, in order.
 std::string request_to_json(const RequestState& s);
 Result<RequestState> request_from_json(std::string_view json);
+
+// The request as a registered aggregate kind (domain/request_kind.cc).
+AggregateKind request_kind();
 
 // --- commands -------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "domain/kind.h"
+
 namespace aftercare {
 
 std::string_view topic_name(Topic t) {
@@ -20,6 +22,13 @@ std::optional<Topic> topic_from_name(std::string_view name) {
   for (Topic t : kAllTopics)
     if (topic_name(t) == name) return t;
   return std::nullopt;
+}
+
+std::vector<Topic> kind_topics() {
+  std::vector<Topic> out;
+  for (std::string_view name : registered_topics())
+    if (auto t = topic_from_name(name)) out.push_back(*t);
+  return out;
 }
 
 int32_t murmur2(std::string_view key) {

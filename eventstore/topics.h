@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aftercare {
 
@@ -26,6 +27,11 @@ inline constexpr int32_t kDefaultPartitions = 8;
 // "aftercare.requests", ...
 std::string_view topic_name(Topic t);
 std::optional<Topic> topic_from_name(std::string_view name);
+
+// The topics the registered aggregate kinds write to (domain/kind.h), in
+// registration order. A kind naming a topic not in kAllTopics is a
+// programming error that the topics test catches.
+std::vector<Topic> kind_topics();
 
 // Kafka's murmur2 over the key bytes (org.apache.kafka.common.utils.Utils.murmur2).
 int32_t murmur2(std::string_view key);

@@ -78,17 +78,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto body = parse_strict(parser, parts[4]);
   if (!body) return 0;
   const Timestamp now{1795420800000};
-  if (auto normalized = normalize_master(MasterKind::customer, id, *body)) {
+  if (auto normalized = normalize_master(*customer_kind().master(), id, *body)) {
     auto decision = decide_upsert(MasterRecord{}, *normalized, now);
     if (auto* events = std::get_if<std::vector<Event>>(&decision))
-      for (const Event& e : *events) check(event_envelope(AggregateKind::customer, id, *ctx, 1, std::string(kGenesisHash), e));
+      for (const Event& e : *events) check(event_envelope(customer_kind(), id, *ctx, 1, std::string(kGenesisHash), e));
   }
   if (auto open = decode_request_command("open", *body)) {
     auto cmd = std::get<OpenRequest>(*open);
     if (cmd.region.empty()) cmd.region = "north";
     auto decision = decide_request(RequestState{}, "R-1", cmd, now);
     if (auto* events = std::get_if<std::vector<Event>>(&decision))
-      for (const Event& e : *events) check(event_envelope(AggregateKind::request, "R-1", *ctx, 1, std::string(kGenesisHash), e));
+      for (const Event& e : *events) check(event_envelope(request_kind(), "R-1", *ctx, 1, std::string(kGenesisHash), e));
   }
   return 0;
 }

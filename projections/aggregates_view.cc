@@ -5,15 +5,13 @@
 namespace aftercare {
 
 std::string aggregate_key(AggregateKind kind, std::string_view id) {
-  std::string k(aggregate_name(kind));
+  std::string k(kind.name());
   k.push_back('/');
   k.append(id);
   return k;
 }
 
-std::vector<Topic> AggregatesProjection::topics() const {
-  return {Topic::requests, Topic::dispatches, Topic::visits, Topic::master};
-}
+std::vector<Topic> AggregatesProjection::topics() const { return kind_topics(); }
 
 std::string encode_head(const AggregateHead& h) {
   JsonWriter w;
@@ -42,7 +40,7 @@ Result<AggregateHead> decode_head(std::string_view row) {
 Status AggregatesProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   auto type = parse_type(ev.envelope.type);
   if (!type) return type.status();
-  auto kind = aggregate_from_name(type->aggregate);
+  auto kind = kind_named(type->aggregate);
   if (!kind) return {Errc::corruption, "unknown aggregate kind " + type->aggregate};
   const std::string key = aggregate_key(*kind, ev.envelope.aggregate_id);
   AggregateHead head;

@@ -1,5 +1,6 @@
 #include "projections/catalog.h"
 
+#include "domain/kind.h"
 #include "projections/aggregates_view.h"
 #include "projections/master_view.h"
 #include "projections/request_views.h"
@@ -29,34 +30,13 @@ Catalog make_catalog() {
   return c;
 }
 
-namespace {
-
-// `data` (a JSON object) with `"<name>":null` appended.
-Result<std::string> with_null_field(const std::string& data, std::string_view name) {
-  if (data.size() < 2 || data.back() != '}') return Status{Errc::corruption, "data is not an object"};
-  std::string out = data.substr(0, data.size() - 1);
-  if (data.size() > 2) out += ',';
-  out += '"';
-  out += name;
-  out += "\":null}";
-  return out;
-}
-
-// v1 of a failure event was followed by a separate `locked` event when it
-// locked the request; v2 carries the lock itself. So v1 reads as a v2 that
-// did not lock.
-Result<std::string> add_null_lock_reason(const std::string& data) { return with_null_field(data, "lock_reason"); }
-
-// locked.v1 did not record the deadline that locked the request (and
-// `two_failed_attempts`, which only v1 carried, had none).
-Result<std::string> add_null_deadline(const std::string& data) { return with_null_field(data, "deadline"); }
-
-}  // namespace
-
 void add_upcasters(Upcasters& u) {
-  u.add("aftercare.request.reported.v1", "aftercare.request.reported.v2", add_null_lock_reason);
-  u.add("aftercare.request.not_attended.v1", "aftercare.request.not_attended.v2", add_null_lock_reason);
-  u.add("aftercare.request.locked.v1", "aftercare.request.locked.v2", add_null_deadline);
+  // Each registered kind declares its events' older versions (domain/kind.h).
+  for (const AggregateKind& kind : all_kinds())
+    for (const EventSpec& event : kind.spec().events)
+      for (size_t v = 1; v <= event.upcasts.size(); ++v)
+        u.add(make_type(kind.name(), event.name, static_cast<int>(v)),
+              make_type(kind.name(), event.name, static_cast<int>(v + 1)), event.upcasts[v - 1]);
 }
 
 const Upcasters& event_upcasters() {

@@ -1,6 +1,6 @@
 #include "projections/event_reader.h"
 
-#include "domain/aggregates.h"
+#include "domain/kind.h"
 #include "projections/catalog.h"
 #include "projections/request_views.h"
 
@@ -34,7 +34,7 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
 Status fold_envelope(FoldedState& folded, const Envelope& e) {
   auto type = parse_type(e.type);
   if (!type) return type.status();
-  auto kind = aggregate_from_name(type->aggregate);
+  auto kind = kind_named(type->aggregate);
   if (!kind) return {Errc::corruption, "unknown aggregate " + type->aggregate};
   auto next = fold(*kind, e.aggregate_id, folded.state, Event{type->event, type->version, e.data, e.time});
   if (!next) return next.status();

@@ -1,6 +1,7 @@
 #include "projections/master_view.h"
 
-#include "domain/aggregates.h"
+#include "domain/kind.h"
+#include "domain/master_data.h"
 #include "domain/json.h"
 #include "projections/request_views.h"
 #include "projections/view_row.h"
@@ -10,19 +11,21 @@ namespace aftercare {
 Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   auto type = parse_type(ev.envelope.type);
   if (!type) return type.status();
-  auto kind = aggregate_from_name(type->aggregate);
+  auto kind = kind_named(type->aggregate);
   if (!kind) return {Errc::corruption, "unknown aggregate kind " + type->aggregate};
+  const MasterSpec* master = kind->master();
+  if (!master) return Status::ok();  // another kind's events on this topic: not a master record
   auto state = fold(*kind, ev.envelope.aggregate_id, "", Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
   if (!state) return state.status();
   const std::string key = type->aggregate + "/" + ev.envelope.aggregate_id;
-  if (*kind == AggregateKind::unit) {
-    // units/<customer>/<serial>: the screen pop lists a customer's units.
+  if (!master->listed_by.empty()) {
+    // "<collection>/<owner>/<id>": e.g. the screen pop lists a customer's units.
     thread_local simdjson::dom::parser parser;  // reused: one allocation per thread
     auto index_key = [&](const std::string& record) -> std::string {
-      std::string_view customer;
+      std::string_view owner;
       auto doc = parse_strict(parser, record);
-      if (!doc || (*doc)["customer_id"].get_string().get(customer)) return {};
-      return "units/" + key_part(customer) + "/" + key_part(ev.envelope.aggregate_id);
+      if (!doc || (*doc)[master->listed_by].get_string().get(owner)) return {};
+      return std::string(master->collection) + "/" + key_part(owner) + "/" + key_part(ev.envelope.aggregate_id);
     };
     if (auto old = txn.get(key)) {
       if (const std::string k = index_key(*old); !k.empty()) txn.del(k);

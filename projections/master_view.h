@@ -1,8 +1,10 @@
-// MasterView: the current record of every customer, engineer and installed
-// unit, as GET /v1/{customers,engineers,units}/{id} returns it.
+// MasterView: the current record of every master record kind (a KindSpec
+// with a MasterSpec: customers, engineers, units, products, ...), as
+// GET /v1/<collection>/{id} returns it.
 //
 // Row "<kind>/<id>" -> the record's state and version (projections/view_row.h);
-// row "units/<customer>/<serial>" -> "" for each installed unit of a customer.
+// for kinds listed by a field (MasterSpec::listed_by), row
+// "<collection>/<owner>/<id>" -> "" ("units/<customer>/<serial>").
 #pragma once
 
 #include "projections/projection.h"

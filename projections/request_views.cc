@@ -180,7 +180,7 @@ Status EventIndexProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
               std::to_string(ev.at.offset));
   const std::string cmd_key = "c/" + key_part(e.command_id);
   CommandRecord record{e.subject, e.sequence, e.sequence, e.id, std::nullopt};
-  if (ev.at.topic == Topic::commands) {
+  if (e.subject.starts_with(std::string(command_kind().name()) + "/")) {
     // A refusal: the answer is in the event's data.
     thread_local simdjson::dom::parser parser;
     auto data = parse_strict(parser, e.data);

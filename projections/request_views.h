@@ -56,9 +56,7 @@ class EventIndexProjection final : public Projection {
   static constexpr std::string_view kName = "events";
   std::string_view name() const override { return kName; }
   int version() const override { return 2; }
-  std::vector<Topic> topics() const override {
-    return {Topic::requests, Topic::dispatches, Topic::visits, Topic::master, Topic::commands};
-  }
+  std::vector<Topic> topics() const override { return kind_topics(); }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <map>
 
-#include "domain/aggregates.h"
+#include "domain/kind.h"
 #include "projections/aggregates_view.h"
 #include "projections/catalog.h"
 #include "projections/event_reader.h"

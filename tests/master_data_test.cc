@@ -6,7 +6,7 @@
 namespace aftercare {
 namespace {
 
-Result<std::string> normalize(MasterKind k, const std::string& id, const std::string& body) {
+Result<std::string> normalize(const MasterSpec& k, const std::string& id, const std::string& body) {
   simdjson::dom::parser p;
   auto doc = parse_strict(p, body);
   EXPECT_TRUE(doc.is_ok()) << body;
@@ -14,7 +14,7 @@ Result<std::string> normalize(MasterKind k, const std::string& id, const std::st
 }
 
 struct Case {
-  MasterKind kind;
+  const MasterSpec* kind;
   const char* id;
   const char* body;
   Errc expected;        // ok when accepted
@@ -24,30 +24,30 @@ struct Case {
 TEST(MasterDataTest, NormalizesOrRejectsEachInput) {
   const std::string long_name(257, 'n');
   const Case cases[] = {
-      {MasterKind::customer, "C-1", R"({"region":"n","name":"A"})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
-      {MasterKind::customer, "C-1", R"({"name":"A","region":"n","unknown":[1,2]})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
-      {MasterKind::customer, "C-1", R"({"name":"A","region":"n","phone":null})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
-      {MasterKind::customer, "C-1", R"({"name":"A","region":"n","tier":"gold"})", Errc::ok, R"({"id":"C-1","name":"A","region":"n","tier":"gold"})"},
-      {MasterKind::customer, "C-1", R"({"name":"A","region":"n","tier":"Gold"})", Errc::unprocessable, ""},
-      {MasterKind::customer, "C-1", R"({"name":"","region":"n"})", Errc::unprocessable, ""},
-      {MasterKind::customer, "C-1", R"({"region":"n"})", Errc::unprocessable, ""},
-      {MasterKind::customer, "C-1", R"({"name":1,"region":"n"})", Errc::invalid_argument, ""},
-      {MasterKind::customer, "C 1", R"({"name":"A","region":"n"})", Errc::unprocessable, ""},
-      {MasterKind::customer, "", R"({"name":"A","region":"n"})", Errc::unprocessable, ""},
-      {MasterKind::customer, "C-1", "[]", Errc::invalid_argument, ""},
-      {MasterKind::engineer, "E-1", R"({"name":"B","region":"n","active":false,"skills":["z","a","z"]})", Errc::ok,
+      {customer_kind().master(), "C-1", R"({"region":"n","name":"A"})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","unknown":[1,2]})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","phone":null})", Errc::ok, R"({"id":"C-1","name":"A","region":"n"})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","tier":"gold"})", Errc::ok, R"({"id":"C-1","name":"A","region":"n","tier":"gold"})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","tier":"Gold"})", Errc::unprocessable, ""},
+      {customer_kind().master(), "C-1", R"({"name":"","region":"n"})", Errc::unprocessable, ""},
+      {customer_kind().master(), "C-1", R"({"region":"n"})", Errc::unprocessable, ""},
+      {customer_kind().master(), "C-1", R"({"name":1,"region":"n"})", Errc::invalid_argument, ""},
+      {customer_kind().master(), "C 1", R"({"name":"A","region":"n"})", Errc::unprocessable, ""},
+      {customer_kind().master(), "", R"({"name":"A","region":"n"})", Errc::unprocessable, ""},
+      {customer_kind().master(), "C-1", "[]", Errc::invalid_argument, ""},
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n","active":false,"skills":["z","a","z"]})", Errc::ok,
        R"({"id":"E-1","name":"B","region":"n","skills":["a","z"],"active":false})"},
-      {MasterKind::engineer, "E-1", R"({"name":"B","region":"n","active":1})", Errc::invalid_argument, ""},
-      {MasterKind::engineer, "E-1", R"({"name":"B","region":"n","active":true,"skills":"wm"})", Errc::invalid_argument, ""},
-      {MasterKind::engineer, "E-1", R"({"name":"B","region":"n","active":true,"skills":[""]})", Errc::unprocessable, ""},
-      {MasterKind::engineer, "E-1", R"({"name":"B","region":"n"})", Errc::unprocessable, ""},
-      {MasterKind::unit, "SN-1", R"({"product_model":"WM-7","customer_id":"C-1","warranty_until":"2027-01-01T00:00:00Z"})", Errc::ok,
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n","active":1})", Errc::invalid_argument, ""},
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n","active":true,"skills":"wm"})", Errc::invalid_argument, ""},
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n","active":true,"skills":[""]})", Errc::unprocessable, ""},
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n"})", Errc::unprocessable, ""},
+      {unit_kind().master(), "SN-1", R"({"product_model":"WM-7","customer_id":"C-1","warranty_until":"2027-01-01T00:00:00Z"})", Errc::ok,
        R"({"id":"SN-1","product_model":"WM-7","customer_id":"C-1","warranty_until":"2027-01-01T00:00:00.000Z"})"},
-      {MasterKind::unit, "SN-1", R"({"product_model":"WM-7","customer_id":"C-1","installed_at":"2027-01-01"})", Errc::unprocessable, ""},
-      {MasterKind::unit, "SN-1", R"({"product_model":"WM-7"})", Errc::unprocessable, ""},
+      {unit_kind().master(), "SN-1", R"({"product_model":"WM-7","customer_id":"C-1","installed_at":"2027-01-01"})", Errc::unprocessable, ""},
+      {unit_kind().master(), "SN-1", R"({"product_model":"WM-7"})", Errc::unprocessable, ""},
   };
   for (const Case& c : cases) {
-    auto r = normalize(c.kind, c.id, c.body);
+    auto r = normalize(*c.kind, c.id, c.body);
     if (c.expected == Errc::ok) {
       ASSERT_TRUE(r.is_ok()) << c.body << ": " << r.status().to_string();
       EXPECT_EQ(*r, c.normalized) << c.body;
@@ -56,9 +56,9 @@ TEST(MasterDataTest, NormalizesOrRejectsEachInput) {
       EXPECT_EQ(r.status().code(), c.expected) << c.body << ": " << r.status().to_string();
     }
   }
-  auto too_long = normalize(MasterKind::customer, "C-1", R"({"name":")" + long_name + R"(","region":"n"})");
+  auto too_long = normalize(*customer_kind().master(), "C-1", R"({"name":")" + long_name + R"(","region":"n"})");
   EXPECT_EQ(too_long.status().code(), Errc::unprocessable);
-  auto address = normalize(MasterKind::customer, "C-1",
+  auto address = normalize(*customer_kind().master(), "C-1",
                            R"({"name":"A","region":"n","address":")" + std::string(8000, 'a') + "\"}");
   EXPECT_TRUE(address.is_ok()) << "address is long text (8 KiB)";
 }

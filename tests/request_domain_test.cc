@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "domain/aggregates.h"
+#include "domain/kind.h"
 #include "domain/request.h"
 #include "tests/request_samples.h"
 
@@ -330,7 +330,7 @@ TEST(RequestPropertyTest, LiveStateEqualsStateRebuiltFromEvents) {
     }
     std::string rebuilt;
     for (const Event& e : m.events) {
-      auto next = fold(AggregateKind::request, "R-1", rebuilt, e);
+      auto next = fold(request_kind(), "R-1", rebuilt, e);
       ASSERT_TRUE(next.is_ok()) << next.status().to_string();
       rebuilt = std::move(next).value();
     }

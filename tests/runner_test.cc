@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "domain/master_data.h"
 #include "base/clock.h"
 #include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
@@ -230,7 +231,7 @@ class CommandBusTest : public testing::WriteSideTest {
                      std::optional<uint64_t> expected = std::nullopt) {
     std::promise<CommandOutcome> p;
     CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), false, "corr", expected, "", false};
-    bus.execute(AggregateKind::customer, id, ctx,
+    bus.execute(customer_kind(), id, ctx,
                 [data](const AggregateHead& head, Timestamp now) -> Decision {
                   if (head.sequence > 0 && head.state.starts_with(data.substr(0, data.size() - 1)))
                     return std::vector<Event>{};
@@ -255,7 +256,7 @@ TEST_F(CommandBusTest, ChainsEventsAndCountsVersions) {
   EXPECT_EQ(stale.version, 2u);
 
   ASSERT_TRUE(runner.wait_for(b.position, std::chrono::seconds(10)));
-  auto head = aggregates.load(AggregateKind::customer, "C-1");
+  auto head = aggregates.load(customer_kind(), "C-1");
   ASSERT_TRUE(head.is_ok());
   EXPECT_EQ(head->sequence, 2u);
   EXPECT_NE(head->state.find(R"("n":2)"), std::string::npos);
@@ -270,7 +271,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
       for (int i = 0; i < kEach; ++i) {
         std::promise<CommandOutcome> p;
         const std::string data = R"({"id":"C-9","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
-        bus.execute(AggregateKind::customer, "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, "", false},
+        bus.execute(customer_kind(), "C-9", {"admin:test", "c-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, "", false},
                     [data](const AggregateHead& h, Timestamp now) -> Decision {
                       return std::vector<Event>{Event{h.sequence ? "updated" : "registered", 1, data, now}};
                     },
@@ -281,7 +282,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kThreads * kEach);
-  auto head = aggregates.load(AggregateKind::customer, "C-9");
+  auto head = aggregates.load(customer_kind(), "C-9");
   EXPECT_EQ(head->sequence, static_cast<uint64_t>(kThreads * kEach));
   // The projection saw a gapless, unforked chain (it stops on any break).
   Position end;
@@ -306,7 +307,7 @@ TEST_F(CommandBusTest, DecideNeverRunsOnTheLogsThread) {
       for (int i = 0; i < kEach; ++i) {
         std::promise<CommandOutcome> p;
         const std::string data = R"({"id":"C-5","t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}";
-        bus.execute(AggregateKind::customer, "C-5",
+        bus.execute(customer_kind(), "C-5",
                     {"admin:test", "t-" + std::to_string(t) + "-" + std::to_string(i), false, "c", std::nullopt, "", false},
                     [&, data, caller](const AggregateHead& h, Timestamp now) -> Decision {
                       ++decided;

@@ -33,7 +33,7 @@ class TimerTest : public testing::WriteSideTest {
 
   CommandOutcome run(const std::string& id, RequestCommand cmd) {
     std::promise<CommandOutcome> p;
-    bus.execute(AggregateKind::request, id, {"agent:test", "c" + std::to_string(++n_), false, "c", std::nullopt, ""},
+    bus.execute(request_kind(), id, {"agent:test", "c" + std::to_string(++n_), false, "c", std::nullopt, ""},
                 [cmd, id](const AggregateHead& head, Timestamp now) -> Decision {
                   RequestState s;
                   if (head.sequence) s = *request_from_json(head.state);
@@ -83,7 +83,7 @@ TEST_F(TimerTest, LocksAnUnassignedRequestAndFiringTwiceIsHarmless) {
   EXPECT_EQ(view("R-1").status, RequestStatus::locked);
   EXPECT_EQ(view("R-1").lock_reason, "not_assigned_in_time");
   timer.fire_due();
-  EXPECT_EQ(aggregates.load(AggregateKind::request, "R-1")->sequence, 2u) << "opened + locked, nothing more";
+  EXPECT_EQ(aggregates.load(request_kind(), "R-1")->sequence, 2u) << "opened + locked, nothing more";
   EXPECT_FALSE(store->get(RequestsProjection::kName, "due/" + hex16(static_cast<uint64_t>(kT0.ms + kMsPerHour)) + "/R-1/required_by").value())
       << "the deadline left the index";
 }
@@ -97,7 +97,7 @@ TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
   auto fire = [&] {
     std::promise<CommandOutcome> p;
     CommandContext ctx{"system:timer", deadline_command_id("R-5", "required_by", due), true, "t", std::nullopt, "", false};
-    bus.execute(AggregateKind::request, "R-5", ctx,
+    bus.execute(request_kind(), "R-5", ctx,
                 [due](const AggregateHead& head, Timestamp now) -> Decision {
                   return decide_request(*request_from_json(head.state), "R-5", DeadlinePassed{"required_by", due}, now);
                 },
@@ -112,7 +112,7 @@ TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
   ASSERT_TRUE(second.status.is_ok());
   EXPECT_TRUE(second.replayed) << "recognised by its command id, not only by the state";
   EXPECT_EQ(second.version, 2u);
-  EXPECT_EQ(aggregates.load(AggregateKind::request, "R-5")->sequence, 2u);
+  EXPECT_EQ(aggregates.load(request_kind(), "R-5")->sequence, 2u);
 }
 
 TEST_F(TimerTest, ReturnsAnUnattendedAssignmentOnce) {
@@ -190,7 +190,7 @@ TEST_F(TimerTest, OverdueDeadlinesAreDecidedBeforeClientsAreAdmitted) {
   clock.advance(kMsPerHour + kMsPerMinute);
   bus.admit(Admission::deadlines);
   std::promise<CommandOutcome> early;
-  bus.execute(AggregateKind::request, "R-7", {"agent:test", "early", false, "c", std::nullopt, ""},
+  bus.execute(request_kind(), "R-7", {"agent:test", "early", false, "c", std::nullopt, ""},
               [](const AggregateHead&, Timestamp) -> Decision { return std::vector<Event>{}; },
               [&early](CommandOutcome o) { early.set_value(std::move(o)); });
   const CommandOutcome refused = early.get_future().get();
@@ -202,7 +202,7 @@ TEST_F(TimerTest, OverdueDeadlinesAreDecidedBeforeClientsAreAdmitted) {
   EXPECT_EQ(timer.fired(), 1);
   bus.admit(Admission::all);
   std::promise<CommandOutcome> assign;
-  bus.execute(AggregateKind::request, "R-7", {"dispatcher:test", "assign", false, "c", std::nullopt, ""},
+  bus.execute(request_kind(), "R-7", {"dispatcher:test", "assign", false, "c", std::nullopt, ""},
               [](const AggregateHead& head, Timestamp now) -> Decision {
                 return decide_request(*request_from_json(head.state), "R-7", AssignRequest{"E-7", ""}, now);
               },

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "domain/master_data.h"
 #include "base/ids.h"
 #include "eventstore/quarantine.h"
 #include "projections/aggregates_view.h"
@@ -28,7 +29,7 @@ class WritePathTest : public testing::WriteSideTest {
   // Runs a customer upsert with `ctx`; `refuse` makes decide() say no.
   CommandOutcome run(const std::string& id, CommandContext ctx, bool refuse = false) {
     std::promise<CommandOutcome> p;
-    bus.execute(AggregateKind::customer, id, std::move(ctx),
+    bus.execute(customer_kind(), id, std::move(ctx),
                 [refuse](const AggregateHead& head, Timestamp now) -> Decision {
                   if (refuse) return Rejection{Errc::conflict, "not now", "closed"};
                   return std::vector<Event>{Event{head.sequence ? "updated" : "registered", 1,
@@ -163,7 +164,7 @@ TEST(ReadErrorTest, ACorruptRowIsAnErrorNotAnAbsentAggregate) {
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
   ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
   AggregateStore aggregates(*store, runner);
-  auto head = aggregates.load(AggregateKind::customer, "C-1");
+  auto head = aggregates.load(customer_kind(), "C-1");
   EXPECT_FALSE(head.is_ok()) << "not an empty head that a command would write sequence 1 on";
   log->close();
 }
