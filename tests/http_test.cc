@@ -1,5 +1,8 @@
 // The HTTP API against a real `aftercare serve` process.
 #include <gtest/gtest.h>
+
+#include "api/service.h"
+#include "domain/master_data.h"
 #include <simdjson.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -52,16 +55,29 @@ TEST_P(HttpTest, OperationsEndpointsNeedNoToken) {
   ASSERT_FALSE(p.parse(openapi.body).get(doc));
   simdjson::dom::object paths;
   ASSERT_FALSE(doc["paths"].get_object().get(paths));
-  for (const char* path :
-       {"/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/customers/{id}", "/v1/engineers/{id}",
-        "/v1/units/{id}", "/v1/requests", "/v1/requests/{id}", "/v1/requests/{id}/events",
-        "/v1/requests/{id}/assign", "/v1/requests/{id}/suspend", "/v1/requests/{id}/resume",
-        "/v1/requests/{id}/report", "/v1/requests/{id}/resolve-remotely", "/v1/requests/{id}/callback",
-        "/v1/requests/{id}/unlock", "/v1/requests/{id}/cancel", "/v1/customers/{id}/history",
-        "/v1/stats/problems"}) {
+  // Every route served, with its method, is in the document.
+  for (const auto& route : ApiService::routes()) {
     simdjson::dom::element e;
-    EXPECT_FALSE(paths.at_key(path).get(e)) << path << " is served but not documented";
+    std::string method(boost::beast::http::to_string(route.method));
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_FALSE(paths.at_key(route.pattern).at_key(method).get(e))
+        << method << " " << route.pattern << " is served but not documented";
   }
+  // Every registered master record kind has its routes and its schema.
+  simdjson::dom::object schemas;
+  ASSERT_FALSE(doc["components"]["schemas"].get_object().get(schemas));
+  size_t master_kinds = 0;
+  for (const AggregateKind& kind : all_kinds()) {
+    if (!kind.master()) continue;
+    ++master_kinds;
+    std::string name(kind.name());
+    name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+    simdjson::dom::element e;
+    EXPECT_FALSE(schemas.at_key(name).get(e)) << name;
+    const std::string path = "/v1/" + std::string(kind.master()->collection) + "/{" + std::string(kind.master()->id_name) + "}";
+    EXPECT_FALSE(paths.at_key(path).at_key("put").at_key("responses").at_key("201").get(e)) << path;
+  }
+  EXPECT_GE(master_kinds, 3u);
 }
 
 TEST_P(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {
