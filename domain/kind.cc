@@ -6,13 +6,13 @@ namespace aftercare {
 
 // Each kind's accessor, defined in the kind's own file.
 #define KIND(accessor) AggregateKind accessor();
-#include "domain/kinds.inc"
+#include "domain/kinds/kinds.inc"
 #undef KIND
 
 const std::vector<AggregateKind>& all_kinds() {
   static const std::vector<AggregateKind> kinds = {
 #define KIND(accessor) accessor(),
-#include "domain/kinds.inc"
+#include "domain/kinds/kinds.inc"
 #undef KIND
   };
   return kinds;

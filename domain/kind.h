@@ -63,6 +63,11 @@ struct KindSpec {
   // null = the aggregate id. Dispatches and visits are keyed by their request.
   std::string (*partition_key)(std::string_view id, std::string_view state_json) = nullptr;
   const MasterSpec* master = nullptr;  // set for records upserted whole over PUT
+  // A valid history of one aggregate of this kind, varied by `seed` (its
+  // events as decide() writes them). The registry tests (tests/kinds_test.cc)
+  // fold it through the typed state and through the JSON codec, for every
+  // kind, so a kind is tested without tests of its own.
+  std::vector<Event> (*example)(uint64_t seed) = nullptr;
 };
 
 // A handle on a registered kind: cheap to copy, compared by identity.
@@ -85,7 +90,7 @@ class AggregateKind {
 // The refusals of commands sent with an Idempotency-Key (aftercare.commands).
 AggregateKind command_kind();
 
-// Every registered kind, in registration order (domain/kinds.inc).
+// Every registered kind, in registration order (domain/kinds/kinds.inc).
 const std::vector<AggregateKind>& all_kinds();
 std::optional<AggregateKind> kind_named(std::string_view name);
 // The topics some registered kind writes to, without repeats, in first-use order.

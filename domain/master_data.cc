@@ -147,7 +147,7 @@ using MasterState = StateOf<std::string, apply_master, state_json>;
 
 }  // namespace
 
-KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec) {
+KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec, std::vector<Event> (*example)(uint64_t)) {
   return KindSpec{
       .name = name,
       .topic = "aftercare.master",
@@ -159,7 +159,39 @@ KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec) {
       },
       .partition_key = nullptr,
       .master = &spec,
+      .example = example,
   };
+}
+
+std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed) {
+  // Upserts of records whose optional fields come and go with the seed.
+  std::vector<Event> events;
+  MasterRecord state;
+  uint64_t bits = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (int n = 0; n < 4; ++n) {
+    JsonWriter w;
+    w.begin_object().field("id", "X-" + std::to_string(seed));
+    for (const FieldSpec& f : spec.fields) {
+      bits = bits * 6364136223846793005ull + 1442695040888963407ull;
+      if (!f.required && (bits >> 60) % 2) continue;
+      const std::string value = "v" + std::to_string((bits >> 33) % 3);
+      switch (f.type) {
+        case FieldType::boolean: w.field_bool(f.name, (bits >> 40) % 2); break;
+        case FieldType::count: w.field_int(f.name, static_cast<int64_t>((bits >> 40) % 100)); break;
+        case FieldType::time: w.field(f.name, format_rfc3339(Timestamp{static_cast<int64_t>((bits >> 30) % 4'000'000'000'000)})); break;
+        case FieldType::enumeration: w.field(f.name, f.allowed[(bits >> 40) % f.allowed.size()]); break;
+        case FieldType::text_list: w.key(f.name).begin_array().string(value).end_array(); break;
+        default: w.field(f.name, value);
+      }
+    }
+    const std::string normalized = w.end_object().take();
+    auto decided = decide_upsert(state, normalized, Timestamp{1'700'000'000'000 + n * 60'000});
+    for (Event& e : std::get<std::vector<Event>>(decided)) {
+      state = {true, e.data};
+      events.push_back(std::move(e));
+    }
+  }
+  return events;
 }
 
 }  // namespace aftercare

@@ -50,7 +50,11 @@ struct MasterSpec {
 };
 
 // The KindSpec of a master record kind named `name` (domain/kind.h).
-KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec);
+// `example`: [](uint64_t seed) { return master_example(<the spec>, seed); }.
+KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec, std::vector<Event> (*example)(uint64_t));
+
+// KindSpec::example for a master kind: upserts of records of `spec`.
+std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed);
 
 // The master kinds of api.md.
 AggregateKind customer_kind();

@@ -63,7 +63,7 @@ struct RequestState {
 std::string request_to_json(const RequestState& s);
 Result<RequestState> request_from_json(std::string_view json);
 
-// The request as a registered aggregate kind (domain/request_kind.cc).
+// The request as a registered aggregate kind (domain/kinds/request.cc).
 AggregateKind request_kind();
 
 // --- commands -------------------------------------------------------------

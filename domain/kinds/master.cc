@@ -41,9 +41,9 @@ const MasterSpec kUnit{
     .listed_by = "customer_id",
 };
 
-const KindSpec kCustomerKind = master_kind_spec("customer", kCustomer);
-const KindSpec kEngineerKind = master_kind_spec("engineer", kEngineer);
-const KindSpec kUnitKind = master_kind_spec("unit", kUnit);
+const KindSpec kCustomerKind = master_kind_spec("customer", kCustomer, [](uint64_t seed) { return master_example(kCustomer, seed); });
+const KindSpec kEngineerKind = master_kind_spec("engineer", kEngineer, [](uint64_t seed) { return master_example(kEngineer, seed); });
+const KindSpec kUnitKind = master_kind_spec("unit", kUnit, [](uint64_t seed) { return master_example(kUnit, seed); });
 
 }  // namespace
 

@@ -31,6 +31,13 @@ const KindSpec kSpec{
     },
     .partition_key = nullptr,
     .master = nullptr,
+    .example = [](uint64_t seed) {
+      const char* statuses[] = {"conflict", "not_found", "precondition_failed", "unprocessable"};
+      return std::vector<Event>{Event{"refused", 1,
+                                      std::string(R"({"target":"request/R-1","status":")") + statuses[seed % 4] +
+                                          R"(","detail":"no","current_status":""})",
+                                      Timestamp{1'700'000'000'000}}};
+    },
 };
 
 }  // namespace
