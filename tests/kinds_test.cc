@@ -27,7 +27,7 @@ TEST(KindsTest, TheRegistryHoldsTheKindsOfTheApiWithUniqueNames) {
     EXPECT_TRUE(names.insert(k.name()).second) << "two kinds named " << k.name();
     EXPECT_EQ(kind_named(k.name()), k);
   }
-  for (auto name : {"request", "customer", "engineer", "unit", "command"})
+  for (auto name : {"request", "customer", "engineer", "unit", "product", "command"})
     EXPECT_TRUE(names.count(name)) << name;
   EXPECT_FALSE(kind_named("nonsense"));
 }
