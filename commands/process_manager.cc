@@ -1,0 +1,160 @@
+#include "commands/process_manager.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "base/ids.h"
+#include "base/log.h"
+
+namespace aftercare {
+
+std::string follow_up_command_id(std::string_view pm, std::string_view event_id, size_t index) {
+  // A name-based UUID, like every command id: fixed length, safe in any key.
+  return uuid_from_name("process-manager|" + std::string(pm) + "|" + std::string(event_id) + "|" +
+                        std::to_string(index));
+}
+
+ProcessManagerRunner::ProcessManagerRunner(EventLog& log, CommandBus& bus, ProcessManager& pm,
+                                           const Upcasters& upcasters, ProcessManagerOptions options)
+    : log_(log), bus_(bus), pm_(pm), upcasters_(upcasters), options_(std::move(options)) {}
+
+std::string ProcessManagerRunner::checkpoint_path() const {
+  return options_.checkpoint_dir + "/" + std::string(pm_.name()) + ".checkpoint";
+}
+
+Status ProcessManagerRunner::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.checkpoint_dir, ec);
+  if (ec) return {Errc::io_error, "cannot create " + options_.checkpoint_dir + ": " + ec.message()};
+  Position from;
+  if (std::ifstream in(checkpoint_path()); in) {
+    std::string token;
+    std::getline(in, token);
+    auto p = Position::from_token(token);
+    if (!p) return {Errc::corruption, checkpoint_path() + " is not a position: " + token};
+    from = *p;
+  }
+  reader_ = log_.open_reader();
+  for (Topic t : pm_.topics()) {
+    for (int32_t p = 0; p < log_.partition_count(); ++p) {
+      const TopicPartition tp{t, p};
+      auto at = from.entries().find(tp);
+      reader_->assign(tp, at == from.entries().end() ? 0 : at->second);
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    checkpoint_ = from;
+  }
+  thread_ = std::thread([this] { loop(); });
+  return Status::ok();
+}
+
+void ProcessManagerRunner::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+Status ProcessManagerRunner::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+Position ProcessManagerRunner::checkpoint() const {
+  std::lock_guard lock(mu_);
+  return checkpoint_;
+}
+
+bool ProcessManagerRunner::settle(const Envelope& trigger, size_t index, FollowUp f) {
+  CommandContext ctx;
+  ctx.actor = "system:" + std::string(pm_.name());
+  ctx.command_id = follow_up_command_id(pm_.name(), trigger.id, index);
+  ctx.derived_id = true;
+  ctx.correlation_id = trigger.correlation_id;  // the follow-up belongs to the trigger's interaction
+  ctx.fingerprint = "process-manager";
+  for (int attempt = 0; !stop_; ++attempt) {
+    std::promise<CommandOutcome> answered;
+    bus_.execute(f.kind, f.id, ctx, f.decide, [&answered](CommandOutcome o) { answered.set_value(std::move(o)); });
+    CommandOutcome o = answered.get_future().get();
+    // Unavailable (catching up, log down, outcome unknown): the same command
+    // id again later settles it either way.
+    if (o.status.code() == Errc::unavailable || o.status.code() == Errc::io_error) {
+      if (attempt % 20 == 0)
+        log_warn("process_manager.retry", {{"process_manager", std::string(pm_.name())},
+                                           {"command_id", ctx.command_id}, {"error", o.status.to_string()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50 * (attempt + 1), 1000)));
+      continue;
+    }
+    if (options_.on_follow_up) options_.on_follow_up(trigger, o);
+    return true;
+  }
+  return false;
+}
+
+void ProcessManagerRunner::loop() {
+  std::vector<Record> records;
+  simdjson::dom::parser parser;
+  bool idle_reported = false;
+  while (!stop_) {
+    records.clear();
+    if (Status s = reader_->poll(options_.max_batch, std::chrono::milliseconds(100), records); !s) {
+      log_warn("process_manager.poll", {{"process_manager", std::string(pm_.name())}, {"error", s.to_string()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (records.empty()) {
+      if (!idle_reported && options_.on_idle) options_.on_idle();
+      idle_reported = true;
+      continue;
+    }
+    idle_reported = false;
+    Position done = checkpoint();
+    for (const Record& r : records) {
+      auto env = decode(r.value, parser);
+      Status st = env ? upcasters_.upcast(*env) : env.status();
+      if (!st) {
+        std::lock_guard lock(mu_);
+        health_ = {Errc::corruption, "process manager " + std::string(pm_.name()) + " stopped at " +
+                                         std::string(topic_name(r.topic)) + "/" + std::to_string(r.partition) +
+                                         "/" + std::to_string(r.offset) + ": " + st.message()};
+        log_error("process_manager.stopped", {{"error", health_.to_string()}});
+        return;
+      }
+      std::vector<FollowUp> follow_ups = pm_.react(*env);
+      for (size_t i = 0; i < follow_ups.size(); ++i)
+        if (!settle(*env, i, std::move(follow_ups[i]))) return;  // stopped: the checkpoint stays before it
+      done.include(RecordId{r.topic, r.partition, r.offset});
+    }
+    // After the batch's follow-ups are settled: a crash before this line
+    // issues them again, and the bus answers them as the first time.
+    if (Status s = save_checkpoint(done); !s)
+      log_warn("process_manager.checkpoint", {{"process_manager", std::string(pm_.name())}, {"error", s.to_string()}});
+    std::lock_guard lock(mu_);
+    checkpoint_ = std::move(done);
+  }
+}
+
+Status ProcessManagerRunner::save_checkpoint(const Position& p) {
+  // Written beside, synced, renamed over: a crash leaves the old or the new one.
+  const std::string path = checkpoint_path(), temp = path + ".tmp";
+  const std::string token = p.to_token() + "\n";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return {Errc::io_error, "cannot write " + temp};
+  const bool written = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(temp.c_str(), path.c_str()) != 0) return {Errc::io_error, "cannot write " + path};
+  const int dir = ::open(options_.checkpoint_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Status::ok();
+}
+
+}  // namespace aftercare
