@@ -244,14 +244,35 @@ void ApiService::request_events(const CallPtr& call) {
     auto view = visible_request_view(*call->principal, id);
     if (!view) return call->fail(view.status());
     if (!*view) return call->fail(http::status::not_found, "no such request");
-    auto events = events_of(d_.log, d_.store, "request/" + id);
+    // A page at a time (limit 1..500, default 500), from after the
+    // sequence in `cursor`: a request may have any number of events, and
+    // this runs on an I/O thread.
+    const Target& t = call->target;
+    size_t limit = kMaxLimit;
+    if (t.query.count("limit")) {
+      auto l = parse_limit(t);
+      if (!l) return call->fail(http::status::bad_request, "limit must be 1..500");
+      limit = *l;
+    }
+    uint64_t after = 0;
+    if (auto c = t.query.find("cursor"); c != t.query.end()) {
+      auto [p, ec] = std::from_chars(c->second.data(), c->second.data() + c->second.size(), after);
+      if (ec != std::errc() || p != c->second.data() + c->second.size())
+        return call->fail(http::status::bad_request, "cursor must be a next_cursor this endpoint returned");
+    }
+    auto events = events_of(d_.log, d_.store, "request/" + id, UINT64_MAX, after, limit + 1);
     if (!events) return call->fail(events.status());
+    const bool more = events->size() > limit;
+    if (more) events->pop_back();
     std::string body = "{\"items\":[";
     for (size_t i = 0; i < events->size(); ++i) {
       if (i) body.push_back(',');
       body += (*events)[i].raw;
     }
-    body += "]}";
+    body += "],\"next_cursor\":";
+    if (more) append_json_string(body, std::to_string(events->back().envelope.sequence));
+    else body += "null";
+    body += "}";
     call->json(http::status::ok, std::move(body));
   });
 }

@@ -1,5 +1,7 @@
 #include "projections/event_reader.h"
 
+#include <algorithm>
+
 #include "domain/kind.h"
 #include "projections/catalog.h"
 #include "projections/request_views.h"
@@ -7,14 +9,19 @@
 namespace aftercare {
 
 Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& store,
-                                            const std::string& subject, uint64_t max_sequence) {
+                                            const std::string& subject, uint64_t max_sequence, uint64_t after,
+                                            size_t limit) {
   std::vector<IndexedEvent> out;
+  if (after >= max_sequence || limit == 0) return out;
   simdjson::dom::parser parser;
-  const auto rows = store.scan(EventIndexProjection::kName, "e/" + key_part(subject) + "/", "", SIZE_MAX);
+  const std::string prefix = "e/" + key_part(subject) + "/";
+  // Sequences are 1, 2, 3 ... without gaps: the rows wanted are the next
+  // min(limit, max_sequence - after) from after + 1, and no more are read.
+  const size_t wanted = static_cast<size_t>(std::min<uint64_t>(limit, max_sequence - after));
+  const auto rows = store.scan(EventIndexProjection::kName, prefix, prefix + hex16(after + 1), wanted);
   if (!rows) return rows.status();
   std::vector<Record> records;
   for (const auto& [key, where] : *rows) {
-    if (out.size() >= max_sequence) break;
     // "<topic>/<partition>/<offset>"
     const size_t a = where.find('/'), b = where.rfind('/');
     auto topic = topic_from_name(where.substr(0, a));

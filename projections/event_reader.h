@@ -2,6 +2,7 @@
 // scan for their locations, one point read from the log each.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,8 @@
 
 namespace aftercare {
 
-// Events of `subject` ("request/R-1") with sequence <= max_sequence, in order.
+// Events of `subject` ("request/R-1") with after < sequence <= max_sequence,
+// in order, at most `limit` of them.
 // Envelopes are upcast to the newest version of their type; the raw bytes
 // are returned alongside, as stored.
 struct IndexedEvent {
@@ -19,7 +21,8 @@ struct IndexedEvent {
   std::string raw;
 };
 Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& store,
-                                            const std::string& subject, uint64_t max_sequence = UINT64_MAX);
+                                            const std::string& subject, uint64_t max_sequence = UINT64_MAX,
+                                            uint64_t after = 0, size_t limit = SIZE_MAX);
 
 // An aggregate's state rebuilt from its stored events, and its version.
 struct FoldedState {
