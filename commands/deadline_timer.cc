@@ -3,20 +3,13 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "domain/request.h"
-#include "projections/request_views.h"
+#include "projections/aggregates_view.h"
 
 namespace aftercare {
 
-namespace {
-// An index row's due time: due/<16 hex>/<id>/<kind>.
-Timestamp due_of(std::string_view key) {
-  return Timestamp{static_cast<int64_t>(std::stoull(std::string(key.substr(4, 16)), nullptr, 16))};
-}
-}  // namespace
-
-std::string deadline_command_id(const std::string& request_id, const std::string& kind, Timestamp due) {
-  return uuid_from_name("deadline\n" + request_id + "\n" + kind + "\n" + std::to_string(due.ms));
+std::string deadline_command_id(AggregateKind kind, const std::string& id, const Deadline& d) {
+  return uuid_from_name("deadline\n" + std::string(kind.name()) + "/" + id + "\n" + d.name + "\n" +
+                        std::to_string(d.due.ms));
 }
 
 void DeadlineTimer::start() {
@@ -42,11 +35,12 @@ std::optional<Timestamp> DeadlineTimer::fire_due() {
   const Timestamp now = clock_.now();
   std::vector<std::string> due_keys;
   std::optional<Timestamp> next;
-  // due/<16 hex>/<id>/<kind>, in time order: read up to the first one in the future.
-  Status read = store_.visit(RequestsProjection::kName, "due/", "", [&](std::string_view key, std::string_view) {
-    const Timestamp due = due_of(key);
-    if (due > now) {
-      next = due;
+  // due/<16 hex>/<kind>/<id>/<name>, in time order: read up to the first one in the future.
+  Status read = store_.visit(AggregatesProjection::kName, kDeadlinePrefix, "", [&](std::string_view key, std::string_view) {
+    auto row = parse_deadline_key(key);
+    if (!row) return true;  // a kind no longer registered: nobody to decide
+    if (row->deadline.due > now) {
+      next = row->deadline.due;
       return false;
     }
     due_keys.emplace_back(key);
@@ -70,23 +64,19 @@ void DeadlineTimer::fire(const std::string& key) {
     std::lock_guard lock(mu_);
     if (!in_flight_.insert(key).second) return;
   }
-  const Timestamp due = due_of(key);
-  const size_t slash = key.rfind('/');
-  const std::string id = key.substr(21, slash - 21), kind = key.substr(slash + 1);
+  const DeadlineRow row = *parse_deadline_key(key);
   CommandContext ctx;
   ctx.actor = "system:timer";
-  ctx.command_id = deadline_command_id(id, kind, due);
+  ctx.command_id = deadline_command_id(row.kind, row.id, row.deadline);
   ctx.derived_id = true;
   ctx.from_timer = true;
   ctx.correlation_id = ctx.command_id;
   fired_.fetch_add(1);
   pending_.fetch_add(1);
   fired_total.inc();
-  bus_.execute(request_kind(), id, ctx,
-               [kind, due, id](const AggregateHead& head, Timestamp at) -> Decision {
-                 auto s = request_from_json(head.state);
-                 if (!s) return Rejection{s.status().code(), s.status().message(), ""};
-                 return decide_request(*s, id, DeadlinePassed{kind, due}, at);
+  bus_.execute(row.kind, row.id, ctx,
+               [row](const AggregateHead& head, Timestamp at) -> Decision {
+                 return decide_deadline(row.kind, row.id, head.state, row.deadline, at);
                },
                [this, key](CommandOutcome o) {
                  if (!o.status) {

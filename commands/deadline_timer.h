@@ -1,13 +1,14 @@
-// DeadlineTimer: the one timer loop. It reads the deadline index (rows
-// "due/<time>/<request>/<kind>" of the requests read model), sleeps on the
-// injected Clock until the earliest deadline, and issues a DeadlinePassed
-// command through the ordinary command path for each deadline that has
-// passed.
+// DeadlineTimer: the one timer loop of every aggregate kind. It reads the
+// deadline index (rows "due/<time>/<kind>/<id>/<name>" of the aggregates
+// view, written from each kind's KindSpec::deadlines), sleeps on the
+// injected Clock until the earliest deadline, and issues the kind's
+// deadline command (KindSpec::deadline_passed) through the ordinary
+// command path for each deadline that has passed.
 //
-// The command id is derived from (request, kind, due time), so a deadline
+// The command id is derived from (kind, id, name, due time), so a deadline
 // fired twice — by a restart, or before the index caught up — is recognised
-// as a retry and changes nothing; decide() itself also ignores stale
-// deadlines. It re-reads the index at least every 250 ms, so a breach is
+// as a retry and changes nothing; the kind's decision itself also ignores
+// stale deadlines. It re-reads the index at least every 250 ms, so a breach is
 // acted on well within 1 s of its deadline.
 //
 // Thread-safe: start() and stop() from one thread; fire_due() from any.
@@ -63,6 +64,6 @@ class DeadlineTimer {
 };
 
 // The deterministic command id of a deadline.
-std::string deadline_command_id(const std::string& request_id, const std::string& kind, Timestamp due);
+std::string deadline_command_id(AggregateKind kind, const std::string& id, const Deadline& d);
 
 }  // namespace aftercare

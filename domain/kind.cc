@@ -41,17 +41,41 @@ std::string AggregateKind::partition_key(std::string_view id, std::string_view s
   return spec_->partition_key ? spec_->partition_key(id, state_json) : std::string(id);
 }
 
+namespace {
+
+Result<std::unique_ptr<AggregateState>> state_of(AggregateKind k, std::string_view state_json) {
+  if (state_json.empty()) return k.spec().empty_state();
+  return k.spec().state_from_json(state_json);
+}
+
+}  // namespace
+
 Result<std::string> fold(AggregateKind k, std::string_view id, const std::string& state_json, const Event& e) {
-  std::unique_ptr<AggregateState> state;
-  if (state_json.empty()) {
-    state = k.spec().empty_state();
-  } else {
-    auto decoded = k.spec().state_from_json(state_json);
-    if (!decoded) return decoded.status();
-    state = std::move(decoded).value();
-  }
-  if (Status s = state->apply(id, e); !s) return s;
-  return state->to_json();
+  auto state = state_of(k, state_json);
+  if (!state) return state.status();
+  if (Status s = (*state)->apply(id, e); !s) return s;
+  return (*state)->to_json();
+}
+
+Result<FoldedWithDeadlines> fold_with_deadlines(AggregateKind k, std::string_view id, const std::string& state_json,
+                                                const Event& e) {
+  auto state = state_of(k, state_json);
+  if (!state) return state.status();
+  FoldedWithDeadlines out;
+  const auto deadlines = k.spec().deadlines;
+  if (deadlines && !state_json.empty()) out.before = deadlines(**state);
+  if (Status s = (*state)->apply(id, e); !s) return s;
+  if (deadlines) out.after = deadlines(**state);
+  out.state = (*state)->to_json();
+  return out;
+}
+
+Decision decide_deadline(AggregateKind k, std::string_view id, const std::string& state_json, const Deadline& deadline,
+                         Timestamp now) {
+  if (!k.spec().deadline_passed) return Rejection{Errc::unprocessable, std::string(k.name()) + " has no deadlines", ""};
+  auto state = state_of(k, state_json);
+  if (!state) return Rejection{state.status().code(), state.status().message(), ""};
+  return k.spec().deadline_passed(**state, id, deadline, now);
 }
 
 }  // namespace aftercare

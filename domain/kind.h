@@ -21,6 +21,7 @@
 
 #include "domain/event.h"
 #include "domain/status.h"
+#include "domain/time.h"
 
 namespace aftercare {
 
@@ -49,6 +50,14 @@ struct EventSpec {
   std::vector<Result<std::string> (*)(const std::string&)> upcasts = {};
 };
 
+// A moment an aggregate waits for (an offer's expiry, an SLA breach, a
+// reminder). When it passes, the timer issues the kind's deadline command.
+struct Deadline {
+  std::string name;  // unique within the aggregate: "required_by", "respond_by"
+  Timestamp due;
+  bool operator==(const Deadline&) const = default;
+};
+
 struct KindSpec {
   std::string_view name;        // "request"
   // The topic its events go to ("aftercare.requests"). One topic per kind
@@ -68,6 +77,14 @@ struct KindSpec {
   // fold it through the typed state and through the JSON codec, for every
   // kind, so a kind is tested without tests of its own.
   std::vector<Event> (*example)(uint64_t seed) = nullptr;
+  // The deadlines an aggregate in `state` waits for (null: the kind has
+  // none). One deadline index and one timer loop serve every kind
+  // (commands/deadline_timer.h).
+  std::vector<Deadline> (*deadlines)(const AggregateState& state) = nullptr;
+  // What the kind decides when `deadline` has passed, at `now`. Must ignore
+  // a deadline the state no longer waits for: the timer may fire one twice.
+  Decision (*deadline_passed)(const AggregateState& state, std::string_view id, const Deadline& deadline,
+                              Timestamp now) = nullptr;
 };
 
 // A handle on a registered kind: cheap to copy, compared by identity.
@@ -98,6 +115,18 @@ std::vector<std::string_view> registered_topics();
 
 // The state of aggregate `id` (JSON, "" for a new one) after `e`.
 Result<std::string> fold(AggregateKind k, std::string_view id, const std::string& state_json, const Event& e);
+
+// The same, with the deadlines the aggregate waited for before `e` and waits for after it.
+struct FoldedWithDeadlines {
+  std::string state;
+  std::vector<Deadline> before, after;
+};
+Result<FoldedWithDeadlines> fold_with_deadlines(AggregateKind k, std::string_view id, const std::string& state_json,
+                                                const Event& e);
+
+// The kind's decision when `deadline` of aggregate `id` in state `state_json` has passed.
+Decision decide_deadline(AggregateKind k, std::string_view id, const std::string& state_json, const Deadline& deadline,
+                         Timestamp now);
 
 // Implements AggregateState for a kind whose state is a value type `S` with
 // free functions `Status apply(S&, id, e)` and `std::string to_json(const S&)`.

@@ -1,6 +1,9 @@
 #include "projections/aggregates_view.h"
 
+#include <algorithm>
+
 #include "domain/json.h"
+#include "projections/request_views.h"  // hex16
 
 namespace aftercare {
 
@@ -12,6 +15,37 @@ std::string aggregate_key(AggregateKind kind, std::string_view id) {
 }
 
 std::vector<Topic> AggregatesProjection::topics() const { return kind_topics(); }
+
+std::string deadline_key(AggregateKind kind, std::string_view id, const Deadline& d) {
+  std::string k(kDeadlinePrefix);
+  k += hex16(static_cast<uint64_t>(d.due.ms));
+  k += '/';
+  k += kind.name();
+  k += '/';
+  k += id;  // ids are [A-Za-z0-9._:-]: no '/'
+  k += '/';
+  k += d.name;
+  return k;
+}
+
+std::optional<DeadlineRow> parse_deadline_key(std::string_view key) {
+  // due/<16 hex>/<kind>/<id>/<name>
+  if (!key.starts_with(kDeadlinePrefix) || key.size() < kDeadlinePrefix.size() + 17) return std::nullopt;
+  const std::string_view hex = key.substr(kDeadlinePrefix.size(), 16);
+  uint64_t due = 0;
+  for (char c : hex) {
+    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return std::nullopt;
+    due = due * 16 + static_cast<uint64_t>(v);
+  }
+  std::string_view rest = key.substr(kDeadlinePrefix.size() + 17);
+  const size_t a = rest.find('/'), b = rest.rfind('/');
+  if (a == std::string_view::npos || a == b) return std::nullopt;
+  auto kind = kind_named(rest.substr(0, a));
+  if (!kind) return std::nullopt;
+  return DeadlineRow{*kind, std::string(rest.substr(a + 1, b - a - 1)),
+                     Deadline{std::string(rest.substr(b + 1)), Timestamp{static_cast<int64_t>(due)}}};
+}
 
 std::string encode_head(const AggregateHead& h) {
   JsonWriter w;
@@ -54,13 +88,20 @@ Status AggregatesProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
     return {Errc::corruption, key + ": event " + std::to_string(ev.envelope.sequence) +
                                   " does not follow event " + std::to_string(head.sequence)};
   }
-  auto state = fold(*kind, ev.envelope.aggregate_id, head.state,
-                    Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
-  if (!state) return state.status();
+  auto folded = fold_with_deadlines(*kind, ev.envelope.aggregate_id, head.state,
+                                    Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
+  if (!folded) return folded.status();
   head.sequence = ev.envelope.sequence;
   head.hash = chain_hash(ev.raw);
-  head.state = std::move(state).value();
+  head.state = std::move(folded->state);
   txn.put(key, encode_head(head));
+  // The deadline index follows the aggregate's deadlines.
+  for (const Deadline& d : folded->before)
+    if (std::find(folded->after.begin(), folded->after.end(), d) == folded->after.end())
+      txn.del(deadline_key(*kind, ev.envelope.aggregate_id, d));
+  for (const Deadline& d : folded->after)
+    if (std::find(folded->before.begin(), folded->before.end(), d) == folded->before.end())
+      txn.put(deadline_key(*kind, ev.envelope.aggregate_id, d), "");
   return Status::ok();
 }
 

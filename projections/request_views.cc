@@ -73,18 +73,6 @@ std::set<std::string> counter_keys(const RequestState& s) {
   return keys;
 }
 
-// The deadlines a request in state `s` is waiting for.
-std::set<std::string> deadline_keys(const RequestState& s) {
-  std::set<std::string> keys;
-  if (!s.exists) return keys;
-  const bool waiting = s.status == RequestStatus::awaiting_assignment || s.status == RequestStatus::assigned;
-  if (waiting && s.required_by && !s.overdue)
-    keys.insert("due/" + hex16(static_cast<uint64_t>(s.required_by->ms)) + "/" + s.id + "/required_by");
-  if (s.complaint && !s.complaint->overdue && is_open(s.status))
-    keys.insert("due/" + hex16(static_cast<uint64_t>(s.complaint->respond_by.ms)) + "/" + s.id + "/respond_by");
-  return keys;
-}
-
 void replace_keys(ProjectionTxn& txn, const std::set<std::string>& before, const std::set<std::string>& after) {
   for (const auto& k : before)
     if (!after.count(k)) txn.del(k);
@@ -119,7 +107,6 @@ Status RequestsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   if (Status s = apply_request(after, id, e); !s) return s;
   txn.put(view_key, view_json(request_to_json(after), ev.envelope.sequence));
   replace_keys(txn, index_keys(before), index_keys(after));
-  replace_keys(txn, deadline_keys(before), deadline_keys(after));
   const auto counted_before = counter_keys(before), counted_after = counter_keys(after);
   for (const auto& k : counted_before)
     if (!counted_after.count(k)) txn.add(k, -1);

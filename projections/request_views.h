@@ -7,7 +7,6 @@
 //   open/<customer>/<region>                -> counter of the customer's open requests there
 //   eopen/<engineer>/<customer>             -> counter of open requests assigned to the engineer
 //   work/<engineer>/<customer>              -> counter of requests assigned to the engineer
-//   due/<due ms, 16 hex>/<id>/<kind>        -> ""   the deadline index the timers read
 // ProblemStatsProjection ("stats"):
 //   p/<product model>/<problem code>/<yyyy-mm-dd>/<region> -> counter of requests opened (seed 002 §4)
 // EventIndexProjection ("events"):
@@ -37,7 +36,8 @@ class RequestsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "requests";
   std::string_view name() const override { return kName; }
-  int version() const override { return 2; }
+  // 3: its deadline rows moved to the one deadline index (aggregates_view.h).
+  int version() const override { return 3; }
   std::vector<Topic> topics() const override { return {Topic::requests}; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };

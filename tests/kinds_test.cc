@@ -6,6 +6,7 @@
 // upcasters chain up to the current version.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -87,6 +88,46 @@ TEST(KindsTest, ExampleHistoriesFoldTheSameThroughTheTypedStateAndTheCodec) {
     EXPECT_GE(names_seen.size(), std::min<size_t>(2, k.spec().events.size()))
         << k.name() << ": the examples exercise too few of its events";
   }
+}
+
+// For kinds with deadlines: a deadline fired early changes nothing, and
+// fired when due it leaves the index — or the one timer loop would fire it
+// for ever.
+TEST(KindsTest, ADeadlineFiredWhenDueLeavesTheIndexAndFiredEarlyDoesNothing) {
+  size_t checked = 0;
+  for (const AggregateKind& k : all_kinds()) {
+    if (!k.spec().deadlines) continue;
+    ASSERT_NE(k.spec().deadline_passed, nullptr) << k.name();
+    for (uint64_t seed = 0; seed < 300; ++seed) {
+      std::string json;
+      for (const Event& e : k.spec().example(seed)) {
+        auto folded = fold_with_deadlines(k, "X-1", json, e);
+        ASSERT_TRUE(folded.is_ok());
+        json = folded->state;
+        for (const Deadline& d : folded->after) {
+          Decision early = decide_deadline(k, "X-1", json, d, Timestamp{d.due.ms - 1});
+          ASSERT_FALSE(rejected(early)) << k.name() << " " << d.name;
+          EXPECT_TRUE(std::get<std::vector<Event>>(early).empty()) << k.name() << " " << d.name << " fired early";
+          Decision due = decide_deadline(k, "X-1", json, d, d.due);
+          ASSERT_FALSE(rejected(due)) << k.name() << " " << d.name;
+          std::string after = json;
+          std::vector<Deadline> left;
+          for (Event ev : std::get<std::vector<Event>>(due)) {
+            ev.time = d.due;
+            auto next = fold_with_deadlines(k, "X-1", after, ev);
+            ASSERT_TRUE(next.is_ok()) << next.status().to_string();
+            after = next->state;
+            left = next->after;
+          }
+          if (std::get<std::vector<Event>>(due).empty()) left = folded->after;
+          EXPECT_EQ(std::count(left.begin(), left.end(), d), 0)
+              << k.name() << " seed " << seed << ": deadline " << d.name << " is still waited for after it fired";
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 100u) << "the example histories reach too few deadlines";
 }
 
 TEST(KindsTest, MasterKindsHaveACollectionAndKnownFieldsEach) {

@@ -84,7 +84,9 @@ TEST_F(TimerTest, LocksAnUnassignedRequestAndFiringTwiceIsHarmless) {
   EXPECT_EQ(view("R-1").lock_reason, "not_assigned_in_time");
   timer.fire_due();
   EXPECT_EQ(aggregates.load(request_kind(), "R-1")->sequence, 2u) << "opened + locked, nothing more";
-  EXPECT_FALSE(store->get(RequestsProjection::kName, "due/" + hex16(static_cast<uint64_t>(kT0.ms + kMsPerHour)) + "/R-1/required_by").value())
+  EXPECT_FALSE(store->get(AggregatesProjection::kName,
+                          deadline_key(request_kind(), "R-1", Deadline{"required_by", Timestamp{kT0.ms + kMsPerHour}}))
+                   .value())
       << "the deadline left the index";
 }
 
@@ -96,7 +98,7 @@ TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
   const Timestamp due{kT0.ms + kMsPerHour};
   auto fire = [&] {
     std::promise<CommandOutcome> p;
-    CommandContext ctx{"system:timer", deadline_command_id("R-5", "required_by", due), true, "t", std::nullopt, "", false};
+    CommandContext ctx{"system:timer", deadline_command_id(request_kind(), "R-5", Deadline{"required_by", due}), true, "t", std::nullopt, "", false};
     bus.execute(request_kind(), "R-5", ctx,
                 [due](const AggregateHead& head, Timestamp now) -> Decision {
                   return decide_request(*request_from_json(head.state), "R-5", DeadlinePassed{"required_by", due}, now);

@@ -67,6 +67,24 @@ std::vector<Event> example(uint64_t seed) {
   return events;
 }
 
+const RequestState& request_of(const AggregateState& s) { return static_cast<const State&>(s).value; }
+
+// What a request waits for: its required_by while awaiting or assigned and
+// not yet overdue; a complaint's respond_by while open and not yet overdue.
+std::vector<Deadline> deadlines(const AggregateState& state) {
+  const RequestState& s = request_of(state);
+  std::vector<Deadline> out;
+  if (!s.exists) return out;
+  const bool waiting = s.status == RequestStatus::awaiting_assignment || s.status == RequestStatus::assigned;
+  if (waiting && s.required_by && !s.overdue) out.push_back({"required_by", *s.required_by});
+  if (s.complaint && !s.complaint->overdue && is_open(s.status)) out.push_back({"respond_by", s.complaint->respond_by});
+  return out;
+}
+
+Decision deadline_passed(const AggregateState& state, std::string_view id, const Deadline& d, Timestamp now) {
+  return decide_request(request_of(state), std::string(id), DeadlinePassed{d.name, d.due}, now);
+}
+
 const KindSpec kSpec{
     .name = "request",
     .topic = "aftercare.requests",
@@ -91,6 +109,8 @@ const KindSpec kSpec{
     .partition_key = nullptr,
     .master = nullptr,
     .example = example,
+    .deadlines = deadlines,
+    .deadline_passed = deadline_passed,
 };
 
 }  // namespace
