@@ -185,9 +185,13 @@ int run_aftercare(const std::vector<std::string>& args, std::string* output) {
   argv.insert(argv.end(), args.begin(), args.end());
   Child child(argv, /*merge_stderr=*/true);
   std::string line, all;
+  // A command that should have ended but serves on (a refusal that did not
+  // happen) fails the test after 2 minutes instead of hanging the suite.
   while (child.read_line(line, 120000)) all += line + "\n";
+  const int code = child.wait(std::chrono::seconds(10));
+  if (code == 137) all += "(killed: still running long after its output ended)\n";
   if (output) *output = all;
-  return child.wait();
+  return code;
 }
 
 }  // namespace aftercare::testing

@@ -1,5 +1,7 @@
 #include "tests/test_util.h"
 
+#include <thread>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -85,6 +87,16 @@ void Child::kill9() {
 
 void Child::terminate() {
   if (!reaped_) ::kill(pid_, SIGTERM);
+}
+
+int Child::wait(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_ && std::chrono::steady_clock::now() < until) {
+    if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!reaped_) kill9();
+  return wait();
 }
 
 int Child::wait() {

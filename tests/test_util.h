@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temporary directories and child processes.
 #pragma once
 
+#include <chrono>
+
 #include <sys/types.h>
 
 #include <string>
@@ -35,6 +37,8 @@ class Child {
   void kill9();
   void terminate();  // SIGTERM
   int wait();        // exit status as from waitpid, decoded: exit code, or 128+signal
+  // The same, but a child still running after `timeout` is killed (SIGKILL, 137).
+  int wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }
 
  private:
