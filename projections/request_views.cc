@@ -167,7 +167,8 @@ Status EventIndexProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
               std::to_string(ev.at.offset));
   const std::string cmd_key = "c/" + key_part(e.command_id);
   CommandRecord record{e.subject, e.sequence, e.sequence, e.id, std::nullopt};
-  if (e.subject.starts_with(std::string(command_kind().name()) + "/")) {
+  const std::string_view refusals = command_kind().name();  // subject "command/<command id>"
+  if (e.subject.size() > refusals.size() && e.subject.starts_with(refusals) && e.subject[refusals.size()] == '/') {
     // A refusal: the answer is in the event's data.
     thread_local simdjson::dom::parser parser;
     auto data = parse_strict(parser, e.data);
