@@ -1,6 +1,7 @@
 #include "projections/aggregates_view.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "domain/json.h"
 #include "projections/request_views.h"  // hex16
@@ -33,11 +34,8 @@ std::optional<DeadlineRow> parse_deadline_key(std::string_view key) {
   if (!key.starts_with(kDeadlinePrefix) || key.size() < kDeadlinePrefix.size() + 17) return std::nullopt;
   const std::string_view hex = key.substr(kDeadlinePrefix.size(), 16);
   uint64_t due = 0;
-  for (char c : hex) {
-    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (v < 0) return std::nullopt;
-    due = due * 16 + static_cast<uint64_t>(v);
-  }
+  auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), due, 16);
+  if (ec != std::errc() || end != hex.data() + hex.size()) return std::nullopt;
   std::string_view rest = key.substr(kDeadlinePrefix.size() + 17);
   const size_t a = rest.find('/'), b = rest.rfind('/');
   if (a == std::string_view::npos || a == b) return std::nullopt;
