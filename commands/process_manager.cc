@@ -109,8 +109,10 @@ void ProcessManagerRunner::loop() {
       continue;
     }
     if (records.empty()) {
-      if (!idle_reported && options_.on_idle) options_.on_idle();
-      idle_reported = true;
+      if (!idle_reported && options_.on_idle && at_log_end()) {
+        options_.on_idle();
+        idle_reported = true;
+      }
       continue;
     }
     idle_reported = false;
@@ -138,6 +140,20 @@ void ProcessManagerRunner::loop() {
     std::lock_guard lock(mu_);
     checkpoint_ = std::move(done);
   }
+}
+
+bool ProcessManagerRunner::at_log_end() const {
+  const Position at = checkpoint();
+  for (Topic t : pm_.topics()) {
+    for (int32_t p = 0; p < log_.partition_count(); ++p) {
+      const TopicPartition tp{t, p};
+      auto end = log_.end_offset_now(tp);
+      if (!end) return false;
+      auto it = at.entries().find(tp);
+      if ((it == at.entries().end() ? 0 : it->second) < *end) return false;
+    }
+  }
+  return true;
 }
 
 Status ProcessManagerRunner::save_checkpoint(const Position& p) {

@@ -57,7 +57,9 @@ struct ProcessManagerOptions {
   size_t max_batch = 256;
   // Called after each follow-up is settled (tests: progress lines).
   std::function<void(const Envelope& trigger, const CommandOutcome& outcome)> on_follow_up = nullptr;
-  // Called when the manager has reached the end of the log it saw (tests).
+  // Called when a poll found nothing and the checkpoint is at the log's end
+  // of every partition it consumes (tests). An empty poll alone says little:
+  // a Kafka consumer's first polls are empty while it connects.
   std::function<void()> on_idle = nullptr;
 };
 
@@ -80,6 +82,8 @@ class ProcessManagerRunner {
   // False when stopped first.
   bool settle(const Envelope& trigger, size_t index, FollowUp f);
   Status save_checkpoint(const Position& p);
+  // True when the checkpoint has reached the log's end of every partition consumed.
+  bool at_log_end() const;
   std::string checkpoint_path() const;
 
   EventLog& log_;
