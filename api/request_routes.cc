@@ -53,7 +53,7 @@ void ApiService::after_min_position(const CallPtr& call, std::function<void()> t
   if (min.empty()) return then();
   auto position = Position::from_token(min);
   if (!position) return call->fail(http::status::bad_request, "X-Min-Position is not a position token");
-  d_.runner.when_applied(*position, kMaxPositionWait, [call, then = std::move(then)](bool reached) {
+  d_.read_side.when_applied(*position, kMaxPositionWait, [call, then = std::move(then)](bool reached) {
     if (!reached)
       return call->fail(http::status::gateway_timeout, "the read models did not reach X-Min-Position in 5 s");
     then();
@@ -86,7 +86,7 @@ void ApiService::answer_command(const CallPtr& call, AggregateKind kind, const s
 
 void ApiService::original_state(const CallPtr& call, AggregateKind kind, const std::string& id,
                                 const CommandOutcome& o, std::function<void(const std::string&)> respond) {
-  d_.runner.when_applied(o.position, kMaxPositionWait, [this, call, kind, id, version = o.version, respond](bool reached) {
+  d_.read_side.when_applied(o.position, kMaxPositionWait, [this, call, kind, id, version = o.version, respond](bool reached) {
     if (!reached) return call->fail(http::status::service_unavailable, "the original outcome is not readable yet; retry");
     const std::string subject = std::string(kind.name()) + "/" + id;
     auto events = events_of(d_.log, d_.store, subject, version);

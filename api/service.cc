@@ -192,20 +192,22 @@ void ApiService::readyz(const CallPtr& call) {
     call->fail(http::status::service_unavailable, "not ready: " + why);
   };
   if (Status s = d_.log.health(); !s) return not_ready(s.message());
-  if (Status s = d_.runner.health(); !s) return not_ready("projections stopped: " + s.message());
+  if (Status s = d_.read_side.health(); !s) return not_ready("projections stopped: " + s.message());
   if (!d_.bus.ready()) return not_ready("the write side is catching up with the log");
   // Ready when the projections reach today's end of the log within 1 s.
   Position end;
-  const Position applied = d_.runner.applied();
+  const Position applied = d_.read_side.applied();
   for (const auto& [tp, next] : applied.entries()) {
     auto e = d_.log.end_offset(tp);
     if (!e) return not_ready(e.status().message());
     end.advance(tp, *e);
   }
-  d_.runner.when_applied(end, std::chrono::milliseconds(1000), [call, this](bool reached) {
+  d_.read_side.when_applied(end, std::chrono::milliseconds(1000), [call, this](bool reached) {
     if (reached) return call->json(http::status::ok, R"({"status":"ready"})");
+    const std::string rebuilding = d_.read_side.rebuilding();
     call->fail(http::status::service_unavailable,
-               "not ready: projections are " + std::to_string(d_.runner.lag()) + " events behind");
+               rebuilding.empty() ? "not ready: projections are " + std::to_string(d_.read_side.lag()) + " events behind"
+                                  : "not ready: rebuilding read models (" + rebuilding + "); commands are served");
   });
 }
 

@@ -23,14 +23,14 @@
 #include "commands/command_bus.h"
 #include "domain/request.h"
 #include "projections/read_store.h"
-#include "projections/runner.h"
+#include "projections/read_side.h"
 
 namespace aftercare {
 
 struct ApiDeps {
   EventLog& log;
   ReadStore& store;
-  ProjectionRunner& runner;
+  ReadSide& read_side;
   AggregateStore& aggregates;
   CommandBus& bus;
   const Tokens& tokens;

@@ -3,6 +3,7 @@
 // order that loses nothing on SIGTERM.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "eventstore/quarantine.h"
 #include "app/data_dir_lock.h"
 #include "projections/catalog.h"
+#include "projections/read_side.h"
 #include "projections/runner.h"
 
 namespace aftercare {
@@ -151,8 +153,29 @@ int serve_main(const std::vector<std::string>& argv) {
   RunnerOptions runner_options;
   runner_options.quarantine = &*quarantine;
   runner_options.post_callback = [&server](std::function<void()> task) { server.post(std::move(task)); };
-  ProjectionRunner runner(**log, **store, catalog.pointers(), catalog.upcasters, runner_options);
+  // Read models of a new version are rebuilt by a runner of their own, so
+  // that the others stay current and commands go on meanwhile — except those
+  // the command path decides on, and a store built for the first time.
+  const std::vector<std::string> stale = ProjectionRunner::stale(**store, **log, catalog.pointers());
+  std::vector<Projection*> live_projections, rebuilt_projections;
+  for (Projection* p : catalog.pointers()) {
+    const bool is_stale = std::find(stale.begin(), stale.end(), p->name()) != stale.end();
+    if (is_stale && !p->write_side() && stale.size() < catalog.projections.size()) rebuilt_projections.push_back(p);
+    else live_projections.push_back(p);
+  }
+  ProjectionRunner runner(**log, **store, live_projections, catalog.upcasters, runner_options);
   if (Status s = runner.start(); !s) return fail(s.message());
+  std::unique_ptr<ProjectionRunner> rebuilder;
+  if (!rebuilt_projections.empty()) {
+    RunnerOptions rebuild_options = runner_options;
+    rebuild_options.lag_gauge = "aftercare_projection_rebuild_lag_events";
+    rebuilder = std::make_unique<ProjectionRunner>(**log, **store, rebuilt_projections, catalog.upcasters, rebuild_options);
+    if (Status s = rebuilder->start(); !s) return fail(s.message());
+    std::string names;
+    for (const Projection* p : rebuilt_projections) names += (names.empty() ? "" : ",") + std::string(p->name());
+    log_info("serve.rebuilding", {{"read_models", names}});
+  }
+  ReadSide read_side(runner, rebuilder.get());
   // Tokens last: a log, store or read models that are refused leaves no new tokens file.
   std::string new_token;
   auto tokens = Tokens::load_or_create(tokens_path, data + "/actor.key", &new_token);
@@ -164,7 +187,7 @@ int serve_main(const std::vector<std::string>& argv) {
   AggregateStore aggregates(**store, runner);
   CommandBus bus(**log, aggregates, clock, callbacks);
   DeadlineTimer timer(**store, bus, clock);
-  ApiService api({**log, **store, runner, aggregates, bus, *tokens, clock});
+  ApiService api({**log, **store, read_side, aggregates, bus, *tokens, clock});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
@@ -213,6 +236,7 @@ int serve_main(const std::vector<std::string>& argv) {
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed
   runner.stop();
+  if (rebuilder) rebuilder->stop();
   callbacks.shutdown();                        // what they completed runs while everything exists
   log_info("serve.stopped");
   return 0;

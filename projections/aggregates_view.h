@@ -49,6 +49,7 @@ class AggregatesProjection final : public Projection {
   // 3: the deadline index of every kind (it was the requests view's).
   int version() const override { return 3; }
   std::vector<Topic> topics() const override;
+  bool write_side() const override { return true; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 

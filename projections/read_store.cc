@@ -253,15 +253,20 @@ Status ReadStore::visit_merged(std::string_view family_name, const std::vector<s
   }
 }
 
-std::string checkpoint_key(TopicPartition tp) {
-  return "checkpoint/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
+std::string checkpoint_key(std::string_view projection, TopicPartition tp) {
+  return "projection/" + std::string(projection) + "/checkpoint/" + std::string(topic_name(tp.topic)) + "/" +
+         std::to_string(tp.partition);
 }
 
-Position ReadStore::checkpoints(const std::vector<TopicPartition>& partitions) const {
+std::string signature_key(std::string_view projection) {
+  return "projection/" + std::string(projection) + "/signature";
+}
+
+Position ReadStore::checkpoints(std::string_view projection, const std::vector<TopicPartition>& partitions) const {
   Position p;
   for (const auto& tp : partitions) {
     std::string v;
-    if (db_->Get(rocksdb::ReadOptions(), handles_[0], checkpoint_key(tp), &v).ok() &&
+    if (db_->Get(rocksdb::ReadOptions(), handles_[0], checkpoint_key(projection, tp), &v).ok() &&
         v.size() == 8) {
       uint64_t off = 0;
       for (char c : v) off = (off << 8) | static_cast<uint8_t>(c);
@@ -273,8 +278,9 @@ Position ReadStore::checkpoints(const std::vector<TopicPartition>& partitions) c
   return p;
 }
 
-Status ReadStore::reset_families() {
+Status ReadStore::reset_family(std::string_view name) {
   for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] != name) continue;
     auto*& h = handles_[i + 1];
     auto s = db_->DropColumnFamily(h);
     if (!s.ok()) return from_rocks(s, "dropping a read model");
@@ -282,8 +288,9 @@ Status ReadStore::reset_families() {
     h = nullptr;
     s = db_->CreateColumnFamily(family_options(), names_[i], &h);
     if (!s.ok()) return from_rocks(s, "recreating a read model");
+    return Status::ok();
   }
-  return Status::ok();
+  return {Errc::invalid_argument, "no read model " + std::string(name)};
 }
 
 std::map<std::string, std::string> ReadStore::family_digests() const {

@@ -29,9 +29,13 @@ class Snapshot;
 
 namespace aftercare {
 
-// The meta-family key of the runner's checkpoint for `tp` (value: next
-// offset, 8 bytes big-endian).
-std::string checkpoint_key(TopicPartition tp);
+// The meta-family key of projection `projection`'s checkpoint for `tp`
+// (value: next offset, 8 bytes big-endian). Each projection has its own
+// checkpoints, so one can be rebuilt while the others go on.
+std::string checkpoint_key(std::string_view projection, TopicPartition tp);
+// The meta-family key of a projection's signature (the log it was built
+// from and its version): a different one means rebuild it.
+std::string signature_key(std::string_view projection);
 
 class ReadStore {
  public:
@@ -72,8 +76,8 @@ class ReadStore {
   Status visit_merged(std::string_view family, const std::vector<std::string>& prefixes,
                       std::string_view after, const std::function<bool(std::string_view suffix)>& row) const;
 
-  // Drops and recreates every read-model family (not the meta family).
-  Status reset_families();
+  // Drops and recreates the read-model family `name` (empty).
+  Status reset_family(std::string_view name);
 
   // SHA-256 over every row of every read model (family name, key, value), in
   // key order, hex. Equal digests mean byte-identical read models.
@@ -85,8 +89,8 @@ class ReadStore {
 
   const std::vector<std::string>& family_names() const { return names_; }
 
-  // The runner's checkpoints as a Position (read-only use: replay --verify).
-  Position checkpoints(const std::vector<TopicPartition>& partitions) const;
+  // A projection's checkpoints as a Position (read-only use: replay --verify).
+  Position checkpoints(std::string_view projection, const std::vector<TopicPartition>& partitions) const;
 
  private:
   ReadStore() = default;

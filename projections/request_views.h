@@ -57,6 +57,7 @@ class EventIndexProjection final : public Projection {
   std::string_view name() const override { return kName; }
   int version() const override { return 2; }
   std::vector<Topic> topics() const override { return kind_topics(); }
+  bool write_side() const override { return true; }  // the command index: Idempotency-Key
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 

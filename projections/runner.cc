@@ -14,8 +14,6 @@
 namespace aftercare {
 namespace {
 
-constexpr const char* kSignatureKey = "signature";
-
 Counter& quarantine_skips() {
   static Counter& c = metrics().counter("aftercare_quarantined_records_skipped_total",
                                         "Records set aside by an operator that the projections skipped");
@@ -59,47 +57,84 @@ std::vector<TopicPartition> consumed_partitions(const std::vector<Projection*>& 
 
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
+std::string ProjectionRunner::signature(const Projection& p) const {
+  return "log=" + log_.identity() + ";partitions=" + std::to_string(log_.partition_count()) +
+         ";version=" + std::to_string(p.version());
+}
+
+bool ProjectionRunner::consumes(size_t i, Topic t) const {
+  return topic_masks_[i] & (1u << static_cast<unsigned>(t));
+}
+
 Status ProjectionRunner::load_checkpoints() {
-  std::string signature =
-      "log=" + log_.identity() + ";partitions=" + std::to_string(log_.partition_count());
-  for (auto* p : projections_)
-    signature += ";" + std::string(p->name()) + ":" + std::to_string(p->version());
   auto& db = store_.db();
-  std::string stored;
-  auto s = db.Get(rocksdb::ReadOptions(), store_.meta(), kSignatureKey, &stored);
-  if (!s.ok() && !s.IsNotFound()) return {Errc::io_error, s.ToString()};
-  if (s.IsNotFound() || stored != signature) {
-    if (s.ok()) log_info("projections.rebuild", {{"from", stored}, {"to", signature}});
-    if (Status st = store_.reset_families(); !st) return st;
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  // Each projection on its own: one whose signature changed (a new version,
+  // another log) is emptied and starts again from offset 0; the others
+  // keep their rows and checkpoints.
+  for (auto* p : projections_) {
+    std::string stored;
+    auto s = db.Get(rocksdb::ReadOptions(), store_.meta(), signature_key(p->name()), &stored);
+    if (!s.ok() && !s.IsNotFound()) return {Errc::io_error, s.ToString()};
+    const std::string wanted = signature(*p);
+    if (s.ok() && stored == wanted) continue;
+    log_info("projections.rebuild", {{"projection", std::string(p->name())}, {"from", stored}, {"to", wanted}});
+    if (Status st = store_.reset_family(p->name()); !st) return st;
     rocksdb::WriteBatch batch;
-    for (const auto& tp : partitions_) batch.Delete(store_.meta(), checkpoint_key(tp));
-    batch.Put(store_.meta(), kSignatureKey, signature);
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db.Write(wo, &batch);
+    for (const auto& tp : partitions_) batch.Delete(store_.meta(), checkpoint_key(p->name(), tp));
+    batch.Put(store_.meta(), signature_key(p->name()), wanted);
+    s = db.Write(sync, &batch);
     if (!s.ok()) return {Errc::io_error, s.ToString()};
   }
-  families_.clear();  // reset_families() replaced the handles
+  families_.clear();  // reset_family() replaced handles
   for (auto* p : projections_) families_.push_back(store_.family(p->name()));
   std::lock_guard lock(mu_);
+  checkpoints_.assign(projections_.size(), {});
+  applied_.clear();
   for (const auto& tp : partitions_) {
-    std::string v;
-    s = db.Get(rocksdb::ReadOptions(), store_.meta(), checkpoint_key(tp), &v);
-    applied_[tp] = s.ok() && v.size() == 8 ? static_cast<int64_t>(logformat::get_be(v, 0, 8)) : 0;
+    int64_t least = INT64_MAX;
+    for (size_t i = 0; i < projections_.size(); ++i) {
+      if (!consumes(i, tp.topic)) continue;
+      std::string v;
+      auto s = db.Get(rocksdb::ReadOptions(), store_.meta(), checkpoint_key(projections_[i]->name(), tp), &v);
+      const int64_t at = s.ok() && v.size() == 8 ? static_cast<int64_t>(logformat::get_be(v, 0, 8)) : 0;
+      checkpoints_[i][tp] = at;
+      least = std::min(least, at);
+    }
+    applied_[tp] = least == INT64_MAX ? 0 : least;
     // Read models ahead of the log mean the log lost acknowledged events;
     // going on would give new events offsets the read models never apply.
-    if (applied_[tp] == 0) continue;
+    int64_t most = 0;
+    for (const auto& cp : checkpoints_) {
+      auto it = cp.find(tp);
+      if (it != cp.end()) most = std::max(most, it->second);
+    }
+    if (most == 0) continue;
     auto end = log_.end_offset(tp);
     if (!end) return end.status();
-    if (applied_[tp] > *end)
+    if (most > *end)
       return {Errc::corruption,
               "the read models in " + store_.dir() + " have applied " + std::string(topic_name(tp.topic)) + "/" +
-                  std::to_string(tp.partition) + " up to offset " + std::to_string(applied_[tp]) +
+                  std::to_string(tp.partition) + " up to offset " + std::to_string(most) +
                   ", but the log ends at " + std::to_string(*end) +
                   ": the log has lost acknowledged events (recovered past damage, or restored from an older "
                   "backup). Move " + store_.dir() + " aside and start again: the read models are rebuilt from the log"};
   }
   return Status::ok();
+}
+
+std::vector<std::string> ProjectionRunner::stale(ReadStore& store, const EventLog& log,
+                                                 const std::vector<Projection*>& projections) {
+  std::vector<std::string> out;
+  for (auto* p : projections) {
+    std::string stored;
+    auto s = store.db().Get(rocksdb::ReadOptions(), store.meta(), signature_key(p->name()), &stored);
+    const std::string wanted = "log=" + log.identity() + ";partitions=" + std::to_string(log.partition_count()) +
+                               ";version=" + std::to_string(p->version());
+    if (!s.ok() || stored != wanted) out.emplace_back(p->name());
+  }
+  return out;
 }
 
 size_t ProjectionRunner::Pending::bytes() const {
@@ -128,8 +163,11 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
     StoredEvent ev{at, r.key, std::move(env).value(), r.value};
     if (Status s = upcasters_.upcast(ev.envelope); !s)
       return {s.code(), "record " + record_name(at) + ": " + s.message() + "; " + unapplicable_advice(at)};
+    const TopicPartition tp{r.topic, r.partition};
     for (size_t i = 0; i < projections_.size(); ++i) {
-      if (!(topic_masks_[i] & (1u << static_cast<unsigned>(r.topic)))) continue;
+      if (!consumes(i, r.topic)) continue;
+      if (r.offset < checkpoints_[i].at(tp)) continue;  // applied before (it was not rebuilt)
+      if (until_ && r.offset >= until_->at(i).at(tp)) continue;  // beyond what replay --verify compares
       Projection* p = projections_[i];
       ProjectionTxn txn(store_.db(), *families_[i], pending.rows[i]);
       Status s = p->apply(ev, txn);
@@ -175,18 +213,27 @@ Status ProjectionRunner::commit(Pending& pending) {
       }
     }
   }
+  // Every projection consuming the partition has now seen up to `next`
+  // (those that had applied it already skipped it).
   for (const auto& [tp, next] : pending.next)
-    batch.Put(store_.meta(), checkpoint_key(tp), encode_offset(next));
+    for (size_t i = 0; i < projections_.size(); ++i)
+      if (consumes(i, tp.topic) && checkpoints_[i].at(tp) < next)
+        batch.Put(store_.meta(), checkpoint_key(projections_[i]->name(), tp), encode_offset(next));
   rocksdb::WriteOptions wo;
   wo.disableWAL = options_.bulk;
   auto s = store_.db().Write(wo, &batch);
   if (!s.ok()) return {Errc::io_error, "writing read models: " + s.ToString()};
+  // Counted before waiters wake: one that reached its position sees the count.
+  events_applied_.fetch_add(static_cast<int64_t>(pending.events));
   {
     std::lock_guard lock(mu_);
-    for (const auto& [tp, next] : pending.next) applied_[tp] = next;
+    for (const auto& [tp, next] : pending.next) {
+      for (size_t i = 0; i < projections_.size(); ++i)
+        if (consumes(i, tp.topic) && checkpoints_[i].at(tp) < next) checkpoints_[i].at(tp) = next;
+      applied_[tp] = std::max(applied_[tp], next);
+    }
   }
   applied_cv_.notify_all();
-  events_applied_.fetch_add(static_cast<int64_t>(pending.events));
   if (options_.on_batch) options_.on_batch(pending.events);
   pending = Pending();
   return Status::ok();
@@ -225,8 +272,9 @@ Status ProjectionRunner::ingest(Pending& pending) {
 
 Status ProjectionRunner::start() {
   if (Status s = load_checkpoints(); !s) return s;
-  metrics().gauge("aftercare_projection_lag_events", "Events in the log not yet applied to read models",
-                  [this] { return static_cast<double>(lag()); });
+  if (!options_.lag_gauge.empty())
+    metrics().gauge(options_.lag_gauge, "Events in the log not yet applied to read models",
+                    [this] { return static_cast<double>(lag()); });
   thread_ = std::thread([this] { loop(); });
   return Status::ok();
 }
@@ -301,15 +349,31 @@ void ProjectionRunner::set_error(Status s) {
 }
 
 Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
-                                  const std::optional<Position>& until) {
+                                  const std::optional<std::map<std::string, Position>>& until) {
   if (Status s = load_checkpoints(); !s) return s;
+  if (until) {
+    // Per projection, the offsets to stop at (absent: apply nothing).
+    until_.emplace(projections_.size());
+    for (size_t i = 0; i < projections_.size(); ++i) {
+      auto it = until->find(std::string(projections_[i]->name()));
+      for (const auto& tp : partitions_) {
+        int64_t limit = 0;
+        if (it != until->end()) {
+          auto e = it->second.entries().find(tp);
+          if (e != it->second.entries().end()) limit = e->second;
+        }
+        (*until_)[i][tp] = limit;
+      }
+    }
+  }
   std::vector<Span> spans;
   for (const auto& tp : partitions_) {
     auto end = log_.end_offset(tp);
     if (!end) return end.status();
-    if (until) {
-      auto it = until->entries().find(tp);
-      const int64_t limit = it == until->entries().end() ? 0 : it->second;
+    if (until_) {
+      int64_t limit = 0;  // the furthest any projection goes
+      for (size_t i = 0; i < projections_.size(); ++i)
+        if (consumes(i, tp.topic)) limit = std::max(limit, (*until_)[i][tp]);
       if (limit > *end)
         return {Errc::corruption, "the log ends before the position to reach: " + record_name({tp.topic, tp.partition, limit - 1}) +
                                       " was applied to the read models but the log ends at offset " + std::to_string(*end) +

@@ -5,9 +5,13 @@
 // and the per-partition checkpoints in one WriteBatch — so after a crash it
 // resumes exactly after the last committed event (exactly-once).
 //
-// On start it compares the stored projection signature (names and
-// versions) with the current one and rebuilds every read model from offset
-// 0 when they differ.
+// Each projection has its own signature (its version and the log it was
+// built from) and its own checkpoints. On start a projection whose
+// signature changed is emptied and rebuilt from offset 0; the others keep
+// theirs. The runner reads each partition from the least checkpoint of its
+// projections and applies a record only to those that have not applied it.
+// serve runs a second runner for read models being rebuilt, so that the
+// others (and commands) do not wait for them (docs/architecture.md).
 //
 // Thread-safe: applied(), wait_for() and lag() may be called from any thread.
 #pragma once
@@ -17,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -48,6 +54,8 @@ struct RunnerOptions {
   // serve posts them to the HTTP server's threads. Empty: on the runner's
   // thread (tools without queries).
   std::function<void(std::function<void()>)> post_callback;
+  // The gauge its lag is reported as ("" = none).
+  std::string lag_gauge = "aftercare_projection_lag_events";
 };
 
 // Every partition of every topic that `projections` consume, in order.
@@ -69,8 +77,14 @@ class ProjectionRunner {
   // joins before returning. Stops at the first error.
   // With `until`, applies exactly up to those offsets (replay --verify uses
   // the live store's checkpoints, so both stores cover the same events).
+  // `until`: per projection name, the offsets to stop at.
   Status catch_up(const std::function<void(int64_t applied_events)>& progress = {},
-                  const std::optional<Position>& until = std::nullopt);
+                  const std::optional<std::map<std::string, Position>>& until = std::nullopt);
+  // The names of the projections whose stored signature differs from
+  // theirs (a new version, another log, never built): they will be rebuilt.
+  static std::vector<std::string> stale(ReadStore& store, const EventLog& log,
+                                        const std::vector<Projection*>& projections);
+  const std::vector<Projection*>& projections() const { return projections_; }
   // Every partition this runner consumes.
   const std::vector<TopicPartition>& partitions() const { return partitions_; }
 
@@ -107,6 +121,8 @@ class ProjectionRunner {
     int64_t from = 0, to = 0;
   };
   Status load_checkpoints();
+  std::string signature(const Projection& p) const;
+  bool consumes(size_t projection, Topic t) const;
   // Applies `records` to `pending`; commit() writes it with its checkpoints.
   Status apply_batch(Pending& pending, const std::vector<Record>& records);
   Status commit(Pending& pending);
@@ -130,7 +146,12 @@ class ProjectionRunner {
 
   mutable std::mutex mu_;
   std::condition_variable applied_cv_;
-  std::map<TopicPartition, int64_t> applied_;  // next offset to apply
+  std::map<TopicPartition, int64_t> applied_;  // next offset every projection has reached
+  // Per projection: its next offset per partition. Entries are made by
+  // load_checkpoints() only; values change under mu_.
+  std::vector<std::map<TopicPartition, int64_t>> checkpoints_;
+  // catch_up(until): per projection, the offsets it stops at.
+  std::optional<std::vector<std::map<TopicPartition, int64_t>>> until_;
   Status error_;
   std::vector<Waiter> waiters_;
 

@@ -15,10 +15,14 @@
 namespace aftercare {
 namespace {
 
-int64_t total_events(EventLog& log, const std::optional<Position>& until) {
+int64_t total_events(EventLog& log, const std::optional<ProjectionPositions>& until) {
   if (until) {
+    // Records read: per partition, the furthest any projection goes.
+    std::map<TopicPartition, int64_t> furthest;
+    for (const auto& [name, position] : *until)
+      for (const auto& [tp, next] : position.entries()) furthest[tp] = std::max(furthest[tp], next);
     int64_t n = 0;
-    for (const auto& [tp, next] : until->entries()) n += next;
+    for (const auto& [tp, next] : furthest) n += next;
     return n;
   }
   int64_t n = 0;
@@ -34,7 +38,7 @@ int64_t total_events(EventLog& log, const std::optional<Position>& until) {
 }  // namespace
 
 Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
-                              const std::optional<Position>& until, const Quarantine* quarantine) {
+                              const std::optional<ProjectionPositions>& until, const Quarantine* quarantine) {
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_empty(out_dir))
     return Status{Errc::invalid_argument, out_dir + " is not empty"};
   Catalog catalog = make_catalog();
@@ -59,7 +63,10 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
 Status verify_against_live(EventLog& log, const ReadStore& live, const std::string& scratch_dir,
                            const Progress& progress, RebuildReport* report, const Quarantine* quarantine) {
   Catalog catalog = make_catalog();
-  const Position reached = live.checkpoints(consumed_partitions(catalog.pointers(), log.partition_count()));
+  // Each read model up to its own checkpoints: one being rebuilt is behind the others.
+  ProjectionPositions reached;
+  for (Projection* p : catalog.pointers())
+    reached[std::string(p->name())] = live.checkpoints(p->name(), consumed_partitions({p}, log.partition_count()));
   auto rebuilt = rebuild(log, scratch_dir, progress, reached, quarantine);
   if (!rebuilt) return rebuilt.status();
   if (report) *report = *rebuilt;

@@ -11,6 +11,8 @@
 // Everything here reads; nothing writes to the log.
 #pragma once
 
+#include <map>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,10 +33,13 @@ struct RebuildReport {
 
 using Progress = std::function<void(int64_t done, int64_t total)>;
 
+// Per projection name, a position (its checkpoints).
+using ProjectionPositions = std::map<std::string, Position>;
+
 // Builds every read model of the catalogue into `out_dir` (which must not
-// hold a store yet). With `until`, exactly up to those offsets.
+// hold a store yet). With `until`, each exactly up to its offsets.
 Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const Progress& progress,
-                              const std::optional<Position>& until = std::nullopt,
+                              const std::optional<ProjectionPositions>& until = std::nullopt,
                               const Quarantine* quarantine = nullptr);
 
 // Rebuilds up to the live store's checkpoints and compares. OK when

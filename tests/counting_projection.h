@@ -10,7 +10,9 @@ namespace aftercare::testing {
 
 class CountingProjection final : public Projection {
  public:
-  std::string_view name() const override { return "counting"; }
+  CountingProjection() = default;
+  explicit CountingProjection(std::string name) : name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
   int version() const override { return version_; }
   std::vector<Topic> topics() const override { return {kAllTopics.begin(), kAllTopics.end()}; }
   Status apply(const StoredEvent& e, ProjectionTxn& txn) override {
@@ -23,6 +25,7 @@ class CountingProjection final : public Projection {
     return Status::ok();
   }
   int version_ = 1;
+  std::string name_ = "counting";
 };
 
 }  // namespace aftercare::testing

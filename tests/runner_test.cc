@@ -109,6 +109,55 @@ TEST(RunnerTest, AChangedProjectionVersionRebuildsFromOffsetZero) {
   EXPECT_EQ(rebuilt.total, 25) << "into an emptied read model, not on top of the old one";
 }
 
+// One read model of a new version is rebuilt by a runner of its own while
+// the other goes on from its checkpoints (serve's split): nothing is applied
+// twice or skipped, and afterwards one runner serves both again.
+TEST(RunnerTest, AChangedVersionRebuildsThatReadModelOnlyWhileTheOtherGoesOn) {
+  TempDir tmp;
+  auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 2})).value();
+  Upcasters none;
+  append_events(*log, 25);
+  auto store = std::move(ReadStore::open(tmp.sub("views"), {"a", "b"})).value();
+  CountingProjection a1("a"), b("b");
+  {
+    ProjectionRunner both(*log, *store, {&a1, &b}, none);
+    ASSERT_TRUE(both.catch_up().is_ok());
+  }
+  append_events(*log, 10, "S-");
+  CountingProjection a2("a");
+  a2.version_ = 2;
+  EXPECT_EQ(ProjectionRunner::stale(*store, *log, {&a2, &b}), std::vector<std::string>{"a"});
+
+  ProjectionRunner live(*log, *store, {&b}, none);
+  ProjectionRunner rebuilding(*log, *store, {&a2}, none);
+  ASSERT_TRUE(live.start().is_ok());
+  ASSERT_TRUE(rebuilding.start().is_ok());
+  Position end;
+  for (const auto& tp : live.partitions()) end.advance(tp, log->end_offset(tp).value());
+  ASSERT_TRUE(live.wait_for(end, std::chrono::seconds(10)));
+  ASSERT_TRUE(rebuilding.wait_for(end, std::chrono::seconds(10)));
+  EXPECT_EQ(live.events_applied(), 10) << "b went on from its checkpoints";
+  EXPECT_EQ(rebuilding.events_applied(), 35) << "a was rebuilt from offset 0";
+  live.stop();
+  rebuilding.stop();
+  auto counter = [&](const char* family, const std::string& key) {
+    return decode_counter(store->get(family, key).value().value_or(""));
+  };
+  EXPECT_EQ(counter("a", "total"), 35);
+  EXPECT_EQ(counter("b", "total"), 35);
+  EXPECT_TRUE(store->scan("a", "dup/", "", 10).value().empty());
+  EXPECT_TRUE(store->scan("b", "dup/", "", 10).value().empty());
+
+  // Both current now: one runner, nothing applied again, new events once each.
+  EXPECT_TRUE(ProjectionRunner::stale(*store, *log, {&a2, &b}).empty());
+  append_events(*log, 5, "T-");
+  ProjectionRunner both(*log, *store, {&a2, &b}, none);
+  ASSERT_TRUE(both.catch_up().is_ok());
+  EXPECT_EQ(both.events_applied(), 5);
+  EXPECT_EQ(counter("a", "total"), 40);
+  EXPECT_EQ(counter("b", "total"), 40);
+}
+
 TEST(RunnerTest, StopsOnARecordItCannotDecodeAndSaysWhere) {
   TempDir tmp;
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 1})).value();

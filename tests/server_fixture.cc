@@ -12,6 +12,7 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 namespace aftercare::testing {
 
@@ -116,6 +117,7 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
       port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
       break;
     }
+    startup_ += line + "\n";
   }
   if (port_ == 0) throw std::runtime_error("aftercare serve did not start");
   if (!options.wait_ready) return;
@@ -129,7 +131,7 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
 }
 
 std::string ServerProcess::drain_output(int timeout_ms) {
-  std::string out, line;
+  std::string out = std::exchange(startup_, ""), line;
   while (child_->read_line(line, timeout_ms)) out += line + "\n";
   return out;
 }

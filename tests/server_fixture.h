@@ -86,7 +86,8 @@ class ServerProcess {
   explicit ServerProcess(const std::string& data_dir, const std::string& kafka = "",
                          const ServerOptions& options = {});
   pid_t pid() const { return child_->pid(); }
-  // Lines the server printed (stdout and stderr) until now, without waiting long.
+  // Lines the server printed (stdout and stderr) until now, without waiting
+  // long — the first call includes those printed before "listening on".
   std::string drain_output(int timeout_ms = 200);
   ~ServerProcess();
   uint16_t port() const { return port_; }
@@ -102,6 +103,7 @@ class ServerProcess {
  private:
   std::unique_ptr<Child> child_;
   uint16_t port_ = 0;
+  std::string startup_;  // lines read before "listening on", for drain_output()
 };
 
 // A fixture for tests that run on both logs: a server on a fresh data

@@ -11,9 +11,13 @@
 //                                          acknowledged customer, "follow <c> <outcome>" per settled
 //                                          follow-up, "idle" when the manager reached the log's end.
 //                                          BOOTSTRAP: Kafka instead of the embedded log in DATA_DIR/log
+//   test_helper set-signature VIEWS_DIR PROJECTION VALUE  overwrites a read model's stored
+//                                          signature, as a new version of it would find it
 //   test_helper append-raw LOG_DIR TOPIC KEY HEX  appends one record of arbitrary bytes (as an
 //                                          older version or a foreign producer could have); "at <offset>"
 #include <unistd.h>
+
+#include <rocksdb/db.h>
 
 #include <atomic>
 #include <chrono>
@@ -205,6 +209,17 @@ int run_pm(const std::string& data, bool produce, const std::string& bootstrap) 
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until killed
 }
 
+int run_set_signature(const std::string& views, const std::string& projection, const std::string& value) {
+  auto store = ReadStore::open(views, make_catalog().family_names());
+  if (!store) return std::fprintf(stderr, "%s\n", store.status().to_string().c_str()), 1;
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  auto s = (*store)->db().Put(sync, (*store)->meta(), signature_key(projection), value);
+  if (!s.ok()) return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+  say("set");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,6 +228,7 @@ int main(int argc, char** argv) {
   if (args.size() == 3 && args[0] == "project") return run_project(args[1], args[2]);
   if ((args.size() == 3 || args.size() == 4) && args[0] == "pm")
     return run_pm(args[1], args[2] == "1", args.size() == 4 ? args[3] : "");
+  if (args.size() == 4 && args[0] == "set-signature") return run_set_signature(args[1], args[2], args[3]);
   if (args.size() == 5 && args[0] == "append-raw") return run_append_raw(args[1], args[2], args[3], args[4]);
   std::fprintf(stderr, "usage: test_helper append DIR THREADS | project LOG_DIR VIEW_DIR\n");
   return 2;
