@@ -94,6 +94,12 @@ mkdir -p "$WORK/big"
 cat "$WORK/replay.txt" >&2
 RATE=$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' "$WORK/replay.txt")
 row "replay|$RATE events/s|$(sed -n 's/^rebuilt \([0-9]*\) events in \([0-9.]*\) s.*/\1 events in \2 s/p' "$WORK/replay.txt")|target ≥ 300000"
+# The floor under replay, same log, same run: reading it, then reading and decoding it (one thread).
+"$BUILD/bench/log_read_bench" --dir "$WORK/big/log" > "$WORK/read.txt" 2> /dev/null
+"$BUILD/bench/log_read_bench" --dir "$WORK/big/log" --decode >> "$WORK/read.txt" 2> /dev/null
+cat "$WORK/read.txt" >&2
+row "replay's floor: reading the log alone|$(sed -n 's/^read: .*(\([0-9]*\) records\/s.*/\1/p' "$WORK/read.txt") records/s|opening the log $(sed -n 's/^read: .*opening the log \([0-9.]*\) s/\1/p' "$WORK/read.txt") s|one thread"
+row "replay's floor: reading and decoding|$(sed -n 's/^read+decode: .*(\([0-9]*\) records\/s.*/\1/p' "$WORK/read.txt") records/s||one thread; replay = this + the projections"
 serve "$WORK/big"
 curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null
 RSS=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status")

@@ -98,6 +98,9 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open_once(const std::string& dir,
     std::filesystem::create_directories(dir, ec);
   }
   rocksdb::DBOptions options;
+  // Small families (the checkpoints) would otherwise pin every write-ahead
+  // log until they fill a memtable (see eventstore/embedded_log.cc).
+  options.max_total_wal_size = 64 << 20;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
