@@ -48,9 +48,9 @@ Result<std::optional<std::string>> ApiService::master_region(AggregateKind kind,
     case Visibility::as_customer:
     case Visibility::as_engineer: return std::optional<std::string>(string_member(state, "region"));
     case Visibility::through_customer: {
-      auto customer = d_.aggregates.load(customer_kind(), string_member(state, "customer_id"));
+      auto customer = d_.state.load(customer_kind(), string_member(state, "customer_id"));
       if (!customer) return customer.status();
-      return std::optional<std::string>(customer->sequence ? string_member(customer->state, "region") : "");
+      return std::optional<std::string>(customer->sequence ? string_member(customer->state_json(), "region") : "");
     }
   }
   return std::optional<std::string>();
@@ -70,9 +70,9 @@ std::optional<Rejection> ApiService::master_write_refused(const Principal& princ
     case Visibility::through_customer: {
       // It belongs to a known customer that this token may see.
       const std::string customer_id = string_member(normalized, "customer_id");
-      auto customer = d_.aggregates.load(customer_kind(), customer_id);
+      auto customer = d_.state.load(customer_kind(), customer_id);
       if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
-      if (!customer->sequence || !principal.sees_region(string_member(customer->state, "region")))
+      if (!customer->sequence || !principal.sees_region(string_member(customer->state_json(), "region")))
         return Rejection{Errc::unprocessable, "unknown customer \"" + customer_id + "\"", ""};
       return std::nullopt;
     }
@@ -91,10 +91,10 @@ void ApiService::put_master(const CallPtr& call) {
     if (!region) return region.status();
     return *region && !principal.sees_region(**region);
   };
-  auto existing = d_.aggregates.load(kind, id);
+  auto existing = d_.state.load(kind, id);
   if (!existing) return call->fail(existing.status());
   if (existing->sequence) {
-    auto h = hidden(existing->state);
+    auto h = hidden(existing->state_json());
     if (!h) return call->fail(h.status());
     if (*h) return call->fail(not_found(collection));
   }
@@ -112,12 +112,12 @@ void ApiService::put_master(const CallPtr& call) {
       [this, kind, collection, principal, hidden, normalized = std::move(normalized).value()](
           const AggregateHead& head, Timestamp now) -> Decision {
         if (head.sequence) {
-          auto h = hidden(head.state);
+          auto h = hidden(head.state_json());
           if (!h) return Rejection{h.status().code(), h.status().message(), ""};
           if (*h) return Rejection{Errc::not_found, not_found(collection).message(), ""};
         }
         if (auto refused = master_write_refused(principal, kind, normalized)) return *refused;
-        return decide_upsert(master_record(head.state), normalized, now);
+        return decide_upsert(master_record(head.state.get()), normalized, now);
       },
       [this, call, location, kind, id](CommandOutcome o) {
         answer_command(call, kind, id, location, std::move(o));

@@ -125,17 +125,12 @@ void ApiService::open_request(const CallPtr& call) {
   d_.bus.execute(
       request_kind(), id, std::move(ctx).value(),
       [this, cmd = std::move(cmd), id, principal](const AggregateHead& head, Timestamp now) mutable -> Decision {
-        RequestState s;
-        if (head.sequence > 0) {
-          auto st = request_from_json(head.state);
-          if (!st) return Rejection{st.status().code(), st.status().message(), ""};
-          s = std::move(st).value();
-        }
+        const RequestState& s = request_state(head.state.get());  // typed: nothing parsed
         // The customer must be known, and one this token may see; a customer
         // it may not see is refused exactly as an unknown one.
-        auto customer = d_.aggregates.load(customer_kind(), cmd.customer_id);
+        auto customer = d_.state.load(customer_kind(), cmd.customer_id);
         if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
-        const std::string customer_region = string_member(customer->state, "region");
+        const std::string customer_region = string_member(customer->state_json(), "region");
         if (customer->sequence == 0 || !principal.sees_region(customer_region))
           return Rejection{Errc::unprocessable, "unknown customer \"" + cmd.customer_id + "\"", ""};
         if (cmd.region.empty()) cmd.region = customer_region;
@@ -143,12 +138,12 @@ void ApiService::open_request(const CallPtr& call) {
           return Rejection{Errc::forbidden, "this token does not cover region \"" + cmd.region + "\"", ""};
         if (!cmd.serial_no.empty()) {
           // The unit, if named, must be the customer's.
-          auto unit = d_.aggregates.load(unit_kind(), cmd.serial_no);
+          auto unit = d_.state.load(unit_kind(), cmd.serial_no);
           if (!unit) return Rejection{unit.status().code(), unit.status().message(), ""};
-          if (!unit->sequence || string_member(unit->state, "customer_id") != cmd.customer_id)
+          if (!unit->sequence || string_member(unit->state_json(), "customer_id") != cmd.customer_id)
             return Rejection{Errc::unprocessable, "unit \"" + cmd.serial_no + "\" is not an installed unit of customer \"" +
                                                       cmd.customer_id + "\"", ""};
-          if (cmd.product_model.empty()) cmd.product_model = string_member(unit->state, "product_model");
+          if (cmd.product_model.empty()) cmd.product_model = string_member(unit->state_json(), "product_model");
         }
         return decide_request(s, id, cmd, now);
       },
@@ -162,12 +157,11 @@ void ApiService::request_action(const CallPtr& call) {
   const std::string action(call->route->action);
   const Principal principal = *call->principal;
   // What the token may not see is answered as missing, before anything else.
-  auto head = d_.aggregates.load(request_kind(), id);
+  auto head = d_.state.load(request_kind(), id);
   if (!head) return call->fail(head.status());
   if (head->sequence == 0) return call->fail(http::status::not_found, "no such request");
-  auto current = request_from_json(head->state);
-  if (!current) return call->fail(current.status());
-  if (!sees_request(principal, current->region, current->engineer_id))
+  const RequestState& current = request_state(head->state.get());
+  if (!sees_request(principal, current.region, current.engineer_id))
     return call->fail(http::status::not_found, "no such request");
 
   simdjson::dom::parser parser;
@@ -181,18 +175,17 @@ void ApiService::request_action(const CallPtr& call) {
       request_kind(), id, std::move(ctx).value(),
       [this, cmd = std::move(decoded).value(), id, principal](const AggregateHead& head, Timestamp now) -> Decision {
         if (head.sequence == 0) return no_such_request();
-        auto s = request_from_json(head.state);
-        if (!s) return Rejection{s.status().code(), s.status().message(), ""};
-        if (!sees_request(principal, s->region, s->engineer_id)) return no_such_request();
+        const RequestState& s = request_state(head.state.get());  // typed: nothing parsed
+        if (!sees_request(principal, s.region, s.engineer_id)) return no_such_request();
         if (auto* assign = std::get_if<AssignRequest>(&cmd)) {
           // An engineer this token may not see is refused as an unknown one.
-          auto engineer = d_.aggregates.load(engineer_kind(), assign->engineer_id);
+          auto engineer = d_.state.load(engineer_kind(), assign->engineer_id);
           if (!engineer) return Rejection{engineer.status().code(), engineer.status().message(), ""};
-          if (engineer->sequence == 0 || engineer->state.find("\"active\":true") == std::string::npos ||
-              !principal.sees_region(string_member(engineer->state, "region")))
+          if (engineer->sequence == 0 || engineer->state_json().find("\"active\":true") == std::string::npos ||
+              !principal.sees_region(string_member(engineer->state_json(), "region")))
             return Rejection{Errc::unprocessable, "\"" + assign->engineer_id + "\" is not an active engineer", ""};
         }
-        return decide_request(*s, id, cmd, now);
+        return decide_request(s, id, cmd, now);
       },
       [this, call, id](CommandOutcome o) {
         answer_command(call, request_kind(), id, "/v1/requests/" + id, std::move(o));

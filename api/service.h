@@ -19,7 +19,7 @@
 #include "api/http_server.h"
 #include "api/tokens.h"
 #include "base/clock.h"
-#include "commands/aggregate_store.h"
+#include "commands/state_store.h"
 #include "commands/command_bus.h"
 #include "domain/request.h"
 #include "projections/read_store.h"
@@ -31,7 +31,7 @@ struct ApiDeps {
   EventLog& log;
   ReadStore& store;
   ReadSide& read_side;
-  AggregateStore& aggregates;
+  StateStore& state;  // the write side's (commands/state_store.h)
   CommandBus& bus;
   const Tokens& tokens;
   Clock& clock;

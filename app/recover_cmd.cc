@@ -18,8 +18,9 @@ constexpr const char* kRecoverHelp =
     "\n"
     "When `serve` refuses a damaged embedded log: copies DIR/log to\n"
     "DIR/log.damaged-<time>, keeps the records before the first damaged one\n"
-    "(everything after it is lost), and moves DIR/views to DIR/views.stale-<time>\n"
-    "so that the next `serve` rebuilds the read models from the log. Prefer\n"
+    "(everything after it is lost), and moves DIR/views and DIR/state to\n"
+    "DIR/views.stale-<time> and DIR/state.stale-<time>, so that the next `serve`\n"
+    "rebuilds the read models and the write side's state from the log. Prefer\n"
     "restoring DIR/log from a backup if you have one. Stop `serve` first.\n"
     "  --data  data directory (env AFTERCARE_DATA; default ./data)\n";
 
@@ -61,15 +62,18 @@ int recover_log_main(const std::vector<std::string>& argv) {
   if (!log) return fail(log.status().message());
   const int64_t kept = total_records(**log);
   (*log)->close();
-  if (fs::exists(data + "/views")) {
-    fs::rename(data + "/views", data + "/views.stale-" + stamp, ec);
-    if (ec) return fail("cannot move the read models aside: " + ec.message());
+  // Both were built from records that are gone now.
+  for (const char* derived : {"views", "state"}) {
+    if (!fs::exists(data + "/" + derived)) continue;
+    fs::rename(data + "/" + derived, data + "/" + derived + ".stale-" + stamp, ec);
+    if (ec) return fail("cannot move " + data + "/" + derived + " aside: " + ec.message());
   }
   std::printf("kept %lld records before the damage in %s/log (the damaged log is in %s/log.damaged-%s);\n"
-              "the read models were moved to %s/views.stale-%s and are rebuilt when serve starts.\n"
+              "the read models and the write side's state were moved to %s/views.stale-%s and\n"
+              "state.stale-%s and are rebuilt when serve starts.\n"
               "Next: aftercare audit --verify-chains --data %s, then aftercare serve --data %s\n",
               static_cast<long long>(kept), data.c_str(), data.c_str(), stamp.c_str(), data.c_str(), stamp.c_str(),
-              data.c_str(), data.c_str());
+              stamp.c_str(), data.c_str(), data.c_str());
   return 0;
 }
 

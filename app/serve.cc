@@ -15,9 +15,9 @@
 #include "app/cli.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
 #include "commands/deadline_timer.h"
+#include "commands/state_store.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
 #include "eventstore/quarantine.h"
@@ -71,19 +71,6 @@ Result<std::unique_ptr<EventLog>> open_log(const std::string& kafka, const std::
   auto log = KafkaLog::open({.bootstrap = kafka, .partitions = partitions});
   if (!log) return log.status();
   return std::unique_ptr<EventLog>(std::move(log).value());
-}
-
-// The end of every partition the runner consumes, as of now.
-bool log_end(EventLog& log, ProjectionRunner& runner, Position& end) {
-  for (const auto& tp : runner.partitions()) {
-    auto e = log.end_offset(tp);
-    if (!e) {
-      log_warn("serve.log_unavailable", {{"error", e.status().message()}});
-      return false;
-    }
-    end.advance(tp, *e);
-  }
-  return true;
 }
 
 int fail(const std::string& what) {
@@ -154,13 +141,13 @@ int serve_main(const std::vector<std::string>& argv) {
   runner_options.quarantine = &*quarantine;
   runner_options.post_callback = [&server](std::function<void()> task) { server.post(std::move(task)); };
   // Read models of a new version are rebuilt by a runner of their own, so
-  // that the others stay current and commands go on meanwhile — except those
-  // the command path decides on, and a store built for the first time.
+  // that the others stay current meanwhile (commands never wait for read
+  // models) — unless the whole store is built for the first time.
   const std::vector<std::string> stale = ProjectionRunner::stale(**store, **log, catalog.pointers());
   std::vector<Projection*> live_projections, rebuilt_projections;
   for (Projection* p : catalog.pointers()) {
     const bool is_stale = std::find(stale.begin(), stale.end(), p->name()) != stale.end();
-    if (is_stale && !p->write_side() && stale.size() < catalog.projections.size()) rebuilt_projections.push_back(p);
+    if (is_stale && stale.size() < catalog.projections.size()) rebuilt_projections.push_back(p);
     else live_projections.push_back(p);
   }
   ProjectionRunner runner(**log, **store, live_projections, catalog.upcasters, runner_options);
@@ -184,10 +171,12 @@ int serve_main(const std::vector<std::string>& argv) {
     std::printf("created %s with one admin token: %s\n", tokens_path.c_str(), new_token.c_str());
     std::fflush(stdout);
   }
-  AggregateStore aggregates(**store, runner);
-  CommandBus bus(**log, aggregates, clock, callbacks);
-  DeadlineTimer timer(**store, bus, clock);
-  ApiService api({**log, **store, read_side, aggregates, bus, *tokens, clock});
+  // The write side's own state, folded from the log (never from the read models).
+  auto state = StateStore::open(**log, {.dir = data + "/state", .quarantine = &*quarantine});
+  if (!state) return fail(state.status().message());
+  CommandBus bus(**log, **state, clock, callbacks);
+  DeadlineTimer timer(**state, bus, clock);
+  ApiService api({**log, **store, read_side, **state, bus, *tokens, clock});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
@@ -195,24 +184,22 @@ int serve_main(const std::vector<std::string>& argv) {
                              {"data", data}, {"log", kafka.empty() ? "embedded" : "kafka"},
                              {"partitions", std::to_string((*log)->partition_count())}});
 
-  // Commands wait until the write side has seen the whole log.
+  // Commands wait until the write side's state has folded the whole log;
+  // reads go on from the read models as they are meanwhile.
   std::atomic<bool> stopping{false};
   std::thread catch_up([&] {
-    Position end;
-    while (!stopping && !log_end(**log, runner, end)) std::this_thread::sleep_for(std::chrono::seconds(1));
-    std::string reported;
-    while (!stopping && !runner.wait_for(end, std::chrono::seconds(1))) {
-      // Reads go on from the read models as they are; commands are refused
-      // (503) until the runner is healthy again (a disk that had filled up)
-      // and has seen the whole log; /readyz says why meanwhile.
-      if (Status h = runner.health(); !h) {
-        if (h.message() != reported)
-          std::fprintf(stderr, "aftercare serve: the projections are not applying events: %s\n", h.message().c_str());
-        reported = h.message();
-        continue;
-      }
-      log_info("serve.catching_up", {{"lag", std::to_string(runner.lag())}});
+    for (;;) {
+      Status s = (*state)->catch_up();
+      if (s) break;
+      // Commands stay refused (503); /readyz says why. A log that cannot be
+      // read now may be readable later (Kafka down); a record that cannot be
+      // folded is not (docs/operations.md).
+      std::fprintf(stderr, "aftercare serve: the write side cannot fold the log: %s\n", s.message().c_str());
+      if (s.code() == Errc::corruption || stopping) return;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (stopping) return;
     }
+    (*state)->start();
     if (stopping) return;
     // What fell due while the service was down is decided before any
     // client command: the deadline's event carries the deadline itself, so
@@ -235,6 +222,7 @@ int serve_main(const std::vector<std::string>& argv) {
   catch_up.join();
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed
+  (*state)->stop();
   runner.stop();
   if (rebuilder) rebuilder->stop();
   callbacks.shutdown();                        // what they completed runs while everything exists

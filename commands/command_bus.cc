@@ -66,10 +66,10 @@ void CommandBus::execute(AggregateKind kind, std::string id, CommandContext ctx,
                                                                 "while it was down"}));
     return;
   }
-  // A command acknowledged now could never be read back (its X-Position
-  // would not be reached), and the state it decides on may be stale.
-  if (Status s = aggregates_.read_side_health(); !s) {
-    done(CommandOutcome::failed(Status{Errc::unavailable, "commands are refused while the projections are stopped: " + s.message()}));
+  // The state it would decide on is stale once the tailer stopped (an event
+  // it cannot fold): nothing may be written on it.
+  if (Status s = state_.health(); !s) {
+    done(CommandOutcome::failed(Status{Errc::unavailable, "commands are refused while the write side's state is stopped: " + s.message()}));
     return;
   }
   if (!ctx.derived_id) return on_aggregate(kind, std::move(id), std::move(ctx), std::move(decide), std::move(done));
@@ -98,7 +98,7 @@ void CommandBus::on_aggregate(AggregateKind kind, std::string id, CommandContext
       done(std::move(o));
       finished();
     };
-    aggregates_.when_settled(kind, id, log_, topic_for(kind),
+    state_.when_settled(kind, id, topic_for(kind),
                              [this, kind, id, ctx, decide, reply](Status settled) mutable {
                                if (!settled) return reply(CommandOutcome::failed(std::move(settled)));
                                run(kind, id, ctx, decide, std::move(reply));
@@ -132,7 +132,7 @@ void CommandBus::refuse(const AggregateKind kind, const std::string& id, const C
           "the refusal could not be recorded (" + ids.status().message() + "); retry with the same Idempotency-Key"}));
     Position written;
     for (const auto& r : *ids) written.include(r);
-    aggregates_.remember_command(command_id, record, written);
+    state_.remember_command(command_id, record);
     refusal.position = std::move(written);
     done(std::move(refusal));
   });
@@ -140,12 +140,12 @@ void CommandBus::refuse(const AggregateKind kind, const std::string& id, const C
 
 void CommandBus::run(AggregateKind kind, const std::string& id, const CommandContext& ctx,
                      const DecideFn& decide, DoneFn done) {
-  auto loaded = aggregates_.load(kind, id);
+  auto loaded = state_.load(kind, id);
   if (!loaded) return done(CommandOutcome::failed(loaded.status()));
   AggregateHead head = std::move(loaded).value();
   std::optional<CommandRecord> earlier;
   if (ctx.derived_id) {
-    auto found = aggregates_.find_command(ctx.command_id);
+    auto found = state_.find_command(ctx.command_id);
     if (!found) return done(CommandOutcome::failed(found.status()));
     earlier = std::move(found).value();
   }
@@ -165,7 +165,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     o.replayed = true;
     o.created = earlier->first == 1;
     o.version = earlier->last;
-    o.position = settled_position(kind.partition_key(id, head.state));
+    o.position = settled_position(kind.partition_key(id, head.state.get()));
     if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
     return done(std::move(o));
   }
@@ -191,17 +191,18 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
   auto& events = std::get<std::vector<Event>>(decision);
   if (events.empty()) {
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), head);
-    o.position = settled_position(kind.partition_key(id, head.state));
+    o.position = settled_position(kind.partition_key(id, head.state.get()));
     return done(std::move(o));
   }
 
+  // The events fold into a copy of the typed state: no JSON on this path.
   AggregateHead next = head;
+  std::unique_ptr<AggregateState> state = head.state ? head.state->clone() : kind.spec().empty_state();
   std::vector<AppendItem> items;
   const std::string kind_name(kind.name());
   for (Event& ev : events) {
     ev.time = now;
-    auto state = fold(kind, id, next.state, ev);
-    if (!state) return done(CommandOutcome::failed(state.status()));
+    if (Status s = state->apply(id, ev); !s) return done(CommandOutcome::failed(std::move(s)));
     const Envelope env = event_envelope(kind, id, ctx, next.sequence + 1, next.hash, ev);
     std::string bytes = encode(env);
     // Nothing may reach the log that does not read back as written: a
@@ -209,9 +210,9 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     if (Status s = check_round_trip(env, bytes); !s) return done(CommandOutcome::failed(std::move(s)));
     next.sequence = env.sequence;
     next.hash = chain_hash(bytes);
-    next.state = std::move(state).value();
-    items.push_back(AppendItem{topic_for(kind), kind.partition_key(id, next.state), std::move(bytes), env.type, env.id});
+    items.push_back(AppendItem{topic_for(kind), kind.partition_key(id, state.get()), std::move(bytes), env.type, env.id});
   }
+  next.state = std::shared_ptr<const AggregateState>(std::move(state));
   const bool created = head.sequence == 0;
   CommandRecord record{kind_name + "/" + id, head.sequence + 1, next.sequence,
                        event_id(ctx.command_id, ctx.fingerprint, head.sequence + 1), std::nullopt};
@@ -222,13 +223,13 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     // On the log's thread: bookkeeping and the answer only. The aggregate's
     // next command, if one is queued, is handed to the executor (Serializer).
     if (!ids) {
-      aggregates_.unsettle(kind, id, partition_key);  // some of the events may be in the log after all
+      state_.unsettle(kind, id, partition_key);  // some of the events may be in the log after all
       return done(CommandOutcome::failed(ids.status()));
     }
     Position written;
     for (const auto& r : *ids) written.include(r);
-    aggregates_.remember(kind, id, next, written);
-    aggregates_.remember_command(command_id, record, written);
+    state_.remember(kind, id, next);
+    state_.remember_command(command_id, record);
     CommandOutcome o = CommandOutcome::unchanged(Status::ok(), next);
     o.position = std::move(written);
     o.created = created;

@@ -1,5 +1,6 @@
 // CommandBus: the write path. For one aggregate at a time it loads the
-// head, calls the domain's decide(), wraps the resulting events in chained
+// head from the write side's own StateStore (typed state, never the read
+// side), calls the domain's decide(), wraps the resulting events in chained
 // envelopes, appends them to the log and, once they are durable, reports
 // the outcome.
 //
@@ -17,8 +18,8 @@
 
 #include "base/clock.h"
 #include "base/executor.h"
-#include "commands/aggregate_store.h"
 #include "commands/serializer.h"
+#include "commands/state_store.h"
 #include "domain/kind.h"
 #include "eventstore/event_log.h"
 
@@ -65,7 +66,7 @@ struct CommandOutcome {
     o.status = std::move(s);
     o.current_status = std::move(current);
     o.version = head.sequence;
-    o.state = head.state;
+    o.state = head.state_json();
     return o;
   }
 };
@@ -78,8 +79,8 @@ class CommandBus {
   // `callbacks`: where a command queued behind another on the same
   // aggregate (or command id) starts once that one is answered, so that its
   // decide() never runs on the log's appender or Kafka poll thread.
-  CommandBus(EventLog& log, AggregateStore& aggregates, Clock& clock, Executor& callbacks)
-      : log_(log), aggregates_(aggregates), clock_(clock), serializer_(1024, &callbacks),
+  CommandBus(EventLog& log, StateStore& state, Clock& clock, Executor& callbacks)
+      : log_(log), state_(state), clock_(clock), serializer_(1024, &callbacks),
         command_ids_(1024, &callbacks) {}
 
   void execute(AggregateKind kind, std::string id, CommandContext ctx, DecideFn decide, DoneFn done);
@@ -100,7 +101,7 @@ class CommandBus {
               DoneFn done);
 
   EventLog& log_;
-  AggregateStore& aggregates_;
+  StateStore& state_;
   Clock& clock_;
   Serializer serializer_;    // per aggregate
   Serializer command_ids_;   // per derived command id (see execute())

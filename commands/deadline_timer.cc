@@ -3,7 +3,6 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "projections/aggregates_view.h"
 
 namespace aftercare {
 
@@ -31,40 +30,50 @@ void DeadlineTimer::loop() {
   }
 }
 
+namespace {
+
+// A deadline's name in logs and in the in-flight set.
+std::string row_name(const DeadlineRow& row) {
+  return std::string(row.kind.name()) + "/" + row.id + "/" + row.deadline.name + "@" + std::to_string(row.deadline.due.ms);
+}
+
+}  // namespace
+
 std::optional<Timestamp> DeadlineTimer::fire_due() {
   const Timestamp now = clock_.now();
-  std::vector<std::string> due_keys;
+  std::vector<DeadlineRow> due;
   std::optional<Timestamp> next;
-  // due/<16 hex>/<kind>/<id>/<name>, in time order: read up to the first one in the future.
-  Status read = store_.visit(AggregatesProjection::kName, kDeadlinePrefix, "", [&](std::string_view key, std::string_view) {
-    auto row = parse_deadline_key(key);
-    if (!row) return true;  // a kind no longer registered: nobody to decide
-    if (row->deadline.due > now) {
-      next = row->deadline.due;
+  // In time order: read up to the first one in the future.
+  Status read = state_.visit_deadlines([&](const DeadlineRow& row) {
+    if (row.deadline.due > now) {
+      next = row.deadline.due;
       return false;
     }
-    due_keys.emplace_back(key);
+    due.push_back(row);
     return true;
   });
   if (!read) {
     log_warn("timer.read_failed", {{"error", read.message()}});
     return Timestamp{now.ms + 1000};  // try again shortly
   }
-  for (const std::string& key : due_keys) fire(key);
+  std::set<std::string> present;
+  for (const DeadlineRow& row : due) {
+    present.insert(row_name(row));
+    fire(row);
+  }
   // Deadlines gone from the index have been applied: forget them.
-  const std::set<std::string> present(due_keys.begin(), due_keys.end());
   std::lock_guard lock(mu_);
   std::erase_if(in_flight_, [&](const std::string& k) { return !present.count(k); });
   return next;
 }
 
-void DeadlineTimer::fire(const std::string& key) {
+void DeadlineTimer::fire(const DeadlineRow& row) {
   static Counter& fired_total = metrics().counter("aftercare_deadlines_fired_total", "Deadline commands issued");
+  const std::string name = row_name(row);
   {
     std::lock_guard lock(mu_);
-    if (!in_flight_.insert(key).second) return;
+    if (!in_flight_.insert(name).second) return;
   }
-  const DeadlineRow row = *parse_deadline_key(key);
   CommandContext ctx;
   ctx.actor = "system:timer";
   ctx.command_id = deadline_command_id(row.kind, row.id, row.deadline);
@@ -76,14 +85,14 @@ void DeadlineTimer::fire(const std::string& key) {
   fired_total.inc();
   bus_.execute(row.kind, row.id, ctx,
                [row](const AggregateHead& head, Timestamp at) -> Decision {
-                 return decide_deadline(row.kind, row.id, head.state, row.deadline, at);
+                 return decide_deadline(row.kind, row.id, head.state.get(), row.deadline, at);
                },
-               [this, key](CommandOutcome o) {
+               [this, name](CommandOutcome o) {
                  if (!o.status) {
                    // Not written (log unavailable, catching up): try again on a later pass.
-                   log_warn("deadline.failed", {{"deadline", key}, {"error", o.status.to_string()}});
+                   log_warn("deadline.failed", {{"deadline", name}, {"error", o.status.to_string()}});
                    std::lock_guard lock(mu_);
-                   in_flight_.erase(key);
+                   in_flight_.erase(name);
                  }
                  pending_.fetch_sub(1);
                });

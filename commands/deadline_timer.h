@@ -1,6 +1,6 @@
 // DeadlineTimer: the one timer loop of every aggregate kind. It reads the
-// deadline index (rows "due/<time>/<kind>/<id>/<name>" of the aggregates
-// view, written from each kind's KindSpec::deadlines), sleeps on the
+// deadline index of the write side's StateStore (written from each kind's
+// KindSpec::deadlines, in time order), sleeps on the
 // injected Clock until the earliest deadline, and issues the kind's
 // deadline command (KindSpec::deadline_passed) through the ordinary
 // command path for each deadline that has passed.
@@ -24,13 +24,13 @@
 
 #include "base/clock.h"
 #include "commands/command_bus.h"
-#include "projections/read_store.h"
+#include "commands/state_store.h"
 
 namespace aftercare {
 
 class DeadlineTimer {
  public:
-  DeadlineTimer(ReadStore& store, CommandBus& bus, Clock& clock) : store_(store), bus_(bus), clock_(clock) {}
+  DeadlineTimer(StateStore& state, CommandBus& bus, Clock& clock) : state_(state), bus_(bus), clock_(clock) {}
   ~DeadlineTimer() { stop(); }
 
   void start();
@@ -50,13 +50,13 @@ class DeadlineTimer {
 
  private:
   void loop();
-  void fire(const std::string& due_key);  // one index row: its command, unless in flight
+  void fire(const DeadlineRow& row);  // one index row: its command, unless in flight
 
-  ReadStore& store_;
+  StateStore& state_;
   CommandBus& bus_;
   Clock& clock_;
   std::mutex mu_;
-  std::set<std::string> in_flight_;  // index keys whose command has not been applied yet
+  std::set<std::string> in_flight_;  // deadlines (row_name()) whose command has not been applied yet
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> fired_{0};
   std::atomic<int64_t> pending_{0};

@@ -31,14 +31,21 @@ std::vector<std::string_view> registered_topics() {
   return out;
 }
 
+std::string aggregate_key(AggregateKind kind, std::string_view id) {
+  std::string k(kind.name());
+  k.push_back('/');
+  k.append(id);
+  return k;
+}
+
 const EventSpec* AggregateKind::event(std::string_view name) const {
   for (const EventSpec& e : spec_->events)
     if (e.name == name) return &e;
   return nullptr;
 }
 
-std::string AggregateKind::partition_key(std::string_view id, std::string_view state_json) const {
-  return spec_->partition_key ? spec_->partition_key(id, state_json) : std::string(id);
+std::string AggregateKind::partition_key(std::string_view id, const AggregateState* state) const {
+  return spec_->partition_key && state ? spec_->partition_key(id, *state) : std::string(id);
 }
 
 namespace {
@@ -76,6 +83,14 @@ Decision decide_deadline(AggregateKind k, std::string_view id, const std::string
   auto state = state_of(k, state_json);
   if (!state) return Rejection{state.status().code(), state.status().message(), ""};
   return k.spec().deadline_passed(**state, id, deadline, now);
+}
+
+Decision decide_deadline(AggregateKind k, std::string_view id, const AggregateState* state, const Deadline& deadline,
+                         Timestamp now) {
+  if (!k.spec().deadline_passed) return Rejection{Errc::unprocessable, std::string(k.name()) + " has no deadlines", ""};
+  if (state) return k.spec().deadline_passed(*state, id, deadline, now);
+  const auto empty = k.spec().empty_state();
+  return k.spec().deadline_passed(*empty, id, deadline, now);
 }
 
 }  // namespace aftercare

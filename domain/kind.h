@@ -70,7 +70,7 @@ struct KindSpec {
   Result<std::unique_ptr<AggregateState>> (*state_from_json)(std::string_view json) = nullptr;
   // The Kafka key of the aggregate's events given its state after them;
   // null = the aggregate id. Dispatches and visits are keyed by their request.
-  std::string (*partition_key)(std::string_view id, std::string_view state_json) = nullptr;
+  std::string (*partition_key)(std::string_view id, const AggregateState& state) = nullptr;
   const MasterSpec* master = nullptr;  // set for records upserted whole over PUT
   // A valid history of one aggregate of this kind, varied by `seed` (its
   // events as decide() writes them). The registry tests (tests/kinds_test.cc)
@@ -97,7 +97,8 @@ class AggregateKind {
   const MasterSpec* master() const { return spec_->master; }
   // The event's current version, or nullopt when the kind emits no such event.
   const EventSpec* event(std::string_view name) const;
-  std::string partition_key(std::string_view id, std::string_view state_json) const;
+  // `state`: after the events (null: none yet).
+  std::string partition_key(std::string_view id, const AggregateState* state) const;
   bool operator==(const AggregateKind& o) const { return spec_ == o.spec_; }
 
  private:
@@ -106,6 +107,9 @@ class AggregateKind {
 
 // The refusals of commands sent with an Idempotency-Key (aftercare.commands).
 AggregateKind command_kind();
+
+// "<kind>/<id>": an aggregate's key, as its events' subject names it.
+std::string aggregate_key(AggregateKind kind, std::string_view id);
 
 // Every registered kind, in registration order (domain/kinds/kinds.inc).
 const std::vector<AggregateKind>& all_kinds();
@@ -124,7 +128,11 @@ struct FoldedWithDeadlines {
 Result<FoldedWithDeadlines> fold_with_deadlines(AggregateKind k, std::string_view id, const std::string& state_json,
                                                 const Event& e);
 
-// The kind's decision when `deadline` of aggregate `id` in state `state_json` has passed.
+// The kind's decision when `deadline` of aggregate `id` in `state` (null:
+// it does not exist) has passed.
+Decision decide_deadline(AggregateKind k, std::string_view id, const AggregateState* state, const Deadline& deadline,
+                         Timestamp now);
+// The same from the state's JSON ("" for a new aggregate).
 Decision decide_deadline(AggregateKind k, std::string_view id, const std::string& state_json, const Deadline& deadline,
                          Timestamp now);
 

@@ -124,6 +124,8 @@ MasterRecord master_record(std::string_view state) {
   return {true, std::string(state.substr(0, at == std::string_view::npos ? state.size() - 1 : at)) + "}"};
 }
 
+MasterRecord master_record(const AggregateState* state) { return state ? master_record(state->to_json()) : MasterRecord{}; }
+
 Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now) {
   if (state.exists && state.fields == normalized) return std::vector<Event>{};
   return std::vector<Event>{Event{state.exists ? "updated" : "registered", 1, normalized, now}};

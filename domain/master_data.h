@@ -88,6 +88,8 @@ Decision decide_upsert(const MasterRecord& state, const std::string& normalized,
 // time of its last event): what the read model shows. These two functions
 // are the only ones that know that shape.
 std::string master_state(std::string_view fields, Timestamp updated_at);
-MasterRecord master_record(std::string_view state);  // "" -> a record that does not exist
+MasterRecord master_record(std::string_view state);
+class AggregateState;
+MasterRecord master_record(const AggregateState* state);  // null -> a record that does not exist  // "" -> a record that does not exist
 
 }  // namespace aftercare

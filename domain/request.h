@@ -62,6 +62,10 @@ struct RequestState {
 // Canonical JSON of the state: the request view's fields of api.md, in order.
 std::string request_to_json(const RequestState& s);
 Result<RequestState> request_from_json(std::string_view json);
+// The typed state of a request aggregate (domain/kinds/request.cc); null:
+// a request that does not exist yet.
+class AggregateState;
+const RequestState& request_state(const AggregateState* state);
 
 // The request as a registered aggregate kind (domain/kinds/request.cc).
 AggregateKind request_kind();

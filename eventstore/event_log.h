@@ -58,6 +58,14 @@ class Position {
   void include(const RecordId& r) { advance({r.topic, r.partition}, r.offset + 1); }
   const std::map<TopicPartition, int64_t>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
+  // Whether this position is at or past `target` in every partition `target` names.
+  bool reaches(const Position& target) const {
+    for (const auto& [tp, next] : target.entries_) {
+      auto it = entries_.find(tp);
+      if (next > 0 && (it == entries_.end() || it->second < next)) return false;
+    }
+    return true;
+  }
   // "r3:1043,m1:18" — topic letter, partition, next offset.
   std::string to_token() const;
   static std::optional<Position> from_token(std::string_view token);

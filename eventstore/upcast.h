@@ -32,4 +32,9 @@ class Upcasters {
   std::map<std::string, Entry, std::less<>> steps_;
 };
 
+// The upcasters every registered kind declares (domain/kind.h): every
+// reader of the log — the write side, the projections, audit — uses these.
+const Upcasters& event_upcasters();
+void add_upcasters(Upcasters& u);
+
 }  // namespace aftercare

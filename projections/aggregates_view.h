@@ -1,13 +1,9 @@
 // AggregatesView: every aggregate's head — its sequence, the hash of its
-// last event (the next prevhash) and its state — folded from the log.
-//
-// It is the durable half of the write side's state (commands/
-// AggregateStore adds an overlay of writes not yet applied here), and the
-// reference `audit --verify-chains` checks each chain's last link against.
+// last event and its state as JSON — folded from the log: the read side's
+// copy, for queries and for `audit --verify-chains`, which checks each
+// chain's last link against it. The write side keeps its own
+// (commands/state_store.h) and never reads this one.
 // Row "<kind>/<id>" -> {"sequence":N,"hash":"…","state":{…}}.
-// It is also the one deadline index of every kind (KindSpec::deadlines):
-// row "due/<due ms, 16 hex>/<kind>/<id>/<name>" -> "" for each deadline an
-// aggregate waits for, in time order; commands/deadline_timer.h reads it.
 #pragma once
 
 #include <optional>
@@ -19,27 +15,16 @@
 
 namespace aftercare {
 
-struct AggregateHead {
+struct AggregateRow {
   uint64_t sequence = 0;                         // 0: the aggregate does not exist
   std::string hash = std::string(kGenesisHash);  // chain hash of the last event
   std::string state;                             // canonical JSON ("" when new)
 };
 
-// The row key of an aggregate: "<kind>/<id>".
-std::string aggregate_key(AggregateKind kind, std::string_view id);
+// Rows are keyed by aggregate_key() (domain/kind.h).
 
-inline constexpr std::string_view kDeadlinePrefix = "due/";
-std::string deadline_key(AggregateKind kind, std::string_view id, const Deadline& d);
-struct DeadlineRow {
-  AggregateKind kind;
-  std::string id;
-  Deadline deadline;
-};
-// nullopt for a key that is not a deadline row of a registered kind.
-std::optional<DeadlineRow> parse_deadline_key(std::string_view key);
-
-std::string encode_head(const AggregateHead& h);
-Result<AggregateHead> decode_head(std::string_view row);
+std::string encode_head(const AggregateRow& h);
+Result<AggregateRow> decode_head(std::string_view row);
 
 class AggregatesProjection final : public Projection {
  public:
@@ -47,9 +32,9 @@ class AggregatesProjection final : public Projection {
   std::string_view name() const override { return kName; }
   // 2: every registered kind's topic (1 left out aftercare.commands).
   // 3: the deadline index of every kind (it was the requests view's).
-  int version() const override { return 3; }
+  // 4: without it: the deadline index is the write side's (StateStore).
+  int version() const override { return 4; }
   std::vector<Topic> topics() const override;
-  bool write_side() const override { return true; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 

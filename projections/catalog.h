@@ -22,10 +22,6 @@ struct Catalog {
 
 Catalog make_catalog();
 
-// The upcasters of every event type (the catalogue's): every reader of the
-// log — the runner, as-of views, idempotent retries, audit — folds events
-// only after these, so all of them see one schema per event type.
-const Upcasters& event_upcasters();
-void add_upcasters(Upcasters& u);
+// event_upcasters() and add_upcasters(): eventstore/upcast.h.
 
 }  // namespace aftercare

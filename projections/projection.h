@@ -94,10 +94,6 @@ class Projection {
   // Bump when apply() changes meaning: the runner then rebuilds from offset 0.
   virtual int version() const = 0;
   virtual std::vector<Topic> topics() const = 0;
-  // True for read models the command path decides on (aggregate heads, the
-  // command index): while one is rebuilt, commands wait (503). Others are
-  // rebuilt beside the live ones, and commands go on.
-  virtual bool write_side() const { return false; }
   // Errors stop the runner: an event a projection cannot apply is a bug or
   // corruption, and skipping it would make the read model silently wrong.
   virtual Status apply(const StoredEvent& event, ProjectionTxn& txn) = 0;

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "domain/request.h"
+#include "eventstore/command_record.h"
 #include "projections/projection.h"
 
 namespace aftercare {
@@ -57,25 +58,10 @@ class EventIndexProjection final : public Projection {
   std::string_view name() const override { return kName; }
   int version() const override { return 2; }
   std::vector<Topic> topics() const override { return kind_topics(); }
-  bool write_side() const override { return true; }  // the command index: Idempotency-Key
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
 
-// A command as the events index records it (row c/<command id>).
-struct CommandRecord {
-  std::string subject;  // "<kind>/<id>"; "command/<command id>" for a refusal
-  uint64_t first = 0;   // sequence of its first event
-  uint64_t last = 0;    // sequence of its last event
-  std::string first_id; // event id of its first event
-  // A refused command: the answer it got, which a retry gets again.
-  struct Refusal {
-    Errc code = Errc::conflict;
-    std::string detail, current_status;
-  };
-  std::optional<Refusal> refused;
-};
-std::string encode_command_record(const CommandRecord& r);
-std::optional<CommandRecord> decode_command_record(std::string_view row);
+// Row c/<command id>: the command's CommandRecord (eventstore/command_record.h).
 
 // The list-index dimensions a query can filter on.
 inline constexpr std::string_view kIndexDims[] = {"status", "type", "region", "customer", "engineer"};

@@ -181,7 +181,6 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
   auto rows = heads->scan(AggregatesProjection::kName, "", "", SIZE_MAX);
   if (!rows) return rows.status();
   for (const auto& [key, row] : *rows) {
-    if (key.starts_with(kDeadlinePrefix)) continue;  // the deadline index shares the family
     auto head = decode_head(row);
     if (!head) return head.status();
     const std::string& subject = key;  // aggregate keys are "<kind>/<id>", as subjects are

@@ -20,9 +20,15 @@ class RebuildTest : public ::testing::TestWithParam<LogMode> {
   const std::string data = tmp.sub("data");
   std::string kafka() const { return broker ? broker->bootstrap() : ""; }
 
+  // Retried while the write side folds the log at start (503, as any client would).
   static std::string open_request(ServerProcess& server) {
-    const Reply r = server.call(verb::post, "/v1/requests", kAdminToken,
-                                R"({"customer_id":"C-1","channel":"phone","type":"repair","product_model":"WM-7","problem_code":"E21"})");
+    Reply r;
+    for (int i = 0; i < 100; ++i) {
+      r = server.call(verb::post, "/v1/requests", kAdminToken,
+                      R"({"customer_id":"C-1","channel":"phone","type":"repair","product_model":"WM-7","problem_code":"E21"})");
+      if (r.status != 503 || r.body.find("the write side is") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     EXPECT_EQ(r.status, 201) << r.body;
     return r.header("X-Position");
   }

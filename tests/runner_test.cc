@@ -12,7 +12,7 @@
 
 #include "domain/master_data.h"
 #include "base/clock.h"
-#include "commands/aggregate_store.h"
+#include "commands/state_store.h"
 #include "commands/command_bus.h"
 #include "commands/serializer.h"
 #include "eventstore/embedded_log.h"
@@ -282,7 +282,7 @@ class CommandBusTest : public testing::WriteSideTest {
     CommandContext ctx{"admin:test", "cmd-" + std::to_string(++n_), false, "corr", expected, "", false};
     bus.execute(customer_kind(), id, ctx,
                 [data](const AggregateHead& head, Timestamp now) -> Decision {
-                  if (head.sequence > 0 && head.state.starts_with(data.substr(0, data.size() - 1)))
+                  if (head.sequence > 0 && head.state_json().starts_with(data.substr(0, data.size() - 1)))
                     return std::vector<Event>{};
                   return std::vector<Event>{Event{head.sequence ? "updated" : "registered", 1, data, now}};
                 },
@@ -305,10 +305,10 @@ TEST_F(CommandBusTest, ChainsEventsAndCountsVersions) {
   EXPECT_EQ(stale.version, 2u);
 
   ASSERT_TRUE(runner.wait_for(b.position, std::chrono::seconds(10)));
-  auto head = aggregates.load(customer_kind(), "C-1");
+  auto head = state->load(customer_kind(), "C-1");
   ASSERT_TRUE(head.is_ok());
   EXPECT_EQ(head->sequence, 2u);
-  EXPECT_NE(head->state.find(R"("n":2)"), std::string::npos);
+  EXPECT_NE(head->state_json().find(R"("n":2)"), std::string::npos);
 }
 
 TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
@@ -331,7 +331,7 @@ TEST_F(CommandBusTest, ConcurrentCommandsOnOneAggregateNeverForkItsChain) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kThreads * kEach);
-  auto head = aggregates.load(customer_kind(), "C-9");
+  auto head = state->load(customer_kind(), "C-9");
   EXPECT_EQ(head->sequence, static_cast<uint64_t>(kThreads * kEach));
   // The projection saw a gapless, unforked chain (it stops on any break).
   Position end;

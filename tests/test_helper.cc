@@ -29,7 +29,7 @@
 
 #include "base/clock.h"
 #include "base/executor.h"
-#include "commands/aggregate_store.h"
+#include "commands/state_store.h"
 #include "commands/command_bus.h"
 #include "commands/process_manager.h"
 #include "domain/json.h"
@@ -127,8 +127,7 @@ class OpenForEachCustomer final : public ProcessManager {
     const bool refuse = string_member(e.data, "name").starts_with("refuse");
     return {FollowUp{request_kind(), "R-" + customer,
                      [customer, refuse](const AggregateHead& head, Timestamp now) -> Decision {
-                       RequestState state;
-                       if (!head.state.empty()) state = *request_from_json(head.state);
+                       const RequestState& state = request_state(head.state.get());
                        // A refusal the domain gives: resuming a request that does not exist.
                        if (refuse) return decide_request(state, "R-" + customer, ResumeRequest{}, now);
                        OpenRequest open;
@@ -168,13 +167,13 @@ int run_pm(const std::string& data, bool produce, const std::string& bootstrap) 
   runner_options.post_callback = [&callbacks](std::function<void()> f) { callbacks.post(std::move(f)); };
   ProjectionRunner runner(*log, **store, catalog.pointers(), catalog.upcasters, runner_options);
   if (!runner.start()) return 1;
-  AggregateStore aggregates(**store, runner);
+  auto state = StateStore::open(*log, {.dir = data + "/state"});
+  if (!state) return std::fprintf(stderr, "%s\n", state.status().to_string().c_str()), 1;
   SystemClock clock;
-  CommandBus bus(*log, aggregates, clock, callbacks);
-  // As serve: commands only once the write side has seen the whole log.
-  Position end;
-  for (const auto& tp : runner.partitions()) end.advance(tp, log->end_offset(tp).value());
-  if (!runner.wait_for(end, std::chrono::seconds(60))) return std::fprintf(stderr, "no catch-up\n"), 1;
+  CommandBus bus(*log, **state, clock, callbacks);
+  // As serve: commands only once the write side has folded the whole log.
+  if (Status s = (*state)->catch_up(); !s) return std::fprintf(stderr, "%s\n", s.to_string().c_str()), 1;
+  (*state)->start();
   bus.admit(Admission::all);
 
   OpenForEachCustomer pm;
@@ -200,7 +199,7 @@ int run_pm(const std::string& data, bool produce, const std::string& bootstrap) 
     std::promise<CommandOutcome> done;
     bus.execute(customer_kind(), id, ctx,
                 [&](const AggregateHead& head, Timestamp now) -> Decision {
-                  return decide_upsert(master_record(head.state),
+                  return decide_upsert(master_record(head.state.get()),
                                        R"({"id":")" + id + R"(","name":")" + name + R"(","region":"north"})", now);
                 },
                 [&done](CommandOutcome o) { done.set_value(std::move(o)); });

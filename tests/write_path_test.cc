@@ -133,39 +133,39 @@ TEST_F(WritePathTest, OneKeyForTwoAggregatesAtOnceRunsOnce) {
   }
 }
 
-// A read error from the read store must not look like a new aggregate.
+// A read error from the write side's state must not look like a new aggregate.
 TEST(ReadErrorTest, ACorruptRowIsAnErrorNotAnAbsentAggregate) {
   testing::TempDir tmp;
-  Catalog catalog = make_catalog();
-  {
-    auto store = std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
-    AggregateHead head;
-    head.sequence = 3;
-    head.state = R"({"name":")" + std::string(100000, 'x') + R"("})";  // one large data block
-    rocksdb::WriteOptions wo;
-    ASSERT_TRUE(store->db().Put(wo, store->family(AggregatesProjection::kName), "customer/C-1", encode_head(head)).ok());
-    ASSERT_TRUE(store->db().Flush(rocksdb::FlushOptions(), store->family(AggregatesProjection::kName)).ok());
-  }
-  // Damage the table file's data block (the middle of the file).
-  int damaged = 0;
-  for (const auto& f : std::filesystem::directory_iterator(tmp.sub("views"))) {
-    if (f.path().extension() != ".sst") continue;
-    std::fstream io(f.path(), std::ios::in | std::ios::out | std::ios::binary);
-    io.seekp(static_cast<std::streamoff>(std::filesystem::file_size(f.path()) / 4));
-    io.write("CORRUPTED-BYTES-CORRUPTED-BYTES", 31);
-    ++damaged;
-  }
-  ASSERT_GT(damaged, 0);
-  auto opened = ReadStore::open(tmp.sub("views"), catalog.family_names());
-  ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-  auto store = std::move(opened).value();
-  auto row = store->get(AggregatesProjection::kName, "customer/C-1");
-  EXPECT_FALSE(row.is_ok()) << "a damaged row reads as an error";
   auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
-  ProjectionRunner runner(*log, *store, catalog.pointers(), catalog.upcasters);
-  AggregateStore aggregates(*store, runner);
-  auto head = aggregates.load(customer_kind(), "C-1");
+  ASSERT_TRUE(StateStore::open(*log, {.dir = tmp.sub("state")}).is_ok());  // writes its signature
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), tmp.sub("state"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    // Incompressible, so that the row fills the table's one large data block.
+    std::string name;
+    for (uint64_t x = 1; name.size() < 100000; x = x * 6364136223846793005ull + 1442695040888963407ull)
+      name += std::to_string(x >> 20);
+    const std::string row = R"({"sequence":3,"hash":"x","state":{"name":")" + name + R"("}})";
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "a/customer/C-1", row).ok());  // one large data block
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+  }
+  // Damage the data block of the table that holds the row (the largest).
+  std::filesystem::path largest;
+  for (const auto& f : std::filesystem::directory_iterator(tmp.sub("state")))
+    if (f.path().extension() == ".sst" && (largest.empty() || f.file_size() > std::filesystem::file_size(largest)))
+      largest = f.path();
+  ASSERT_FALSE(largest.empty());
+  {
+    std::fstream io(largest, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(std::filesystem::file_size(largest) / 4));
+    io.write("CORRUPTED-BYTES-CORRUPTED-BYTES", 31);
+  }
+  auto state = StateStore::open(*log, {.dir = tmp.sub("state")});
+  ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+  auto head = (*state)->load(customer_kind(), "C-1");
   EXPECT_FALSE(head.is_ok()) << "not an empty head that a command would write sequence 1 on";
+  EXPECT_EQ(head.status().code(), Errc::unavailable) << head.status().to_string();
   log->close();
 }
 

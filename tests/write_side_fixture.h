@@ -1,5 +1,6 @@
-// A write side in one process for tests: the real embedded log, read store,
-// projection runner, aggregate store and command bus, on a manual clock.
+// A write side in one process for tests: the real embedded log, the write
+// side's state store and command bus, and a read store with its projection
+// runner, on a manual clock.
 //
 // TearDown closes the log before the members are destroyed, as serve does:
 // an append's completion runs the bus's serializer after the caller's
@@ -9,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
-#include "commands/aggregate_store.h"
 #include "commands/command_bus.h"
+#include "commands/state_store.h"
 #include "eventstore/embedded_log.h"
 #include "projections/catalog.h"
 #include "projections/runner.h"
@@ -30,17 +31,20 @@ class WriteSideTest : public ::testing::Test {
   std::unique_ptr<ReadStore> store =
       std::move(ReadStore::open(tmp.sub("views"), catalog.family_names())).value();
   ProjectionRunner runner{*log, *store, catalog.pointers(), catalog.upcasters, runner_options()};
-  AggregateStore aggregates{*store, runner};
+  std::unique_ptr<StateStore> state = std::move(StateStore::open(*log, {.dir = tmp.sub("state")})).value();
   ManualClock clock{kTestEpoch};
-  CommandBus bus{*log, aggregates, clock, callbacks};
+  CommandBus bus{*log, *state, clock, callbacks};
 
   void SetUp() override {
     ASSERT_TRUE(runner.start().is_ok());
+    ASSERT_TRUE(state->catch_up().is_ok());
+    state->start();
     bus.admit(Admission::all);
   }
   void TearDown() override {
     stop_producers();
     log->close();
+    state->stop();
     runner.stop();
     callbacks.shutdown();
   }

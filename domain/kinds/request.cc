@@ -115,6 +115,11 @@ const KindSpec kSpec{
 
 }  // namespace
 
+const RequestState& request_state(const AggregateState* state) {
+  static const RequestState none;
+  return state ? request_of(*state) : none;
+}
+
 AggregateKind request_kind() { return AggregateKind(kSpec); }
 
 }  // namespace aftercare

@@ -1,0 +1,524 @@
+#include "commands/state_store.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <unordered_set>
+
+#include "base/log.h"
+#include "domain/json.h"
+#include "eventstore/log_format.h"
+#include "eventstore/quarantine.h"
+#include "eventstore/rocksdb_setup.h"
+
+namespace aftercare {
+namespace {
+
+// Rows: a/<kind>/<id> snapshot, c/<command id> record,
+// d/<due ms, 16 hex>/<kind>/<id>/<name> deadline, p/<topic>/<partition>
+// next offset folded, and the signature of the log it was built from.
+constexpr std::string_view kSignatureKey = "signature";
+constexpr int kVersion = 1;
+
+std::string hex16(uint64_t v) {
+  static const char* digits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = digits[v & 15];
+  return s;
+}
+
+std::string checkpoint_key(TopicPartition tp) {
+  return "p/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
+}
+
+std::string deadline_key(std::string_view aggregate_key, const Deadline& d) {
+  return "d/" + hex16(static_cast<uint64_t>(d.due.ms)) + "/" + std::string(aggregate_key) + "/" + d.name;
+}
+
+// d/<16 hex>/<kind>/<id>/<name>; nullopt for a kind no longer registered.
+std::optional<DeadlineRow> parse_deadline_key(std::string_view key) {
+  if (!key.starts_with("d/") || key.size() < 2 + 17) return std::nullopt;
+  const std::string_view hex = key.substr(2, 16);
+  uint64_t due = 0;
+  auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), due, 16);
+  if (ec != std::errc() || end != hex.data() + hex.size()) return std::nullopt;
+  const std::string_view rest = key.substr(2 + 17);
+  const size_t a = rest.find('/'), b = rest.rfind('/');  // ids hold no '/'
+  if (a == std::string_view::npos || a == b) return std::nullopt;
+  auto kind = kind_named(rest.substr(0, a));
+  if (!kind) return std::nullopt;
+  return DeadlineRow{*kind, std::string(rest.substr(a + 1, b - a - 1)),
+                     Deadline{std::string(rest.substr(b + 1)), Timestamp{static_cast<int64_t>(due)}}};
+}
+
+std::string encode_snapshot(const AggregateHead& h) {
+  JsonWriter w;
+  w.begin_object().key("sequence").uinteger(h.sequence).field("hash", h.hash).key("state");
+  if (h.state) w.raw(h.state->to_json());
+  else w.null();
+  return w.end_object().take();
+}
+
+Result<AggregateHead> decode_snapshot(AggregateKind kind, std::string_view row) {
+  thread_local simdjson::dom::parser parser;
+  auto root = parse_strict(parser, row);
+  if (!root) return Status{Errc::corruption, "state snapshot: " + root.status().message()};
+  AggregateHead h;
+  std::string_view hash;
+  simdjson::dom::element state;
+  if ((*root)["sequence"].get_uint64().get(h.sequence) || (*root)["hash"].get_string().get(hash) ||
+      (*root)["state"].get(state))
+    return Status{Errc::corruption, "state snapshot is incomplete"};
+  h.hash = hash;
+  if (!state.is_null()) {
+    std::string json;
+    write_canonical(state, json);
+    auto typed = kind.spec().state_from_json(json);
+    if (!typed) return typed.status();
+    h.state = std::shared_ptr<const AggregateState>(std::move(typed).value());
+  }
+  return h;
+}
+
+std::vector<Deadline> deadlines_of(AggregateKind kind, const AggregateHead& h) {
+  if (!kind.spec().deadlines || !h.state) return {};
+  return kind.spec().deadlines(*h.state);
+}
+
+Status from_rocks(const rocksdb::Status& s, const std::string& what) {
+  return {Errc::io_error, what + ": " + s.ToString()};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> StateStore::open(EventLog& log, StateStoreOptions options) {
+  std::unique_ptr<StateStore> store(new StateStore(log, std::move(options)));
+  for (std::string_view name : registered_topics()) {
+    auto topic = topic_from_name(name);
+    if (!topic) return Status{Errc::invalid_argument, "unknown topic " + std::string(name)};
+    for (int32_t p = 0; p < log.partition_count(); ++p) store->partitions_.push_back({*topic, p});
+  }
+  if (Status s = store->open_db(); !s) return s;
+  if (Status s = store->load_checkpoints(); !s) return s;
+  return store;
+}
+
+StateStore::~StateStore() { stop(); }
+
+Status StateStore::open_db() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) return {Errc::io_error, "cannot create " + options_.dir + ": " + ec.message()};
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.max_total_wal_size = 64 << 20;
+  rocksdb::BlockBasedTableOptions table;
+  // Most lookups are of command ids never seen: a filter answers them without a read.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  use_service_error_handling(o, "state");
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(o, options_.dir, &raw);
+  if (!s.ok()) return from_rocks(s, "opening the write side's state in " + options_.dir);
+  db_.reset(raw);
+  return Status::ok();
+}
+
+Status StateStore::load_checkpoints() {
+  // Built from another log (or an older layout): start again from offset 0.
+  const std::string signature = "log=" + log_.identity() + ";partitions=" + std::to_string(log_.partition_count()) +
+                                ";version=" + std::to_string(kVersion);
+  std::string stored;
+  auto s = db_->Get(rocksdb::ReadOptions(), kSignatureKey, &stored);
+  if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the state's signature");
+  if (s.IsNotFound() || stored != signature) {
+    if (s.ok()) log_info("state.rebuild", {{"from", stored}, {"to", signature}});
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(db_->DefaultColumnFamily(), "", "\xff");
+    batch.Put(kSignatureKey, signature);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = db_->Write(sync, &batch);
+    if (!s.ok()) return from_rocks(s, "resetting the state");
+  }
+  reader_ = log_.open_reader();
+  for (const TopicPartition& tp : partitions_) {
+    std::string v;
+    s = db_->Get(rocksdb::ReadOptions(), checkpoint_key(tp), &v);
+    if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading a checkpoint");
+    const int64_t next = s.ok() && v.size() == 8 ? static_cast<int64_t>(logformat::get_be(v, 0, 8)) : 0;
+    auto end = log_.end_offset(tp);
+    if (!end) return end.status();
+    if (next > *end)
+      return {Errc::corruption, "the write side's state in " + options_.dir + " has folded " +
+                                    std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition) +
+                                    " up to offset " + std::to_string(next) + ", but the log ends at " +
+                                    std::to_string(*end) + ": the log has lost acknowledged events. Move " +
+                                    options_.dir + " aside and start again: the state is rebuilt from the log"};
+    folded_[tp] = next;
+    reader_->assign(tp, next);
+  }
+  return Status::ok();
+}
+
+Status StateStore::catch_up() {
+  std::map<TopicPartition, int64_t> target;
+  for (const TopicPartition& tp : partitions_) {
+    auto end = log_.end_offset_now(tp);
+    if (!end) return end.status();
+    target[tp] = *end;
+  }
+  std::vector<Record> records;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (!error_.is_ok()) return error_;
+      bool reached = true;
+      for (const auto& [tp, end] : target) reached = reached && folded_[tp] >= end;
+      if (reached) return Status::ok();
+    }
+    records.clear();
+    if (Status s = reader_->poll(options_.max_batch, std::chrono::milliseconds(100), records); !s) return s;
+    if (records.empty()) continue;
+    if (Status s = fold_batch(records); !s) {
+      std::lock_guard lock(mu_);
+      error_ = s;
+      return s;
+    }
+  }
+}
+
+void StateStore::start() {
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void StateStore::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+Status StateStore::health() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+void StateStore::loop() {
+  std::vector<Record> records;
+  while (!stop_) {
+    records.clear();
+    if (Status s = reader_->poll(options_.max_batch, std::chrono::milliseconds(100), records); !s) {
+      log_warn("state.poll", {{"error", s.to_string()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (!records.empty()) {
+      if (Status s = fold_batch(records); !s) {
+        log_error("state.stopped", {{"error", s.to_string()}});
+        {
+          std::lock_guard lock(mu_);
+          error_ = s;
+        }
+        wake_waiters(true);
+        return;
+      }
+    }
+    wake_waiters(false);
+  }
+}
+
+Result<StateStore::Entry*> StateStore::entry(AggregateKind kind, std::string_view key) {
+  if (auto it = cache_.find(std::string(key)); it != cache_.end()) return &it->second;
+  std::string row;
+  auto s = db_->Get(rocksdb::ReadOptions(), "a/" + std::string(key), &row);
+  if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the state of " + std::string(key));
+  Entry e;
+  if (s.ok()) {
+    auto head = decode_snapshot(kind, row);
+    if (!head) return Status{head.status().code(), std::string(key) + ": " + head.status().message()};
+    e.head = std::move(head).value();
+    e.persisted = e.head.sequence;
+    e.deadlines = deadlines_of(kind, e.head);
+  }
+  return &insert(std::string(key), std::move(e));
+}
+
+StateStore::Entry& StateStore::insert(const std::string& key, Entry e) {
+  lru_.push_front(key);
+  e.lru = lru_.begin();
+  return cache_.emplace(key, std::move(e)).first->second;
+}
+
+void StateStore::touch(Entry& e) {
+  lru_.splice(lru_.begin(), lru_, e.lru);
+}
+
+void StateStore::evict() {
+  // From the least recently used; a head newer than its row stays (its row
+  // is written by the tailer's next batches).
+  auto it = lru_.end();
+  while (cache_.size() > options_.cache_entries && it != lru_.begin()) {
+    --it;
+    auto c = cache_.find(*it);
+    if (c->second.persisted != c->second.head.sequence || unsettled_.count(*it)) continue;
+    cache_.erase(c);
+    it = lru_.erase(it);
+  }
+}
+
+Result<AggregateHead> StateStore::load(AggregateKind kind, std::string_view id) {
+  const std::string key = aggregate_key(kind, id);
+  std::lock_guard lock(mu_);
+  auto e = entry(kind, key);
+  if (!e) return Status{Errc::unavailable, "cannot read the aggregate's state: " + e.status().message()};
+  touch(**e);
+  AggregateHead head = (*e)->head;
+  evict();
+  return head;
+}
+
+void StateStore::remember(AggregateKind kind, std::string_view id, AggregateHead head) {
+  const std::string key = aggregate_key(kind, id);
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    Entry e;
+    e.head = std::move(head);
+    // Its row, if any, is older; the deadlines it holds are read when the
+    // tailer writes the row (see fold_batch).
+    e.persisted = UINT64_MAX;  // unknown until the tailer writes the row
+    insert(key, std::move(e));
+  } else if (head.sequence > it->second.head.sequence) {
+    it->second.head = std::move(head);
+    touch(it->second);
+  }
+}
+
+Result<std::optional<CommandRecord>> StateStore::find_command(const std::string& command_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = commands_.find(command_id); it != commands_.end()) return std::optional<CommandRecord>(it->second);
+  }
+  std::string row;
+  auto s = db_->Get(rocksdb::ReadOptions(), "c/" + command_id, &row);
+  if (s.IsNotFound()) return std::optional<CommandRecord>();
+  // A read error must not look like a new command: it would run twice.
+  if (!s.ok()) return Status{Errc::unavailable, "cannot read the command index: " + s.ToString()};
+  auto record = decode_command_record(row);
+  if (!record) return Status{Errc::corruption, "malformed command row for " + command_id};
+  return record;
+}
+
+void StateStore::remember_command(const std::string& command_id, CommandRecord record) {
+  std::lock_guard lock(mu_);
+  commands_[command_id] = std::move(record);
+}
+
+void StateStore::unsettle(AggregateKind kind, std::string_view id, std::string partition_key) {
+  std::lock_guard lock(mu_);
+  unsettled_[aggregate_key(kind, id)] = std::move(partition_key);
+}
+
+void StateStore::when_settled(AggregateKind kind, std::string_view id, Topic topic,
+                              std::function<void(Status)> done) {
+  const std::string key = aggregate_key(kind, id);
+  std::optional<std::string> partition_key;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = unsettled_.find(key); it != unsettled_.end()) partition_key = it->second;
+  }
+  // `done` runs the command: never under the lock.
+  if (!partition_key) return done(Status::ok());
+  const TopicPartition tp{topic, log_.partition_of(*partition_key)};
+  auto end = log_.end_offset_now(tp);
+  if (!end) return done(end.status());
+  auto settled = [this, key, done = std::move(done)](Status s) {
+    if (s) {
+      std::lock_guard lock(mu_);
+      unsettled_.erase(key);
+    }
+    done(std::move(s));
+  };
+  {
+    std::lock_guard lock(mu_);
+    if (folded_[tp] < *end) {
+      waiters_.push_back({tp, *end, std::chrono::steady_clock::now() + std::chrono::seconds(5), std::move(settled)});
+      return;
+    }
+  }
+  settled(Status::ok());  // without the lock: it runs the next command
+}
+
+void StateStore::wake_waiters(bool expire_all) {
+  std::vector<std::function<void(Status)>> ok, late;
+  Status why;
+  {
+    std::lock_guard lock(mu_);
+    if (waiters_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    why = error_.is_ok() ? Status{Errc::unavailable, "the write side has not folded the log's end yet; retry"} : error_;
+    std::erase_if(waiters_, [&](Waiter& w) {
+      if (folded_[w.tp] >= w.offset) return ok.push_back(std::move(w.done)), true;
+      if (expire_all || now >= w.deadline) return late.push_back(std::move(w.done)), true;
+      return false;
+    });
+  }
+  for (auto& d : ok) d(Status::ok());
+  for (auto& d : late) d(why);
+}
+
+Status StateStore::fold_batch(const std::vector<Record>& records) {
+  // Decoded before taking the lock: commands load and remember meanwhile.
+  struct Decoded {
+    const Record* record;
+    Envelope env;
+    EventTypeName type;
+    AggregateKind kind;
+  };
+  std::vector<Decoded> events;
+  events.reserve(records.size());
+  thread_local simdjson::dom::parser parser;
+  std::map<TopicPartition, int64_t> next;
+  for (const Record& r : records) {
+    next[{r.topic, r.partition}] = r.offset + 1;
+    if (options_.quarantine && options_.quarantine->contains(r)) continue;  // set aside by an operator
+    const std::string at = record_name({r.topic, r.partition, r.offset});
+    auto env = decode(r.value, parser);
+    if (!env) return {Errc::corruption, "record " + at + " does not decode: " + env.status().message()};
+    if (Status s = event_upcasters().upcast(*env); !s) return {s.code(), "record " + at + ": " + s.message()};
+    auto type = parse_type(env->type);
+    if (!type) return {Errc::corruption, "record " + at + ": " + type.status().message()};
+    auto kind = kind_named(type->aggregate);
+    if (!kind) return {Errc::corruption, "record " + at + ": unknown aggregate kind " + type->aggregate};
+    events.push_back({&r, std::move(env).value(), std::move(type).value(), *kind});
+  }
+
+  rocksdb::WriteBatch batch;
+  struct Written {
+    std::string key;
+    uint64_t sequence;
+    std::vector<Deadline> deadlines;
+  };
+  std::vector<Written> written;
+  std::map<std::string, CommandRecord> commands;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<AggregateKind, std::string>> touched;
+    std::unordered_set<std::string> seen;
+    for (Decoded& d : events) {
+      const Record& r = *d.record;
+      const Envelope& env = d.env;
+      const std::string key = aggregate_key(d.kind, env.aggregate_id);
+      auto e = entry(d.kind, key);
+      if (!e) return e.status();
+      AggregateHead& head = (*e)->head;
+      if (env.sequence == head.sequence + 1 && env.prevhash == head.hash) {
+        // Not remembered by the bus (a failed append that reached the log, a restart): fold it.
+        std::unique_ptr<AggregateState> state = head.state ? head.state->clone() : d.kind.spec().empty_state();
+        if (Status s = state->apply(env.aggregate_id, Event{d.type.event, d.type.version, env.data, env.time}); !s)
+          return {s.code(), record_name({r.topic, r.partition, r.offset}) + " does not apply to " + key + ": " + s.message()};
+        head = AggregateHead{env.sequence, chain_hash(r.value), std::shared_ptr<const AggregateState>(std::move(state))};
+      } else if (env.sequence > head.sequence) {
+        return {Errc::corruption, key + ": event " + std::to_string(env.sequence) + " (" +
+                                      record_name({r.topic, r.partition, r.offset}) + ") does not follow event " +
+                                      std::to_string(head.sequence)};
+      } else if (env.sequence == head.sequence && chain_hash(r.value) != head.hash) {
+        return {Errc::corruption, key + ": event " + std::to_string(env.sequence) + " (" +
+                                      record_name({r.topic, r.partition, r.offset}) +
+                                      ") is not the event the write side wrote"};
+      }
+      if (seen.insert(key).second) touched.emplace_back(d.kind, key);
+    }
+    for (const auto& [kind, key] : touched) {
+      Entry& e = cache_.at(key);
+      if (e.persisted == e.head.sequence) continue;
+      std::vector<Deadline> before = e.deadlines;
+      if (e.persisted == UINT64_MAX) {
+        // Remembered before its row was read: the deadlines the row's state had.
+        std::string row;
+        auto s = db_->Get(rocksdb::ReadOptions(), "a/" + key, &row);
+        if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the state of " + key);
+        if (s.ok()) {
+          auto old = decode_snapshot(kind, row);
+          if (!old) return old.status();
+          before = deadlines_of(kind, *old);
+        }
+      }
+      batch.Put("a/" + key, encode_snapshot(e.head));
+      std::vector<Deadline> now = deadlines_of(kind, e.head);
+      for (const Deadline& d : before)
+        if (std::find(now.begin(), now.end(), d) == now.end()) batch.Delete(deadline_key(key, d));
+      for (const Deadline& d : now)
+        if (std::find(before.begin(), before.end(), d) == before.end()) batch.Put(deadline_key(key, d), "");
+      written.push_back({key, e.head.sequence, std::move(now)});
+    }
+  }
+  // The command index, across the batch's events of one command. Only this
+  // thread writes it, so it is read without the lock.
+  for (const Decoded& d : events) {
+    std::optional<CommandRecord> earlier;
+    if (auto it = commands.find(d.env.command_id); it != commands.end()) {
+      earlier = it->second;
+    } else {
+      std::string row;
+      auto s = db_->Get(rocksdb::ReadOptions(), "c/" + d.env.command_id, &row);
+      if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the command index");
+      if (s.ok()) earlier = decode_command_record(row);
+    }
+    auto record = next_command_record(d.env, earlier);
+    if (!record) return record.status();
+    commands[d.env.command_id] = std::move(record).value();
+  }
+  for (const auto& [id, record] : commands) batch.Put("c/" + id, encode_command_record(record));
+  for (const auto& [tp, offset] : next) {
+    std::string v;
+    logformat::put_be(v, static_cast<uint64_t>(offset), 8);
+    batch.Put(checkpoint_key(tp), v);
+  }
+  // Not synced: after a crash the tailer folds again from the last checkpoint written.
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return from_rocks(s, "writing the write side's state");
+  std::lock_guard lock(mu_);
+  // Only now may these heads be evicted: their rows hold them.
+  for (Written& w : written) {
+    Entry& e = cache_.at(w.key);
+    e.persisted = w.sequence;
+    e.deadlines = std::move(w.deadlines);
+  }
+  for (const auto& [tp, offset] : next) folded_[tp] = offset;
+  for (const auto& [id, record] : commands) {
+    auto it = commands_.find(id);
+    if (it != commands_.end() && it->second.last <= record.last) commands_.erase(it);
+  }
+  evict();
+  return Status::ok();
+}
+
+Status StateStore::visit_deadlines(const std::function<bool(const DeadlineRow&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("d/"); it->Valid() && it->key().starts_with("d/"); it->Next()) {
+    auto row = parse_deadline_key(it->key().ToStringView());
+    if (!row) continue;  // a kind no longer registered: nobody to decide
+    if (!visit(*row)) return Status::ok();
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "reading the deadline index");
+  return Status::ok();
+}
+
+Position StateStore::folded() const {
+  std::lock_guard lock(mu_);
+  Position p;
+  for (const auto& [tp, next] : folded_) p.advance(tp, next);
+  return p;
+}
+
+int64_t StateStore::cached() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(cache_.size());
+}
+
+}  // namespace aftercare
