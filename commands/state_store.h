@@ -110,6 +110,8 @@ class StateStore {
     AggregateHead head;
     uint64_t persisted = 0;               // sequence its snapshot row holds
     std::vector<Deadline> deadlines;      // what the index holds for it
+    uint64_t command_at = 0;              // the sequence of the last event seen by the tailer
+    std::string command;                  // and its command id
     std::list<std::string>::iterator lru;
   };
   struct Waiter {
