@@ -143,10 +143,9 @@ TEST(DamagedLogTest, DamageBeforeTheEndIsRefusedUntilRecoveredAndATornTailIsDrop
   EXPECT_EQ(run_aftercare({"serve", "--data", torn, "--listen", "127.0.0.1:0"}, &out), 1);
   EXPECT_NE(out.find("but the log ends at"), std::string::npos) << out;
   EXPECT_NE(out.find("Move " + torn + "/views aside"), std::string::npos) << out;
+  // The write side's state may have folded that batch too (if its rows were
+  // flushed before the kill): it goes aside with the read models.
   std::filesystem::rename(torn + "/views", torn + "/views.old");
-  // The write side's state had folded that batch too, and is refused the same way.
-  EXPECT_EQ(run_aftercare({"serve", "--data", torn, "--listen", "127.0.0.1:0"}, &out), 1);
-  EXPECT_NE(out.find("Move " + torn + "/state aside"), std::string::npos) << out;
   std::filesystem::rename(torn + "/state", torn + "/state.old");
   ServerProcess again(torn);
   EXPECT_EQ(again.call(http::verb::get, "/v1/customers/C-0", kAdminToken).status, 200);
