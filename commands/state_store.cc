@@ -406,6 +406,14 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
   };
   std::vector<Written> written;
   std::map<std::string, CommandRecord> commands;
+  struct Dirty {
+    AggregateKind kind;
+    std::string key;
+    AggregateHead head;
+    std::vector<Deadline> deadlines;  // what the index holds for it
+    bool row_unknown;                 // remembered before its row was read
+  };
+  std::vector<Dirty> dirty;
   {
     std::lock_guard lock(mu_);
     std::vector<std::pair<AggregateKind, std::string>> touched;
@@ -427,7 +435,7 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
         return {Errc::corruption, key + ": event " + std::to_string(env.sequence) + " (" +
                                       record_name({r.topic, r.partition, r.offset}) + ") does not follow event " +
                                       std::to_string(head.sequence)};
-        }
+      }
       // An event at or below the head was remembered by the bus from these
       // very bytes (or folded before): nothing to do. The read side's
       // aggregates view checks every link of every chain.
@@ -440,34 +448,39 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
       if (seen.insert(key).second) touched.emplace_back(d.kind, key);
     }
     for (const auto& [kind, key] : touched) {
-      Entry& e = cache_.at(key);
+      const Entry& e = cache_.at(key);
       if (e.persisted == e.head.sequence) continue;
-      std::vector<Deadline> before = e.deadlines;
-      if (e.persisted == UINT64_MAX) {
-        // Remembered before its row was read: the deadlines the row's state had.
-        std::string row;
-        auto s = db_->Get(rocksdb::ReadOptions(), "a/" + key, &row);
-        if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the state of " + key);
-        if (s.ok()) {
-          auto old = decode_snapshot(kind, row);
-          if (!old) return old.status();
-          before = deadlines_of(kind, *old);
-        }
-      }
-      batch.Put("a/" + key, encode_snapshot(e.head));
-      std::vector<Deadline> now = deadlines_of(kind, e.head);
-      for (const Deadline& d : before)
-        if (std::find(now.begin(), now.end(), d) == now.end()) batch.Delete(deadline_key(key, d));
-      for (const Deadline& d : now)
-        if (std::find(before.begin(), before.end(), d) == before.end()) batch.Put(deadline_key(key, d), "");
-      written.push_back({key, e.head.sequence, std::move(now)});
+      dirty.push_back({kind, key, e.head, e.deadlines, e.persisted == UINT64_MAX});
     }
+  }
+  // Serialised without the lock: commands load and remember meanwhile (the
+  // states are immutable once shared).
+  for (Dirty& d : dirty) {
+    std::vector<Deadline> before = std::move(d.deadlines);
+    if (d.row_unknown) {
+      // Remembered before its row was read: the deadlines the row's state had.
+      std::string row;
+      auto s = db_->Get(rocksdb::ReadOptions(), "a/" + d.key, &row);
+      if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading the state of " + d.key);
+      before.clear();
+      if (s.ok()) {
+        auto old = decode_snapshot(d.kind, row);
+        if (!old) return old.status();
+        before = deadlines_of(d.kind, *old);
+      }
+    }
+    batch.Put("a/" + d.key, encode_snapshot(d.head));
+    std::vector<Deadline> now = deadlines_of(d.kind, d.head);
+    for (const Deadline& x : before)
+      if (std::find(now.begin(), now.end(), x) == now.end()) batch.Delete(deadline_key(d.key, x));
+    for (const Deadline& x : now)
+      if (std::find(before.begin(), before.end(), x) == before.end()) batch.Put(deadline_key(d.key, x), "");
+    written.push_back({d.key, d.head.sequence, std::move(now)});
   }
   // The command index, across the batch's events of one command. Only this
   // thread writes it, so it is read without the lock. A command's events
   // are appended together, so one whose previous event belongs to another
   // command starts there: its record needs no lookup (the common case).
-
   for (const Decoded& d : events) {
     std::optional<CommandRecord> earlier;
     if (auto it = commands.find(d.env.command_id); it != commands.end()) {
