@@ -1,5 +1,6 @@
 #include "commands/state_store.h"
 
+#include <fmt/format.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -24,19 +25,12 @@ namespace {
 constexpr std::string_view kSignatureKey = "signature";
 constexpr int kVersion = 1;
 
-std::string hex16(uint64_t v) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = digits[v & 15];
-  return s;
-}
-
 std::string checkpoint_key(TopicPartition tp) {
   return "p/" + std::string(topic_name(tp.topic)) + "/" + std::to_string(tp.partition);
 }
 
 std::string deadline_key(std::string_view aggregate_key, const Deadline& d) {
-  return "d/" + hex16(static_cast<uint64_t>(d.due.ms)) + "/" + std::string(aggregate_key) + "/" + d.name;
+  return fmt::format("d/{:016x}", static_cast<uint64_t>(d.due.ms)) + "/" + std::string(aggregate_key) + "/" + d.name;
 }
 
 // d/<16 hex>/<kind>/<id>/<name>; nullopt for a kind no longer registered.
