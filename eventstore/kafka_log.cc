@@ -333,18 +333,36 @@ Status KafkaLog::check_topics() {
     missing_names += (missing_names.empty() ? "" : ", ") + std::string(topic_name(t));
   }
   if (!missing.empty()) {
-    // Not created here: the development broker cannot create topics over
-    // the protocol, so that path could not be tested. The message says what
-    // to create, with the count the other topics have.
+    // Created with the partition count the others have (a key's partition
+    // must be the same on every topic), never left to the broker's
+    // auto-creation and its own default count.
     const int32_t count = !found.empty() ? found.begin()->second
                                          : (options_.partitions ? options_.partitions : kDefaultPartitions);
-    std::string commands;
-    for (Topic t : missing)
-      commands += "\n  kafka-topics.sh --bootstrap-server " + options_.bootstrap + " --create --topic " +
-                  std::string(topic_name(t)) + " --partitions " + std::to_string(count);
-    return Status{Errc::not_found, "Kafka at " + options_.bootstrap + " has no topic " + missing_names +
-                                       "; create it with the partition count of the others (" +
-                                       std::to_string(count) + "):" + commands};
+    if (Status s = create_topics(missing, count); !s) {
+      std::string commands;
+      for (Topic t : missing)
+        commands += "\n  kafka-topics.sh --bootstrap-server " + options_.bootstrap + " --create --topic " +
+                    std::string(topic_name(t)) + " --partitions " + std::to_string(count);
+      return Status{Errc::not_found, "Kafka at " + options_.bootstrap + " has no topic " + missing_names +
+                                         " and creating it failed (" + s.message() +
+                                         "); create it with the partition count of the others (" +
+                                         std::to_string(count) + "):" + commands};
+    }
+    log_info("kafka.topics_created", {{"topics", missing_names}, {"partitions", std::to_string(count)}});
+    // The metadata may lag the creation for a moment.
+    const auto until = std::chrono::steady_clock::now() + options_.connect_timeout;
+    for (;;) {
+      auto now_existing = existing_topics();
+      if (!now_existing) return now_existing.status();
+      found = std::move(now_existing).value();
+      bool all = true;
+      for (Topic t : missing) all = all && found.count(t);
+      if (all) break;
+      if (std::chrono::steady_clock::now() > until)
+        return unavailable("Kafka at " + options_.bootstrap + " created " + missing_names +
+                           " but does not list it yet; start again");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
   partitions_ = found.begin()->second;
   if (char* id = rd_kafka_clusterid(producer_->rk, ms(options_.connect_timeout))) {
@@ -367,6 +385,49 @@ Status KafkaLog::check_topics() {
                                               std::to_string(options_.partitions) +
                                               " cannot change that (drop the flag)"};
   return Status::ok();
+}
+
+Status KafkaLog::create_topics(const std::vector<Topic>& missing, int32_t count) {
+  char err[512];
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  auto free_topics = [&] {
+    for (auto* t : topics) rd_kafka_NewTopic_destroy(t);
+  };
+  for (Topic t : missing) {
+    // Replication factor -1: the broker's default.replication.factor.
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(std::string(topic_name(t)).c_str(), count, -1, err, sizeof err);
+    if (!nt) return free_topics(), Status{Errc::invalid_argument, err};
+    topics.push_back(nt);
+    // The log is the system of record: nothing expires or is compacted away.
+    if (rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1") || rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "delete"))
+      return free_topics(), Status{Errc::invalid_argument, "cannot configure the new topic"};
+  }
+  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(producer_->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(admin, static_cast<int>(options_.connect_timeout.count()), err, sizeof err);
+  rd_kafka_AdminOptions_set_operation_timeout(admin, static_cast<int>(options_.connect_timeout.count()), err, sizeof err);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(producer_->rk);
+  rd_kafka_CreateTopics(producer_->rk, topics.data(), topics.size(), admin, queue);
+  free_topics();
+  rd_kafka_AdminOptions_destroy(admin);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, static_cast<int>(options_.connect_timeout.count()) + 2000);
+  rd_kafka_queue_destroy(queue);
+  if (!ev) return unavailable("no answer to CreateTopics");
+  Status result = Status::ok();
+  if (rd_kafka_event_error(ev)) {
+    result = unavailable(rd_kafka_event_error_string(ev));
+  } else if (const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev)) {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** each = rd_kafka_CreateTopics_result_topics(res, &n);
+    for (size_t i = 0; i < n && result; ++i) {
+      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(each[i]);
+      if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)  // another server created it: fine
+        result = unavailable(std::string(rd_kafka_topic_result_name(each[i])) + ": " +
+                             (rd_kafka_topic_result_error_string(each[i]) ? rd_kafka_topic_result_error_string(each[i])
+                                                                           : rd_kafka_err2str(e)));
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  return result;
 }
 
 std::shared_ptr<KafkaLog::Producer> KafkaLog::producer() {

@@ -75,6 +75,9 @@ class KafkaLog final : public EventLog {
  private:
   explicit KafkaLog(KafkaLogOptions options);
   Status check_topics();
+  // Creates `missing` with `count` partitions (CreateTopics); a topic that
+  // another process created meanwhile counts as created.
+  Status create_topics(const std::vector<Topic>& missing, int32_t count);
   void open_topic_handles(Producer& p);
   // Partition counts of the aftercare topics the cluster has.
   Result<std::map<Topic, int32_t>> existing_topics();
