@@ -8,11 +8,14 @@
 #include <fmt/format.h>
 
 #include "app/cli.h"
+#include "commands/state_store.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
 #include "eventstore/quarantine.h"
 #include "base/clock.h"
 #include "projections/catalog.h"
+#include "projections/request_views.h"
+#include "projections/runner.h"
 #include "replay/replay.h"
 
 namespace aftercare {
@@ -151,8 +154,16 @@ int audit_main(const std::vector<std::string>& argv) {
   // The heads' snapshot before the log's: the write side records a head
   // only for events the log already holds, so every head then lies on the
   // log's chains even while a server writes to both.
-  Result<std::unique_ptr<ReadStore>> heads = Status{Errc::not_found, "not needed"};
-  if (args.has("verify-chains")) heads = ReadStore::open(data + "/views", make_catalog().family_names(), /*read_only=*/true);
+  Result<std::optional<std::vector<ChainHead>>> heads = std::optional<std::vector<ChainHead>>();
+  if (args.has("verify-chains")) heads = StateStore::recorded_heads(data + "/state");
+  if (!heads) return fail("audit", heads.status().message());
+  // `audit <id>` finds the case through the events index (taken before the
+  // log, like the heads): without one it reads the whole partition.
+  std::unique_ptr<ReadStore> index;
+  if (!args.has("verify-chains")) {
+    auto views = ReadStore::open(data + "/views", make_catalog().family_names(), /*read_only=*/true);
+    if (views) index = std::move(views).value();
+  }
   auto log = open_log_snapshot(args, data);
   if (!log) return fail("audit", log.status().message());
   auto quarantine = load_quarantine(data);
@@ -160,7 +171,7 @@ int audit_main(const std::vector<std::string>& argv) {
 
   if (args.has("verify-chains")) {
     ProgressLine progress("verify-chains");
-    auto report = verify_chains(**log, heads ? heads->get() : nullptr, std::ref(progress), &*quarantine);
+    auto report = verify_chains(**log, *heads ? &**heads : nullptr, std::ref(progress), &*quarantine);
     progress.finish();
     if (!report) return fail("audit", report.status().message());
     if (report->first_break) {
@@ -173,12 +184,12 @@ int audit_main(const std::vector<std::string>& argv) {
                 static_cast<long long>(report->events), static_cast<long long>(report->aggregates));
     if (report->heads_checked)
       std::printf("checked the write side's %lld recorded heads: %lld chains end exactly at their head, "
-                  "%lld go past it (newer than the read models); no chain lost its tail and no "
+                  "%lld go past it (newer than the state's rows); no chain lost its tail and no "
                   "aggregate is missing\n",
                   static_cast<long long>(report->heads_matched + report->heads_behind),
                   static_cast<long long>(report->heads_matched), static_cast<long long>(report->heads_behind));
     else
-      std::printf("NOT checked: removed tail events or removed aggregates (no read models in %s/views "
+      std::printf("NOT checked: removed tail events or removed aggregates (no write-side state in %s/state "
                   "to compare the chains' ends with)\n", data.c_str());
     if (report->quarantined)
       std::printf("skipped %lld quarantined record(s) (%s/quarantine.json)\n",
@@ -193,7 +204,12 @@ int audit_main(const std::vector<std::string>& argv) {
     as_of = parse_rfc3339(*t);
     if (!as_of) return fail("audit", "--as-of must be an RFC 3339 time, e.g. 2026-11-23T08:00:00Z");
   }
-  auto entries = history(**log, id, &*quarantine);
+  if (index) {
+    // An index of another version or log (serve has not rebuilt it yet) is not used.
+    EventIndexProjection events;
+    if (!ProjectionRunner::stale(*index, **log, {&events}).empty()) index.reset();
+  }
+  auto entries = history(**log, id, &*quarantine, index.get());
   if (!entries) return fail("audit", entries.status().message());
   if (entries->empty()) return fail("audit", "no events recorded for " + id);
   std::printf("history of %s (partition %d)\n", id.c_str(), (*log)->partition_of(id));

@@ -83,10 +83,6 @@ std::vector<Deadline> deadlines_of(AggregateKind kind, const AggregateHead& h) {
   return kind.spec().deadlines(*h.state);
 }
 
-Status from_rocks(const rocksdb::Status& s, const std::string& what) {
-  return {Errc::io_error, what + ": " + s.ToString()};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<StateStore>> StateStore::open(EventLog& log, StateStoreOptions options) {
@@ -527,6 +523,36 @@ Status StateStore::visit_deadlines(const std::function<bool(const DeadlineRow&)>
   }
   if (!it->status().ok()) return from_rocks(it->status(), "reading the deadline index");
   return Status::ok();
+}
+
+Result<std::optional<std::vector<ChainHead>>> StateStore::recorded_heads(const std::string& dir) {
+  if (!std::filesystem::exists(dir + "/CURRENT")) return std::optional<std::vector<ChainHead>>();
+  std::vector<ChainHead> heads;
+  auto snapshot = StoreSnapshot::open(dir, [&](const std::string& image) -> Status {
+    heads.clear();
+    rocksdb::Options o;
+    use_service_error_handling(o, "state");
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::OpenForReadOnly(o, image, &raw);
+    if (!s.ok()) return from_rocks(s, "opening the write side's state in " + dir);
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    simdjson::dom::parser parser;
+    for (it->Seek("a/"); it->Valid() && it->key().starts_with("a/"); it->Next()) {
+      ChainHead h;
+      h.subject = it->key().ToStringView().substr(2);
+      auto root = parse_strict(parser, it->value().ToStringView());
+      std::string_view hash;
+      if (!root || (*root)["sequence"].get_uint64().get(h.sequence) || (*root)["hash"].get_string().get(hash))
+        return Status{Errc::corruption, "the write side's state row of " + h.subject + " is malformed"};
+      h.hash = hash;
+      heads.push_back(std::move(h));
+    }
+    if (!it->status().ok()) return from_rocks(it->status(), "reading the write side's state in " + dir);
+    return Status::ok();
+  });
+  if (!snapshot) return snapshot.status();
+  return std::optional<std::vector<ChainHead>>(std::move(heads));
 }
 
 Position StateStore::folded() const {

@@ -101,6 +101,12 @@ class StateStore {
   // Deadlines in time order from the first: `visit` returns false to stop.
   Status visit_deadlines(const std::function<bool(const DeadlineRow&)>& visit) const;
 
+  // Every head the rows in `dir` hold, read from a frozen image of the
+  // directory (a server may be writing it): for `audit --verify-chains`.
+  // nullopt when there is no state there. The rows lag the log (they are
+  // written after it, without a write-ahead log), never lead it.
+  static Result<std::optional<std::vector<ChainHead>>> recorded_heads(const std::string& dir);
+
   // Offsets the tailer has folded, per partition.
   Position folded() const;
   int64_t cached() const;

@@ -21,10 +21,6 @@ namespace {
 
 namespace lf = logformat;
 
-Status from_rocks(const rocksdb::Status& s, const char* what) {
-  return {Errc::io_error, std::string(what) + ": " + s.ToString()};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const EmbeddedLogOptions& options) {

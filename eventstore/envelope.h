@@ -64,4 +64,13 @@ std::string make_type(std::string_view aggregate, std::string_view event, int ve
 // Hex SHA-256 of the envelope bytes, the value the next event's prevhash holds.
 std::string chain_hash(std::string_view envelope_bytes);
 
+// The last link of an aggregate's chain as someone recorded it: the write
+// side's state holds one per aggregate, and `audit --verify-chains` checks
+// the log's chains end there.
+struct ChainHead {
+  std::string subject;  // "<kind>/<id>"
+  uint64_t sequence = 0;
+  std::string hash;
+};
+
 }  // namespace aftercare

@@ -15,6 +15,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/status.h>
 
 #include "base/log.h"
 
@@ -57,6 +58,10 @@ class ManualRecovery final : public rocksdb::EventListener {
 };
 
 }  // namespace
+
+Status from_rocks(const rocksdb::Status& s, std::string_view what) {
+  return {Errc::io_error, std::string(what) + ": " + s.ToString()};
+}
 
 void use_service_error_handling(rocksdb::DBOptions& options, std::string db) {
   options.info_log = std::make_shared<ServiceLogger>(std::move(db));

@@ -19,11 +19,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "domain/status.h"
 
 namespace rocksdb {
 struct DBOptions;
+class Status;
 }
 
 namespace aftercare {
@@ -31,6 +33,9 @@ namespace aftercare {
 // Sets `options`' info log and error listener; `db` names the instance in
 // each line ("log", "views").
 void use_service_error_handling(rocksdb::DBOptions& options, std::string db);
+
+// A RocksDB failure as ours: io_error, "<what>: <RocksDB's words>".
+Status from_rocks(const rocksdb::Status& s, std::string_view what);
 
 // A frozen image of a RocksDB directory that a running server keeps
 // changing, for read-only opens (replay, audit). Opening the live directory

@@ -1,7 +1,6 @@
 #include "projections/catalog.h"
 
 #include "domain/kind.h"
-#include "projections/aggregates_view.h"
 #include "projections/master_view.h"
 #include "projections/request_views.h"
 
@@ -21,7 +20,6 @@ std::vector<std::string> Catalog::family_names() const {
 
 Catalog make_catalog() {
   Catalog c;
-  c.projections.push_back(std::make_unique<AggregatesProjection>());
   c.projections.push_back(std::make_unique<MasterView>());
   c.projections.push_back(std::make_unique<RequestsProjection>());
   c.projections.push_back(std::make_unique<ProblemStatsProjection>());

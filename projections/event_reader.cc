@@ -4,6 +4,7 @@
 
 #include "domain/kind.h"
 #include "projections/catalog.h"
+#include "eventstore/quarantine.h"
 #include "projections/request_views.h"
 
 namespace aftercare {
@@ -22,14 +23,12 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
   if (!rows) return rows.status();
   std::vector<Record> records;
   for (const auto& [key, where] : *rows) {
-    // "<topic>/<partition>/<offset>"
-    const size_t a = where.find('/'), b = where.rfind('/');
-    auto topic = topic_from_name(where.substr(0, a));
-    if (!topic || a == b) return Status{Errc::corruption, "events index row " + key};
-    const TopicPartition tp{*topic, std::stoi(where.substr(a + 1, b - a - 1))};
+    auto at = parse_record_name(where);
+    if (!at) return Status{Errc::corruption, "events index row " + key + " names no record"};
     records.clear();
-    if (Status s = log.read(tp, std::stoll(where.substr(b + 1)), 1, records); !s) return s;
-    if (records.empty()) return Status{Errc::corruption, "events index points past the log: " + where};
+    if (Status s = log.read({at->topic, at->partition}, at->offset, 1, records); !s) return s;
+    if (records.empty() || records[0].offset != at->offset)
+      return Status{Errc::corruption, "events index points past the log: " + where};
     auto env = decode(records[0].value, parser);
     if (!env) return env.status();
     if (Status st = event_upcasters().upcast(*env); !st) return st;

@@ -13,10 +13,6 @@
 namespace aftercare {
 namespace {
 
-Status from_rocks(const rocksdb::Status& s, const char* what) {
-  return {Errc::io_error, std::string(what) + ": " + s.ToString()};
-}
-
 // Counter rows (ProjectionTxn::add) are written as merges of deltas, so
 // adding never reads, and rebuild workers can add to the same row.
 class CounterAdd final : public rocksdb::AssociativeMergeOperator {

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "domain/json.h"
+#include "eventstore/quarantine.h"
 #include "projections/view_row.h"
 
 namespace aftercare {
@@ -130,18 +131,9 @@ Status ProblemStatsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) 
 
 Status EventIndexProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   const Envelope& e = ev.envelope;
-  txn.put("e/" + key_part(e.subject) + "/" + hex16(e.sequence),
-          std::string(topic_name(ev.at.topic)) + "/" + std::to_string(ev.at.partition) + "/" +
-              std::to_string(ev.at.offset));
-  const std::string cmd_key = "c/" + key_part(e.command_id);
-  std::optional<CommandRecord> earlier;
-  if (auto row = txn.get(cmd_key)) {
-    earlier = decode_command_record(*row);
-    if (!earlier) return {Errc::corruption, "command row " + cmd_key};
-  }
-  auto record = next_command_record(e, earlier);
-  if (!record) return record.status();
-  txn.put(cmd_key, encode_command_record(*record));
+  txn.put("e/" + key_part(e.subject) + "/" + hex16(e.sequence), record_name(ev.at));
+  // Once per aggregate: the case its partition key names (audit <id>).
+  if (e.sequence == 1) txn.put("k/" + key_part(ev.key) + "/" + key_part(e.subject), "");
   return Status::ok();
 }
 

@@ -10,8 +10,9 @@
 // ProblemStatsProjection ("stats"):
 //   p/<product model>/<problem code>/<yyyy-mm-dd>/<region> -> counter of requests opened (seed 002 §4)
 // EventIndexProjection ("events"):
-//   e/<subject>/<sequence, 16 hex>          -> "<topic>/<partition>/<offset>"
-//   c/<command id>                          -> {"subject","first","last","first_id"}
+//   e/<subject>/<sequence, 16 hex>          -> "<topic>/<partition>@<offset>" (record_name)
+//   k/<partition key>/<subject>             -> "" (the aggregates of a service case:
+//                                              a request's id keys its dispatches and visits too)
 //
 // Values in keys are escaped ('/' and '%' as %2F, %25) so a region or a
 // model name cannot break the key structure.
@@ -21,7 +22,6 @@
 #include <string>
 
 #include "domain/request.h"
-#include "eventstore/command_record.h"
 #include "projections/projection.h"
 
 namespace aftercare {
@@ -37,7 +37,7 @@ class RequestsProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "requests";
   std::string_view name() const override { return kName; }
-  // 3: its deadline rows moved to the one deadline index (aggregates_view.h).
+  // 3: its deadline rows moved to the one deadline index (the write side's, commands/state_store.h).
   int version() const override { return 3; }
   std::vector<Topic> topics() const override { return {Topic::requests}; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
@@ -56,12 +56,12 @@ class EventIndexProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "events";
   std::string_view name() const override { return kName; }
-  int version() const override { return 2; }
+  // 3: without the command index (the write side's, commands/state_store.h),
+  //    with the case index k/, e/ rows naming records as record_name() does.
+  int version() const override { return 3; }
   std::vector<Topic> topics() const override { return kind_topics(); }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };
-
-// Row c/<command id>: the command's CommandRecord (eventstore/command_record.h).
 
 // The list-index dimensions a query can filter on.
 inline constexpr std::string_view kIndexDims[] = {"status", "type", "region", "customer", "engineer"};

@@ -57,8 +57,8 @@ std::vector<TopicPartition> consumed_partitions(const std::vector<Projection*>& 
 
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
-std::string ProjectionRunner::signature(const Projection& p) const {
-  return "log=" + log_.identity() + ";partitions=" + std::to_string(log_.partition_count()) +
+std::string ProjectionRunner::signature(const EventLog& log, const Projection& p) {
+  return "log=" + log.identity() + ";partitions=" + std::to_string(log.partition_count()) +
          ";version=" + std::to_string(p.version());
 }
 
@@ -77,7 +77,7 @@ Status ProjectionRunner::load_checkpoints() {
     std::string stored;
     auto s = db.Get(rocksdb::ReadOptions(), store_.meta(), signature_key(p->name()), &stored);
     if (!s.ok() && !s.IsNotFound()) return {Errc::io_error, s.ToString()};
-    const std::string wanted = signature(*p);
+    const std::string wanted = signature(log_, *p);
     if (s.ok() && stored == wanted) continue;
     log_info("projections.rebuild", {{"projection", std::string(p->name())}, {"from", stored}, {"to", wanted}});
     if (Status st = store_.reset_family(p->name()); !st) return st;
@@ -130,9 +130,7 @@ std::vector<std::string> ProjectionRunner::stale(ReadStore& store, const EventLo
   for (auto* p : projections) {
     std::string stored;
     auto s = store.db().Get(rocksdb::ReadOptions(), store.meta(), signature_key(p->name()), &stored);
-    const std::string wanted = "log=" + log.identity() + ";partitions=" + std::to_string(log.partition_count()) +
-                               ";version=" + std::to_string(p->version());
-    if (!s.ok() || stored != wanted) out.emplace_back(p->name());
+    if (!s.ok() || stored != signature(log, *p)) out.emplace_back(p->name());
   }
   return out;
 }

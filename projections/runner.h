@@ -84,6 +84,8 @@ class ProjectionRunner {
   // theirs (a new version, another log, never built): they will be rebuilt.
   static std::vector<std::string> stale(ReadStore& store, const EventLog& log,
                                         const std::vector<Projection*>& projections);
+  // What a projection's rows were built from: the log, its partition count, the projection's version.
+  static std::string signature(const EventLog& log, const Projection& p);
   const std::vector<Projection*>& projections() const { return projections_; }
   // Every partition this runner consumes.
   const std::vector<TopicPartition>& partitions() const { return partitions_; }
@@ -121,7 +123,6 @@ class ProjectionRunner {
     int64_t from = 0, to = 0;
   };
   Status load_checkpoints();
-  std::string signature(const Projection& p) const;
   bool consumes(size_t projection, Topic t) const;
   // Applies `records` to `pending`; commit() writes it with its checkpoints.
   Status apply_batch(Pending& pending, const std::vector<Record>& records);

@@ -6,9 +6,9 @@
 #include <map>
 
 #include "domain/kind.h"
-#include "projections/aggregates_view.h"
 #include "projections/catalog.h"
 #include "projections/event_reader.h"
+#include "projections/request_views.h"
 #include "projections/runner.h"
 #include "eventstore/quarantine.h"
 
@@ -78,31 +78,83 @@ Status verify_against_live(EventLog& log, const ReadStore& live, const std::stri
                                 diff.value_or("digests differ but no differing row was found")};
 }
 
-Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key,
-                                          const Quarantine* quarantine) {
+namespace {
+
+// Appends `r`, decoded and upcast, unless an operator set it aside.
+Status add_entry(const Record& r, const Quarantine* quarantine, simdjson::dom::parser& parser,
+                 std::vector<HistoryEntry>& out) {
+  if (quarantine && quarantine->contains(r)) return Status::ok();
+  const RecordId at{r.topic, r.partition, r.offset};
+  auto env = decode(r.value, parser);
+  if (!env)
+    return Status{Errc::corruption, "record " + record_name(at) + " does not decode (" + env.status().message() +
+                                        "); " + undecodable_advice(at)};
+  if (Status st = event_upcasters().upcast(*env); !st) return st;
+  out.push_back({at, std::move(env).value()});
+  return Status::ok();
+}
+
+// The records of `tp` from `from` to its end whose key is `key`.
+Status scan_for_key(EventLog& log, TopicPartition tp, int64_t from, std::string_view key,
+                    const Quarantine* quarantine, simdjson::dom::parser& parser, std::vector<HistoryEntry>& out) {
+  auto end = log.end_offset(tp);
+  if (!end) return end.status();
+  std::vector<Record> records;
+  for (int64_t next = from; next < *end; next += static_cast<int64_t>(records.size())) {
+    records.clear();
+    if (Status s = log.read(tp, next, 4096, records); !s) return s;
+    if (records.empty()) break;
+    for (const Record& r : records)
+      if (r.key == key)
+        if (Status s = add_entry(r, quarantine, parser, out); !s) return s;
+  }
+  return Status::ok();
+}
+
+// The indexed part of a case: its aggregates (k/ rows), their events (e/ rows).
+Status indexed_events(EventLog& log, const ReadStore& index, std::string_view key, const Quarantine* quarantine,
+                      simdjson::dom::parser& parser, std::vector<HistoryEntry>& out) {
+  const std::string cases = "k/" + key_part(key) + "/";
+  auto subjects = index.scan(EventIndexProjection::kName, cases, "", SIZE_MAX);
+  if (!subjects) return subjects.status();
+  std::vector<Record> records;
+  for (const auto& [case_row, unused] : *subjects) {
+    const std::string events = "e/" + case_row.substr(cases.size()) + "/";  // the subject, escaped as in k/
+    auto rows = index.scan(EventIndexProjection::kName, events, "", SIZE_MAX);
+    if (!rows) return rows.status();
+    for (const auto& [row, where] : *rows) {
+      auto at = parse_record_name(where);
+      if (!at) return Status{Errc::corruption, "events index row " + row + " names no record"};
+      records.clear();
+      if (Status s = log.read({at->topic, at->partition}, at->offset, 1, records); !s) return s;
+      if (records.empty() || records[0].offset != at->offset)
+        return Status{Errc::corruption, "the events index names " + where + ", past the log's end"};
+      if (Status s = add_entry(records[0], quarantine, parser, out); !s) return s;
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key, const Quarantine* quarantine,
+                                          const ReadStore* index) {
   std::vector<HistoryEntry> out;
   simdjson::dom::parser parser;
   const int32_t partition = log.partition_of(key);
-  for (Topic t : kAllTopics) {
+  Position indexed;  // per partition, the offset the index covers
+  if (index) {
+    std::vector<TopicPartition> tps;
+    for (Topic t : kind_topics()) tps.push_back({t, partition});
+    indexed = index->checkpoints(EventIndexProjection::kName, tps);
+    if (Status s = indexed_events(log, *index, key, quarantine, parser, out); !s) return s;
+  }
+  // The tail the index does not cover yet (all of it without an index).
+  for (Topic t : index ? kind_topics() : std::vector<Topic>(kAllTopics.begin(), kAllTopics.end())) {
     const TopicPartition tp{t, partition};
-    auto end = log.end_offset(tp);
-    if (!end) return end.status();
-    std::vector<Record> records;
-    for (int64_t next = 0; next < *end; next += static_cast<int64_t>(records.size())) {
-      records.clear();
-      if (Status s = log.read(tp, next, 4096, records); !s) return s;
-      if (records.empty()) break;
-      for (const Record& r : records) {
-        if (r.key != key || (quarantine && quarantine->contains(r))) continue;
-        const RecordId at{t, partition, r.offset};
-        auto env = decode(r.value, parser);
-        if (!env)
-          return Status{Errc::corruption, "record " + record_name(at) + " does not decode (" +
-                                              env.status().message() + "); " + undecodable_advice(at)};
-        if (Status st = event_upcasters().upcast(*env); !st) return st;
-        out.push_back({{t, partition, r.offset}, std::move(env).value()});
-      }
-    }
+    auto it = indexed.entries().find(tp);
+    const int64_t from = it == indexed.entries().end() ? 0 : it->second;
+    if (Status s = scan_for_key(log, tp, from, key, quarantine, parser, out); !s) return s;
   }
   // One command's events share a time; within it, keep each aggregate's sequence.
   std::stable_sort(out.begin(), out.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
@@ -124,7 +176,7 @@ Result<std::string> state_as_of(const std::vector<HistoryEntry>& history, std::s
   return folded.state;
 }
 
-Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress,
+Result<ChainReport> verify_chains(EventLog& log, const std::vector<ChainHead>* heads, const Progress& progress,
                                   const Quarantine* quarantine) {
   struct Link {
     uint64_t sequence = 0;
@@ -177,34 +229,29 @@ Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const P
   // Every head the write side recorded must be a link of its chain: a head
   // beyond the chain's end means events were removed from the log's tail, a
   // head without a chain means an aggregate was removed. A chain beyond its
-  // head is newer than the read models (not yet applied) and not compared.
-  auto rows = heads->scan(AggregatesProjection::kName, "", "", SIZE_MAX);
-  if (!rows) return rows.status();
-  for (const auto& [key, row] : *rows) {
-    auto head = decode_head(row);
-    if (!head) return head.status();
-    const std::string& subject = key;  // aggregate keys are "<kind>/<id>", as subjects are
-    auto it = chains.find(subject);
+  // head is newer than the write side's rows (written after the log) and
+  // not compared.
+  for (const ChainHead& head : *heads) {
+    auto it = chains.find(head.subject);  // aggregate keys are "<kind>/<id>", as subjects are
     if (it == chains.end()) {
-      report.first_break = subject + ": the write side recorded " + std::to_string(head->sequence) +
+      report.first_break = head.subject + ": the write side recorded " + std::to_string(head.sequence) +
                            " events, the log has none (the aggregate was removed)";
       return report;
     }
     const Link& link = it->second;
-    if (head->sequence > link.sequence) {
-      report.first_break = subject + ": the write side recorded " + std::to_string(head->sequence) +
+    if (head.sequence > link.sequence) {
+      report.first_break = head.subject + ": the write side recorded " + std::to_string(head.sequence) +
                            " events, the log ends at " + std::to_string(link.sequence) + " (events were removed)";
       return report;
     }
-    if (head->sequence == link.sequence) {
-      if (head->hash != link.hash) {
-        report.first_break = subject + " event " + std::to_string(link.sequence) +
-                             " differs from the event the write side recorded (it was altered)";
-        return report;
-      }
-      ++report.heads_matched;
-    } else {
+    if (head.sequence < link.sequence) {
       ++report.heads_behind;
+    } else if (head.hash != link.hash) {
+      report.first_break = head.subject + " event " + std::to_string(link.sequence) +
+                           " differs from the event the write side recorded (it was altered)";
+      return report;
+    } else {
+      ++report.heads_matched;
     }
   }
   return report;

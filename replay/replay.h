@@ -59,8 +59,13 @@ struct HistoryEntry {
 // All events recorded under partition key `key` (a request id: its request,
 // dispatch and visit events; a master record id: its events), in order.
 // Quarantined records are skipped; envelopes are upcast.
+// With `index` (a read-only snapshot of the read models, taken before the
+// log's), the case's aggregates and their events are found through the
+// events index up to its checkpoints, and only the log's tail past them is
+// scanned; without it, every record of the key's partition is read.
 Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key,
-                                          const Quarantine* quarantine = nullptr);
+                                          const Quarantine* quarantine = nullptr,
+                                          const ReadStore* index = nullptr);
 
 // The state of aggregate `subject` ("request/R-1") after its events up to
 // and including `as_of` (all events when nullopt); "" if it did not exist yet.
@@ -73,16 +78,17 @@ struct ChainReport {
   int64_t quarantined = 0;     // records skipped (eventstore/quarantine.h)
   bool heads_checked = false;  // the write side's heads were available
   int64_t heads_matched = 0;   // chains that end exactly at their recorded head
-  int64_t heads_behind = 0;    // chains longer than their head (not applied yet)
+  int64_t heads_behind = 0;    // chains longer than their head (not written to the rows yet)
   std::optional<std::string> first_break;  // the first broken link, described
 };
 
 // Checks every event decodes canonically, every sequence follows its
 // predecessor, every prevhash matches, and every chain ends at the head
-// recorded in `heads` (the aggregates read model) when given.
+// recorded in `heads` (the write side's state, StateStore::recorded_heads)
+// when given.
 // Every recorded head must lie on its chain: none beyond its end (tail
 // removed), none without a chain (aggregate removed), none with another hash.
-Result<ChainReport> verify_chains(EventLog& log, const ReadStore* heads, const Progress& progress,
+Result<ChainReport> verify_chains(EventLog& log, const std::vector<ChainHead>* heads, const Progress& progress,
                                   const Quarantine* quarantine = nullptr);
 
 }  // namespace aftercare

@@ -15,7 +15,6 @@
 #include "domain/master_data.h"
 #include "base/ids.h"
 #include "eventstore/quarantine.h"
-#include "projections/aggregates_view.h"
 #include "projections/event_reader.h"
 #include "tests/write_side_fixture.h"
 
