@@ -63,6 +63,7 @@ struct StateStoreOptions {
   std::string dir;                 // DATA/state
   size_t cache_entries = 200'000;  // typed heads kept in memory (more while the tailer lags)
   size_t max_batch = 512;          // records the tailer folds per write
+  std::chrono::milliseconds linger{10};  // the tailer's wait for more records before a short batch
   const Quarantine* quarantine = nullptr;  // records an operator set aside: skipped
 };
 

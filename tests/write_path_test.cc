@@ -69,8 +69,12 @@ TEST_F(WritePathTest, AnEnvelopeThatWouldNotReadBackIsRefusedAndNothingIsWritten
 
 TEST_F(WritePathTest, CommandsAreRefusedWhileTheProjectionsAreStopped) {
   ASSERT_TRUE(append_and_wait(*log, {{Topic::master, "C-9", "{\"not\":\"an envelope\"}"}}).is_ok());
-  for (int i = 0; i < 200 && runner.health(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Both readers of the log stop at the record: the read side, and the
+  // write side's state (whose stop is what refuses the commands).
+  for (int i = 0; i < 200 && (runner.health() || state->health()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_FALSE(runner.health());
+  ASSERT_FALSE(state->health());
   EXPECT_NE(runner.health().message().find("aftercare.master/"), std::string::npos) << runner.health().message();
   CommandContext ctx;
   ctx.actor = "admin:test";
