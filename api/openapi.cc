@@ -1,7 +1,14 @@
 #include "api/openapi.h"
 
+#include <cctype>
 #include <initializer_list>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
+
+#include "api/service.h"
 
 #include "domain/json.h"
 #include "domain/master_data.h"
@@ -10,56 +17,43 @@ namespace aftercare {
 
 namespace {
 
+// Everything but the paths: the schemas, parameters, headers and the problem
+// response the operations refer to. The paths are generated (below) from
+// ApiService::routes(), the registry's master kinds and kOperations.
 constexpr std::string_view kDocument = R"json({"openapi":"3.1.0",
-"info":{"title":"aftercare","version":"1","description":"After-sales service platform: event-sourced command and query API. Every route goes through one access policy: the token's role (403), then its regions and, for engineer tokens, the engineer's own work; what a token may not see answers exactly as what does not exist (404, or 422 unknown for a reference in a body). HEAD is served wherever GET is. A command refused with an Idempotency-Key gives the same answer to every retry."},
+"info":{"title":"aftercare","version":"1","description":"After-sales service platform: event-sourced command and query API. Every route goes through one access policy: the token's role (403), then its regions and, for engineer tokens, the engineer's own work; what a token may not see answers exactly as what does not exist (404, or 422 unknown for a reference in a body). HEAD is served wherever GET is. A command refused with an Idempotency-Key gives the same answer to every retry. A method a path does not serve is answered 405 with Allow."},
 "servers":[{"url":"http://127.0.0.1:8080"}],
 "components":{
  "securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}},
  "schemas":{
-  "RequestView":{"type":"object","properties":{"id":{"type":"string"},"status":{"enum":["awaiting_assignment","suspended","assigned","locked","processed","closed","cancelled"]},"type":{"enum":["repair","installation","consultation","complaint","purchase"]},"channel":{"enum":["phone","web","email","fax","sms","walk_in"]},"customer_id":{"type":"string"},"serial_no":{"type":["string","null"]},"product_model":{"type":["string","null"]},"problem_code":{"type":["string","null"]},"priority":{"enum":["low","normal","high","urgent"]},"region":{"type":"string"},"description":{"type":"string"},"required_by":{"type":["string","null"],"format":"date-time"},"overdue":{"type":"boolean","description":"required_by passed while unresolved"},"attempts":{"type":"integer","description":"failed handling attempts; the second locks"},"engineer_id":{"type":["string","null"]},"lock_reason":{"enum":[null,"not_assigned_in_time","two_failed_attempts"]},"complaint":{"type":["object","null"],"properties":{"level":{"type":"integer","minimum":1,"maximum":3},"handling_unit":{"type":"string"},"respond_by":{"type":"string","format":"date-time"},"overdue":{"type":"boolean"}}},"suspended_from":{"type":["string","null"]},"opened_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"version":{"type":"integer"}}},
+  "RequestView":{"type":"object","required":["id","status","type","channel","customer_id","priority","region","attempts","opened_at","updated_at","version"],"properties":{"id":{"type":"string"},"status":{"enum":["awaiting_assignment","suspended","assigned","locked","processed","closed","cancelled"]},"type":{"enum":["repair","installation","consultation","complaint","purchase"]},"channel":{"enum":["phone","web","email","fax","sms","walk_in"]},"customer_id":{"type":"string"},"serial_no":{"type":["string","null"]},"product_model":{"type":["string","null"]},"problem_code":{"type":["string","null"]},"priority":{"enum":["low","normal","high","urgent"]},"region":{"type":"string"},"description":{"type":"string"},"required_by":{"type":["string","null"],"format":"date-time"},"overdue":{"type":"boolean","description":"required_by passed while unresolved"},"attempts":{"type":"integer","description":"failed handling attempts; the second locks"},"engineer_id":{"type":["string","null"]},"lock_reason":{"enum":[null,"not_assigned_in_time","two_failed_attempts"]},"complaint":{"type":["object","null"],"properties":{"level":{"type":"integer","minimum":1,"maximum":3},"handling_unit":{"type":"string"},"respond_by":{"type":"string","format":"date-time"},"overdue":{"type":"boolean"}}},"suspended_from":{"type":["string","null"]},"opened_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"version":{"type":"integer"}}},
   "OpenRequest":{"type":"object","required":["customer_id","channel","type"],"properties":{"customer_id":{"type":"string","maxLength":64},"channel":{"enum":["phone","web","email","fax","sms","walk_in"]},"type":{"enum":["repair","installation","consultation","complaint","purchase"]},"serial_no":{"type":"string","maxLength":64,"description":"must be an installed unit of the customer"},"product_model":{"type":"string","maxLength":256,"description":"defaults to the unit's model"},"problem_code":{"type":"string","maxLength":256},"description":{"type":"string","maxLength":8192},"priority":{"enum":["low","normal","high","urgent"],"default":"normal"},"required_by":{"type":"string","format":"date-time"},"region":{"type":"string","maxLength":256,"description":"defaults to the customer's region"},"suspended":{"type":"boolean","default":false},"complaint":{"type":"object","description":"required when type is complaint","required":["level","handling_unit","respond_by"],"properties":{"level":{"type":"integer","minimum":1,"maximum":3},"handling_unit":{"type":"string"},"respond_by":{"type":"string","format":"date-time"}}}}},
-  "RequestList":{"type":"object","properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/RequestView"}},"next_cursor":{"type":["string","null"]}}},
+  "AssignRequest":{"type":"object","required":["engineer_id"],"properties":{"engineer_id":{"type":"string"},"note":{"type":"string","maxLength":8192}}},
+  "SuspendRequest":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","maxLength":256}}},
+  "ReportRequest":{"type":"object","required":["outcome"],"properties":{"outcome":{"enum":["resolved","unresolved","not_attended"]},"work_minutes":{"type":"integer","minimum":0},"notes":{"type":"string","maxLength":8192}}},
+  "ResolveRemotelyRequest":{"type":"object","properties":{"notes":{"type":"string","maxLength":8192},"article_id":{"type":"string"}}},
+  "CallbackRequest":{"type":"object","required":["satisfied"],"properties":{"satisfied":{"type":"boolean"},"scores":{"type":"object","properties":{"attitude":{"type":"integer","minimum":1,"maximum":5},"skill":{"type":"integer","minimum":1,"maximum":5},"timeliness":{"type":"integer","minimum":1,"maximum":5},"resolution":{"type":"integer","minimum":1,"maximum":5},"parts_lead_time":{"type":"integer","minimum":1,"maximum":5}}},"comment":{"type":"string","maxLength":8192}}},
+  "UnlockRequest":{"type":"object","required":["decision"],"properties":{"decision":{"enum":["reassign","close"]},"note":{"type":"string","maxLength":8192}}},
+  "CancelRequest":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","maxLength":256}}},
+  "RequestList":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/RequestView"}},"next_cursor":{"type":["string","null"]}}},
+  "Event":{"type":"object","description":"a CloudEvents 1.0 envelope (docs/envelope.md)","required":["specversion","id","source","type","subject","time","datacontenttype","sequence","aggregateid","commandid","actor","prevhash","data"],"properties":{"specversion":{"const":"1.0"},"id":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"subject":{"type":"string"},"time":{"type":"string","format":"date-time"},"datacontenttype":{"const":"application/json"},"sequence":{"type":"integer","minimum":1},"aggregateid":{"type":"string"},"commandid":{"type":"string"},"actor":{"type":"string"},"correlationid":{"type":"string"},"prevhash":{"type":"string"},"data":{"type":"object"}}},
+  "EventPage":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Event"}},"next_cursor":{"type":["string","null"]}}},
+  "CustomerHistory":{"type":"object","required":["customer","units","requests","open_requests"],"properties":{"customer":{"$ref":"#/components/schemas/Customer"},"units":{"type":"array","items":{"$ref":"#/components/schemas/Unit"}},"requests":{"type":"array","description":"newest first, at most 100","items":{"$ref":"#/components/schemas/RequestView"}},"open_requests":{"type":"integer","minimum":0,"description":"open requests this token may see"}}},
+  "ProblemStats":{"type":"object","required":["items"],"properties":{"items":{"type":"array","items":{"type":"object","required":["product_model","problem_code","count"],"properties":{"product_model":{"type":"string"},"problem_code":{"type":"string"},"count":{"type":"integer","minimum":1}}}}}},
+  "Status":{"type":"object","required":["status"],"properties":{"status":{"enum":["ok","ready"]}}},
   "Problem":{"type":"object","required":["type","title","status","detail"],"properties":{"type":{"type":"string","description":"a URI naming the problem. 503 with https://aftercare.dev/problems/outcome-unknown: the command may or may not have been recorded (the log did not confirm in time, or the disk failed part-way); retry with the same Idempotency-Key to learn which. 503 with https://aftercare.dev/problems/unavailable: nothing was recorded."},"title":{"type":"string"},"status":{"type":"integer"},"detail":{"type":"string"},"current_status":{"type":"string"}}}
  },
  "parameters":{
   "IdempotencyKey":{"name":"Idempotency-Key","in":"header","schema":{"type":"string","maxLength":128},"description":"A retry with the same key and body returns the original response; the same key with another body is refused with 422."},
   "IfMatch":{"name":"If-Match","in":"header","schema":{"type":"string"},"description":"Reject with 412 unless the record is at this version (\"<version>\"); * means: only if it exists."},
-  "MinPosition":{"name":"X-Min-Position","in":"header","schema":{"type":"string"},"description":"Wait (at most 5 s, else 504) until the read models have applied this position, as returned in X-Position."},
-  "Id":{"name":"id","in":"path","required":true,"schema":{"type":"string","maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"}}
- },
- "headers":{
-  "ETag":{"description":"the record's version, \"<version>\": send it back in If-Match","schema":{"type":"string"}},
-  "X-Position":{"description":"the log position of the write: send it in X-Min-Position to read your own write","schema":{"type":"string"}},
-  "Location":{"description":"the created record's path","schema":{"type":"string"}}
+  "MinPosition":{"name":"X-Min-Position","in":"header","schema":{"type":"string"},"description":"Wait (at most 5 s, else 504) until the read models have applied this position, as returned in X-Position; 400 when it is not a position token."}
  },
  "responses":{
   "Problem":{"description":"An error","content":{"application/problem+json":{"schema":{"$ref":"#/components/schemas/Problem"}}}}
  }
 },
 "security":[{"bearer":[]}],
-"paths":{
- "/v1/requests":{
-  "get":{"summary":"List requests, newest first (region-scoped tokens see their regions; engineers their own)","parameters":[{"name":"status","in":"query","schema":{"type":"string"}},{"name":"type","in":"query","schema":{"type":"string"}},{"name":"region","in":"query","schema":{"type":"string"}},{"name":"customer_id","in":"query","schema":{"type":"string"}},{"name":"engineer_id","in":"query","schema":{"type":"string"}},{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":500,"default":50}},{"name":"cursor","in":"query","schema":{"type":"string"}},{"$ref":"#/components/parameters/MinPosition"}],"responses":{"200":{"description":"a page","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestList"}}}},"400":{"$ref":"#/components/responses/Problem"}}},
-  "post":{"summary":"Open a service request (agent, manager, admin)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/OpenRequest"}}}},"responses":{"201":{"description":"opened; Location, ETag and X-Position are set","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}":{"parameters":[{"$ref":"#/components/parameters/Id"}],
-  "get":{"summary":"The request view, or as it stood at as_of (managers, auditors, admins)","parameters":[{"name":"as_of","in":"query","schema":{"type":"string","format":"date-time"}},{"$ref":"#/components/parameters/MinPosition"}],"responses":{"200":{"description":"the view","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"504":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/events":{"parameters":[{"$ref":"#/components/parameters/Id"}],
-  "get":{"summary":"The request's events, in order, as CloudEvents envelopes, a page at a time (managers, auditors, admins)","parameters":[{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":500,"default":500}},{"name":"cursor","in":"query","schema":{"type":"string"},"description":"next_cursor of the previous page"},{"$ref":"#/components/parameters/MinPosition"}],"responses":{"200":{"description":"{\"items\": [envelope, ...], \"next_cursor\": string or null}"},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/assign":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"awaiting_assignment -> assigned (dispatcher, manager, admin); the engineer must be active","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["engineer_id"],"properties":{"engineer_id":{"type":"string"},"note":{"type":"string","maxLength":8192}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/suspend":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"awaiting_assignment or assigned -> suspended (agent, dispatcher, manager, admin)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","maxLength":256}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/resume":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"suspended -> the state it was suspended from","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/report":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"assigned -> processed (resolved) or awaiting_assignment with attempts + 1; the second failure locks. Engineers report only on their own requests.","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["outcome"],"properties":{"outcome":{"enum":["resolved","unresolved","not_attended"]},"work_minutes":{"type":"integer","minimum":0},"notes":{"type":"string","maxLength":8192}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/resolve-remotely":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"awaiting_assignment -> processed (agent, manager, admin)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"notes":{"type":"string","maxLength":8192},"article_id":{"type":"string"}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/callback":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"processed -> closed (satisfied) or awaiting_assignment (agent, manager, admin)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["satisfied"],"properties":{"satisfied":{"type":"boolean"},"scores":{"type":"object","properties":{"attitude":{"type":"integer","minimum":1,"maximum":5},"skill":{"type":"integer","minimum":1,"maximum":5},"timeliness":{"type":"integer","minimum":1,"maximum":5},"resolution":{"type":"integer","minimum":1,"maximum":5},"parts_lead_time":{"type":"integer","minimum":1,"maximum":5}}},"comment":{"type":"string","maxLength":8192}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/unlock":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"locked -> awaiting_assignment (reassign) or closed (managers, admins)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["decision"],"properties":{"decision":{"enum":["reassign","close"]},"note":{"type":"string","maxLength":8192}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/requests/{id}/cancel":{"parameters":[{"$ref":"#/components/parameters/Id"}],"post":{"summary":"any open state -> cancelled (agent, manager, admin)","parameters":[{"$ref":"#/components/parameters/IdempotencyKey"},{"$ref":"#/components/parameters/IfMatch"}],"requestBody":{"content":{"application/json":{"schema":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","maxLength":256}}}}}},"responses":{"200":{"description":"the request view after the action","content":{"application/json":{"schema":{"$ref":"#/components/schemas/RequestView"}}}},"400":{"$ref":"#/components/responses/Problem"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"412":{"$ref":"#/components/responses/Problem"},"413":{"$ref":"#/components/responses/Problem"},"415":{"$ref":"#/components/responses/Problem"},"422":{"$ref":"#/components/responses/Problem"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/customers/{id}/history":{"parameters":[{"$ref":"#/components/parameters/Id"}],"get":{"summary":"Screen pop: the customer, their units, their requests (newest first) and open request count","parameters":[{"$ref":"#/components/parameters/MinPosition"}],"responses":{"200":{"description":"{\"customer\":…, \"units\":[…], \"requests\":[…], \"open_requests\": n}"},"403":{"$ref":"#/components/responses/Problem"},"404":{"$ref":"#/components/responses/Problem"}}}},
- "/v1/stats/problems":{"get":{"summary":"Requests opened by product model and problem code (UTC days from..to)","parameters":[{"name":"product_model","in":"query","schema":{"type":"string"}},{"name":"from","in":"query","schema":{"type":"string","format":"date-time"}},{"name":"to","in":"query","schema":{"type":"string","format":"date-time"}},{"$ref":"#/components/parameters/MinPosition"}],"responses":{"200":{"description":"{\"items\":[{\"product_model\",\"problem_code\",\"count\"}]}"},"400":{"$ref":"#/components/responses/Problem"}}}},
- "/healthz":{"get":{"security":[],"summary":"The process is up","responses":{"200":{"description":"up"}}}},
- "/readyz":{"get":{"security":[],"summary":"The log is reachable and the projections caught up within 1 s","responses":{"200":{"description":"ready"},"503":{"$ref":"#/components/responses/Problem"}}}},
- "/metrics":{"get":{"security":[],"summary":"Prometheus metrics","responses":{"200":{"description":"text format 0.0.4","content":{"text/plain":{}}}}}},
- "/openapi.json":{"get":{"security":[],"summary":"This document","responses":{"200":{"description":"OpenAPI 3.1"}}}}
-}})json";
+"paths":{}})json";
 
 // The JSON Schema of one master record field.
 void field_schema(const FieldSpec& f, JsonWriter& w) {
@@ -107,56 +101,190 @@ void master_schema(const AggregateKind& kind, JsonWriter& w) {
   w.end_object().end_object();
 }
 
-void problems(JsonWriter& w, std::initializer_list<const char*> statuses) {
-  for (const char* s : statuses) w.key(s).begin_object().field("$ref", "#/components/responses/Problem").end_object();
+// What cannot be derived from a route: its words and its schemas. The
+// errors, the parameters every operation of its kind takes, security and
+// response headers are derived from the route (add_operation).
+struct OperationDoc {
+  http::verb method;
+  std::string pattern;
+  std::string summary;
+  std::string query = {};      // the query parameters: JSON objects, comma-separated
+  std::string body = {};       // the request body's schema, when it has one
+  bool body_required = false;
+  std::string ok = "200";      // the success status
+  std::string ok_schema = {};  // its schema: a component, "Document" (any object), "" (text)
+  std::string ok_description = "OK";
+};
+
+constexpr const char* kPaging =
+    R"({"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":500,"default":500}},{"name":"cursor","in":"query","schema":{"type":"string"},"description":"next_cursor of the previous page"})";
+
+const std::vector<OperationDoc>& operation_docs() {
+  using V = http::verb;
+  static const std::vector<OperationDoc> docs = {
+      {V::get, "/healthz", "The process is up", {}, {}, false, "200", "Status", "up"},
+      {V::get, "/readyz", "The log is reachable, the write side caught up and the read models within 1 s of the log's end", {}, {}, false, "200", "Status", "ready"},
+      {V::get, "/metrics", "Prometheus metrics", {}, {}, false, "200", {}, "text format 0.0.4"},
+      {V::get, "/openapi.json", "This document", {}, {}, false, "200", "Document", "OpenAPI 3.1"},
+      {V::get, "/v1/requests", "List requests, newest first (region-scoped tokens see their regions; engineers their own)",
+       R"({"name":"status","in":"query","schema":{"type":"string"}},{"name":"type","in":"query","schema":{"type":"string"}},{"name":"region","in":"query","schema":{"type":"string"}},{"name":"customer_id","in":"query","schema":{"type":"string"}},{"name":"engineer_id","in":"query","schema":{"type":"string"}},{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":500,"default":50}},{"name":"cursor","in":"query","schema":{"type":"string"}})",
+       {}, false, "200", "RequestList", "a page"},
+      {V::post, "/v1/requests", "Open a service request (agent, manager, admin)", {}, "OpenRequest", true, "201", "RequestView", "opened"},
+      {V::get, "/v1/requests/{id}", "The request view, or as it stood at as_of (managers, auditors, admins)",
+       R"({"name":"as_of","in":"query","schema":{"type":"string","format":"date-time"}})", {}, false, "200", "RequestView", "the view"},
+      {V::get, "/v1/requests/{id}/events", "The request's events, in order, as CloudEvents envelopes, a page at a time (managers, auditors, admins)",
+       kPaging, {}, false, "200", "EventPage", "a page of events"},
+      {V::post, "/v1/requests/{id}/assign", "awaiting_assignment -> assigned (dispatcher, manager, admin); the engineer must be active", {}, "AssignRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/suspend", "awaiting_assignment or assigned -> suspended (agent, dispatcher, manager, admin)", {}, "SuspendRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/resume", "suspended -> the state it was suspended from", {}, {}, false, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/report", "assigned -> processed (resolved) or awaiting_assignment with attempts + 1; the second failure locks. Engineers report only on their own requests.", {}, "ReportRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/resolve-remotely", "awaiting_assignment -> processed (agent, manager, admin)", {}, "ResolveRemotelyRequest", false, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/callback", "processed -> closed (satisfied) or awaiting_assignment (agent, manager, admin)", {}, "CallbackRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/unlock", "locked -> awaiting_assignment (reassign) or closed (managers, admins)", {}, "UnlockRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::post, "/v1/requests/{id}/cancel", "any open state -> cancelled (agent, manager, admin)", {}, "CancelRequest", true, "200", "RequestView", "the request view after the action"},
+      {V::get, "/v1/customers/{id}/history", "Screen pop: the customer, their units, their requests (newest first) and the open requests this token may see", {}, {}, false, "200", "CustomerHistory", "the customer's history"},
+      {V::get, "/v1/stats/problems", "Requests opened by product model and problem code (UTC days from..to)",
+       R"({"name":"product_model","in":"query","schema":{"type":"string"}},{"name":"from","in":"query","schema":{"type":"string","format":"date-time"}},{"name":"to","in":"query","schema":{"type":"string","format":"date-time"}})",
+       {}, false, "200", "ProblemStats", "counts"},
+  };
+  return docs;
 }
 
-void record_response(JsonWriter& w, const char* status, const char* description, const std::string& schema,
-                     std::initializer_list<const char*> headers) {
-  w.key(status).begin_object().field("description", description);
-  w.key("headers").begin_object();
-  for (const char* h : headers) w.key(h).begin_object().field("$ref", std::string("#/components/headers/") + h).end_object();
-  w.end_object();
-  w.key("content").begin_object().key("application/json").begin_object().key("schema").begin_object();
-  w.field("$ref", "#/components/schemas/" + schema).end_object().end_object().end_object().end_object();
-}
-
-// GET and PUT /v1/<collection>/{<id_name>} of a master record kind.
-void master_path(const AggregateKind& kind, JsonWriter& w) {
-  const MasterSpec& m = *kind.master();
+// The words of a master record kind's GET and PUT, from its MasterSpec.
+OperationDoc master_doc(const ApiService::Route& r, const AggregateKind& kind) {
   const std::string schema = schema_name(kind.name());
-  w.key("/v1/" + std::string(m.collection) + "/{" + std::string(m.id_name) + "}").begin_object();
-  w.key("parameters").begin_array().begin_object().field("name", m.id_name).field("in", "path");
-  w.key("required").boolean(true).key("schema").begin_object().field("type", "string");
-  w.key("maxLength").integer(kMaxIdBytes).field("pattern", "^[A-Za-z0-9._:-]+$").end_object().end_object().end_array();
+  if (r.method == http::verb::get)
+    return {r.method, std::string(r.pattern), std::string(kind.master()->summary) + " (by its visibility to the token)",
+            {}, {}, false, "200", schema, "the record"};
+  return {r.method, std::string(r.pattern), "Create or replace the record whole (admin)", {}, schema, true, "200",
+          schema, "updated, or unchanged when equal"};
+}
 
-  w.key("get").begin_object().field("summary", std::string(m.summary) + " (by its visibility to the token)");
-  w.key("parameters").begin_array().begin_object().field("$ref", "#/components/parameters/MinPosition").end_object().end_array();
-  w.key("responses").begin_object();
-  record_response(w, "200", "the record", schema, {"ETag"});
-  problems(w, {"400", "401", "404", "504"});
+std::optional<OperationDoc> doc_of(const ApiService::Route& r) {
+  for (const OperationDoc& d : operation_docs())
+    if (d.method == r.method && d.pattern == r.pattern) return d;
+  for (const AggregateKind& kind : all_kinds())
+    if (kind.master() && r.pattern.starts_with("/v1/" + std::string(kind.master()->collection) + "/{"))
+      return master_doc(r, kind);
+  return std::nullopt;
+}
+
+// "post /v1/requests/{id}/assign" -> "post_v1_requests_id_assign".
+std::string operation_id(const ApiService::Route& r) {
+  std::string id(http::to_string(r.method));
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : r.pattern) {
+    if (std::isalnum(static_cast<unsigned char>(c))) id += c;
+    else if (c == '/' || c == '-') id += '_';
+  }
+  return id;
+}
+
+void ref(JsonWriter& w, std::string_view to) { w.begin_object().field("$ref", std::string(to)).end_object(); }
+
+struct Header {
+  const char* name;
+  bool required;
+};
+
+void header_object(JsonWriter& w, const Header& h) {
+  const std::string_view name = h.name;
+  const char* description = name == "ETag"         ? "the record's version, \"<version>\": send it back in If-Match"
+                            : name == "X-Position" ? "the log position of the write: send it in X-Min-Position to read your own write"
+                                                   : "the created record's path";
+  w.key(h.name).begin_object().field("description", description).key("required").boolean(h.required);
+  w.key("schema").begin_object().field("type", "string").end_object().end_object();
+}
+
+void success(JsonWriter& w, std::string_view status, std::string_view description, std::string_view schema,
+             std::initializer_list<Header> headers) {
+  w.key(status).begin_object().field("description", description);
+  if (headers.size()) {
+    w.key("headers").begin_object();
+    for (const Header& h : headers) header_object(w, h);
+    w.end_object();
+  }
+  w.key("content").begin_object();
+  if (schema.empty()) {
+    w.key("text/plain").begin_object().key("schema").begin_object().field("type", "string").end_object().end_object();
+  } else {
+    w.key("application/json").begin_object().key("schema").begin_object();
+    if (schema == "Document") w.field("type", "object");
+    else w.field("$ref", "#/components/schemas/" + std::string(schema));
+    w.end_object().end_object();
+  }
   w.end_object().end_object();
+}
 
-  w.key("put").begin_object().field("summary", "Create or replace the record whole (admin)");
+// One operation: its words from `doc`, everything else from the route.
+void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc& doc) {
+  const bool is_public = r.operation == Operation::public_info;
+  const bool command = r.method == http::verb::post || r.method == http::verb::put;
+  const bool has_id = r.pattern.find('{') != std::string_view::npos;
+  const bool if_match = r.operation == Operation::act_on_request || r.operation == Operation::write_master;
+
+  w.key(r.method == http::verb::get ? "get" : r.method == http::verb::post ? "post" : "put").begin_object();
+  w.field("summary", doc.summary).field("operationId", operation_id(r));
+  if (is_public) w.key("security").begin_array().end_array();
   w.key("parameters").begin_array();
-  w.begin_object().field("$ref", "#/components/parameters/IdempotencyKey").end_object();
-  w.begin_object().field("$ref", "#/components/parameters/IfMatch").end_object().end_array();
-  w.key("requestBody").begin_object().key("required").boolean(true).key("content").begin_object();
-  w.key("application/json").begin_object().key("schema").begin_object().field("$ref", "#/components/schemas/" + schema);
-  w.end_object().end_object().end_object().end_object();
+  if (!doc.query.empty()) w.raw(doc.query);
+  if (command) ref(w, "#/components/parameters/IdempotencyKey");
+  if (if_match) ref(w, "#/components/parameters/IfMatch");
+  if (!command && !is_public) ref(w, "#/components/parameters/MinPosition");
+  w.end_array();
+  if (!doc.body.empty()) {
+    w.key("requestBody").begin_object().key("required").boolean(doc.body_required).key("content").begin_object();
+    w.key("application/json").begin_object().key("schema").begin_object();
+    w.field("$ref", "#/components/schemas/" + doc.body).end_object().end_object().end_object().end_object();
+  }
   w.key("responses").begin_object();
-  record_response(w, "200", "updated, or unchanged when equal", schema, {"ETag", "X-Position"});
-  record_response(w, "201", "created", schema, {"ETag", "X-Position", "Location"});
-  problems(w, {"400", "401", "403", "404", "412", "413", "415", "422", "503"});
+  if (command) {
+    // 200 for a change and for a retry with the same Idempotency-Key; 201 for a record created.
+    success(w, "200", doc.ok == "201" ? "the original answer again (a retry with the same Idempotency-Key)" : doc.ok_description,
+            doc.ok_schema, {{"ETag", true}, {"X-Position", true}});
+    if (doc.ok == "201" || r.operation == Operation::write_master)
+      success(w, "201", doc.ok == "201" ? doc.ok_description : "created", doc.ok_schema,
+              {{"ETag", true}, {"X-Position", true}, {"Location", true}});
+  } else if (doc.ok_schema == "RequestView" || r.operation == Operation::read_master) {
+    success(w, doc.ok, doc.ok_description, doc.ok_schema, {{"ETag", false}});  // not on an as_of view
+  } else {
+    success(w, doc.ok, doc.ok_description, doc.ok_schema, {});
+  }
+  // Before any route: a malformed request or target (400), a body over
+  // 1 MiB (413), headers over their limit (431).
+  std::set<int> errors{400, 413, 431};
+  if (!is_public) errors.insert({401, 403, 503});        // no token; the role; the log or a store unavailable
+  if (!is_public && !command) errors.insert({400, 504});  // a malformed X-Min-Position or query; not reached in 5 s
+  if (r.pattern == "/readyz") errors.insert(503);
+  if (has_id) errors.insert(404);
+  if (command) errors.insert({400, 413, 415, 422});
+  if (r.operation == Operation::act_on_request) errors.insert(409);
+  if (if_match) errors.insert(412);
+  for (int status : errors) {
+    w.key(std::to_string(status));
+    ref(w, "#/components/responses/Problem");
+  }
   w.end_object().end_object();
-  w.end_object();
+}
+
+// The path parameters of `pattern`: every {name} is one segment.
+void path_parameters(JsonWriter& w, std::string_view pattern) {
+  w.key("parameters").begin_array();
+  for (size_t open = pattern.find('{'); open != std::string_view::npos; open = pattern.find('{', open + 1)) {
+    const std::string_view name = pattern.substr(open + 1, pattern.find('}', open) - open - 1);
+    w.begin_object().field("name", name).field("in", "path").key("required").boolean(true);
+    w.key("schema").begin_object().field("type", "string").key("maxLength").integer(kMaxIdBytes);
+    w.field("pattern", "^[A-Za-z0-9._:-]+$").end_object().end_object();
+  }
+  w.end_array();
 }
 
 // `doc` with `generated` (members, no braces) inserted first into the object that `key` opens.
 void insert_members(std::string& doc, std::string_view key, const std::string& generated) {
   const size_t at = doc.find(key);
   if (at == std::string::npos || generated.empty()) return;
-  doc.insert(at + key.size(), generated + ",");
+  const bool empty = doc[at + key.size()] == '}';
+  doc.insert(at + key.size(), empty ? generated : generated + ",");
 }
 
 // The members a writer produced inside a `{...}` it opened: "{a,b}" -> "a,b".
@@ -168,15 +296,32 @@ std::string members(JsonWriter& w) {
 
 std::string build_document() {
   std::string doc(kDocument);
-  JsonWriter schemas, paths;
+  JsonWriter schemas;
   schemas.begin_object();
-  paths.begin_object();
-  for (const AggregateKind& kind : all_kinds()) {
-    if (!kind.master()) continue;
-    master_schema(kind, schemas);
-    master_path(kind, paths);
-  }
+  for (const AggregateKind& kind : all_kinds())
+    if (kind.master()) master_schema(kind, schemas);
   insert_members(doc, "\"schemas\":{", members(schemas));
+
+  // Every route, grouped by path in the order they are matched.
+  std::vector<std::string_view> order;
+  std::map<std::string_view, std::vector<const ApiService::Route*>> by_path;
+  for (const ApiService::Route& r : ApiService::routes()) {
+    if (!by_path.count(r.pattern)) order.push_back(r.pattern);
+    by_path[r.pattern].push_back(&r);
+  }
+  JsonWriter paths;
+  paths.begin_object();
+  for (std::string_view pattern : order) {
+    paths.key(pattern).begin_object();
+    if (pattern.find('{') != std::string_view::npos) path_parameters(paths, pattern);
+    for (const ApiService::Route* r : by_path[pattern]) {
+      auto doc_for = doc_of(*r);
+      // A route without words is a programming error the OpenAPI test names.
+      if (!doc_for) doc_for = OperationDoc{r->method, std::string(pattern), "UNDOCUMENTED"};
+      add_operation(paths, *r, *doc_for);
+    }
+    paths.end_object();
+  }
   insert_members(doc, "\"paths\":{", members(paths));
   return doc;
 }

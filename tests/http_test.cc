@@ -78,6 +78,43 @@ TEST_P(HttpTest, OperationsEndpointsNeedNoToken) {
     EXPECT_FALSE(paths.at_key(path).at_key("put").at_key("responses").at_key("201").get(e)) << path;
   }
   EXPECT_GE(master_kinds, 3u);
+  // Generated from the routes: every protected operation declares 401,
+  // nothing is left without words.
+  EXPECT_EQ(openapi.body.find("UNDOCUMENTED"), std::string::npos);
+  for (const auto& route : ApiService::routes()) {
+    if (route.operation == Operation::public_info) continue;
+    std::string method(boost::beast::http::to_string(route.method));
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    simdjson::dom::element e;
+    EXPECT_FALSE(paths.at_key(route.pattern).at_key(method).at_key("responses").at_key("401").get(e))
+        << method << " " << route.pattern << " declares no 401";
+  }
+}
+
+// The checker every HTTP suite runs on every response (tests/openapi_check.h)
+// finds what drifts: an undeclared status, a body off its schema, a
+// required header missing.
+TEST_P(HttpTest, TheResponseCheckerCatchesDrift) {
+  auto check = OpenApiCheck::parse(server->call(verb::get, "/openapi.json", "").body);
+  ASSERT_TRUE(check);
+  const Reply created = put_customer("C-77");
+  ASSERT_EQ(created.status, 201);
+  EXPECT_EQ(check->check(verb::put, "/v1/customers/C-77", 201, created.headers, created.body), "");
+  EXPECT_NE(check->check(verb::put, "/v1/customers/C-77", 418, created.headers, created.body), "");
+  std::string off_schema = created.body;
+  off_schema.replace(off_schema.find("\"version\":1"), 11, "\"version\":\"1\"");
+  EXPECT_NE(check->check(verb::put, "/v1/customers/C-77", 201, created.headers, off_schema).find("body.version"),
+            std::string::npos);
+  http::fields without_position = created.headers;
+  without_position.erase("X-Position");
+  EXPECT_NE(check->check(verb::put, "/v1/customers/C-77", 201, without_position, created.body).find("X-Position"),
+            std::string::npos);
+  const Reply problem = server->call(verb::get, "/v1/customers/C-404", kAdminToken);
+  ASSERT_EQ(problem.status, 404);
+  EXPECT_EQ(check->check(verb::get, "/v1/customers/C-404", 404, problem.headers, problem.body), "");
+  EXPECT_NE(check->check(verb::get, "/v1/customers/C-404", 404, problem.headers, R"({"title":"x"})"), "");
+  // Nothing documented there: not the checker's business (404 / 405).
+  EXPECT_EQ(check->check(verb::delete_, "/v1/customers/C-77", 405, {}, ""), "");
 }
 
 TEST_P(HttpTest, UpsertCreatesThenUpdatesWithVersionsAndPositions) {

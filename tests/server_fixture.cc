@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -158,7 +159,26 @@ Reply ServerProcess::call(http::verb method, const std::string& target, const st
   for (const auto& [k, v] : headers) has_type |= k == "Content-Type";
   if (!body.empty() && !has_type) headers.emplace_back("Content-Type", "application/json");
   HttpClient c(port_);
-  return c.send(method, target, body, headers);
+  Reply reply = c.send(method, target, body, headers);
+  if (const OpenApiCheck* check = served_document(port_)) {
+    const std::string why = check->check(method, target, reply.status, reply.headers, reply.body);
+    if (!why.empty()) ADD_FAILURE() << "the response does not match /openapi.json: " << why << "\n" << reply.body;
+  }
+  return reply;
+}
+
+// The document is the same for every server of this binary: fetched once.
+const OpenApiCheck* ServerProcess::served_document(uint16_t port) {
+  static std::mutex mu;
+  static std::unique_ptr<OpenApiCheck> document;
+  std::lock_guard lock(mu);
+  if (!document) {
+    HttpClient c(port);
+    const Reply r = c.send(http::verb::get, "/openapi.json");
+    if (r.status == 200) document = OpenApiCheck::parse(r.body);
+    if (r.status == 200 && !document) ADD_FAILURE() << "/openapi.json is not an OpenAPI document";
+  }
+  return document.get();
 }
 
 std::string field(const std::string& json, const char* name) {

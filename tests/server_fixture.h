@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include "tests/openapi_check.h"
 #include "tests/test_util.h"
 
 namespace aftercare::testing {
@@ -101,6 +102,9 @@ class ServerProcess {
              std::vector<std::pair<std::string, std::string>> headers = {});
 
  private:
+  // Every response call() receives is checked against it (tests/openapi_check.h).
+  static const OpenApiCheck* served_document(uint16_t port);
+
   std::unique_ptr<Child> child_;
   uint16_t port_ = 0;
   std::string startup_;  // lines read before "listening on", for drain_output()
