@@ -61,11 +61,19 @@ void ApiService::after_min_position(const CallPtr& call, std::function<void()> t
 }
 
 void ApiService::answer_command(const CallPtr& call, AggregateKind kind, const std::string& id,
-                                const std::string& location, CommandOutcome o) {
+                                const std::string& location, CommandOutcome o, bool on_io_thread) {
+  // Called on the log's thread (the append's acknowledgement): the JSON is
+  // rendered on an I/O thread, so the log's next group is not held up.
+  if (d_.post && !on_io_thread) {
+    return d_.post([this, call, kind, id, location, o = std::move(o)]() mutable {
+      answer_command(call, kind, id, location, std::move(o), true);
+    });
+  }
+  if (o.status && o.state.empty() && o.typed) o.state = o.typed->to_json();
   if (o.status && o.state.empty()) {
     return original_state(call, kind, id, o, [this, call, kind, id, location, o](const std::string& state) mutable {
       o.state = state;
-      answer_command(call, kind, id, location, std::move(o));
+      answer_command(call, kind, id, location, std::move(o), true);
     });
   }
   if (!o.status) {

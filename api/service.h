@@ -13,6 +13,8 @@
 // the projections reach the position.
 #pragma once
 
+#include <functional>
+
 #include <vector>
 
 #include "api/access.h"
@@ -35,6 +37,9 @@ struct ApiDeps {
   CommandBus& bus;
   const Tokens& tokens;
   Clock& clock;
+  // Runs a task on an I/O thread (HttpServer::post): a command's answer is
+  // rendered there, not on the log's thread that acknowledged it. Unset: inline.
+  std::function<void(std::function<void()>)> post = {};
 };
 
 // The master record kind served at /v1/<collection>, if any.
@@ -87,8 +92,9 @@ class ApiService final : public Handler {
   // Answers a command on aggregate `kind`/`id`: its problem, or the state
   // after it with ETag, X-Position and Location — for a retry whose
   // aggregate has moved on since, the state as of the original outcome.
+  // Posts itself to an I/O thread first unless `on_io_thread`.
   void answer_command(const CallPtr& call, AggregateKind kind, const std::string& id, const std::string& location,
-                      CommandOutcome o);
+                      CommandOutcome o, bool on_io_thread = false);
   // The state of a retried command's aggregate as of the outcome's version,
   // rebuilt from the events once the index has them.
   void original_state(const CallPtr& call, AggregateKind kind, const std::string& id,

@@ -176,7 +176,8 @@ int serve_main(const std::vector<std::string>& argv) {
   if (!state) return fail(state.status().message());
   CommandBus bus(**log, **state, clock, callbacks);
   DeadlineTimer timer(**state, bus, clock);
-  ApiService api({**log, **store, read_side, **state, bus, *tokens, clock});
+  ApiService api({**log, **store, read_side, **state, bus, *tokens, clock,
+                  [&server](std::function<void()> task) { server.post(std::move(task)); }});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);

@@ -166,7 +166,7 @@ void CommandBus::run(AggregateKind kind, const std::string& id, const CommandCon
     o.created = earlier->first == 1;
     o.version = earlier->last;
     o.position = settled_position(kind.partition_key(id, head.state.get()));
-    if (head.sequence != earlier->last) o.state.clear();  // the caller rebuilds it as of `last`
+    if (head.sequence != earlier->last) o.typed.reset();  // the caller rebuilds it as of `last`
     return done(std::move(o));
   }
   if (ctx.expect_exists && head.sequence == 0)
