@@ -5,6 +5,7 @@
 // stays within its bound.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 
 #include "base/clock.h"
@@ -136,6 +137,34 @@ TEST(StateStoreTest, AnIdempotentRetryIsRecognisedFromTheRowsAfterARestart) {
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.version, 1u);
   log->close();
+}
+
+// State that has folded further than the log reaches (the log restored
+// from an older copy, or recovered past damage) would decide on events the
+// log no longer has: the store refuses to open, and says what to do.
+TEST(StateStoreTest, StateAheadOfTheLogIsRefused) {
+  TempDir tmp;
+  {
+    auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+    WriteSide w(*log, tmp.sub("state"), 100);
+    ASSERT_TRUE(w.upsert("C-1", "first").status.is_ok());
+    w.wait_folded(*log);
+  }
+  std::filesystem::copy(tmp.sub("log"), tmp.sub("old-log"), std::filesystem::copy_options::recursive);
+  {
+    auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
+    WriteSide w(*log, tmp.sub("state"), 100);
+    ASSERT_TRUE(w.upsert("C-1", "second").status.is_ok());
+    w.wait_folded(*log);
+  }  // the state's rows are flushed as the store closes
+  auto old_log = std::move(EmbeddedLog::open({.dir = tmp.sub("old-log"), .partitions = 4})).value();
+  auto refused = StateStore::open(*old_log, {.dir = tmp.sub("state")});
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Errc::corruption);
+  EXPECT_NE(refused.status().message().find("the log has lost acknowledged events"), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("Move " + tmp.sub("state") + " aside"), std::string::npos)
+      << refused.status().message();
 }
 
 }  // namespace
