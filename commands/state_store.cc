@@ -182,6 +182,7 @@ Status StateStore::catch_up() {
     if (Status s = fold_batch(records); !s) {
       std::lock_guard lock(mu_);
       error_ = s;
+      failed_ = true;
       return s;
     }
   }
@@ -198,6 +199,7 @@ void StateStore::stop() {
 }
 
 Status StateStore::health() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::ok();  // every command asks: no lock
   std::lock_guard lock(mu_);
   return error_;
 }
@@ -225,6 +227,7 @@ void StateStore::loop() {
         {
           std::lock_guard lock(mu_);
           error_ = s;
+          failed_ = true;
         }
         wake_waiters(true);
         return;
@@ -324,10 +327,13 @@ void StateStore::remember_command(const std::string& command_id, CommandRecord r
 void StateStore::unsettle(AggregateKind kind, std::string_view id, std::string partition_key) {
   std::lock_guard lock(mu_);
   unsettled_[aggregate_key(kind, id)] = std::move(partition_key);
+  unsettled_count_.store(unsettled_.size(), std::memory_order_release);
 }
 
 void StateStore::when_settled(AggregateKind kind, std::string_view id, Topic topic,
                               std::function<void(Status)> done) {
+  // Nothing unsettled (the rule: appends do not fail): no lock, no key.
+  if (unsettled_count_.load(std::memory_order_acquire) == 0) return done(Status::ok());
   const std::string key = aggregate_key(kind, id);
   std::optional<std::string> partition_key;
   {
@@ -343,6 +349,7 @@ void StateStore::when_settled(AggregateKind kind, std::string_view id, Topic top
     if (s) {
       std::lock_guard lock(mu_);
       unsettled_.erase(key);
+      unsettled_count_.store(unsettled_.size(), std::memory_order_release);
     }
     done(std::move(s));
   };

@@ -155,6 +155,8 @@ class StateStore {
   std::map<TopicPartition, int64_t> folded_;                 // next offset, per partition
   std::vector<Waiter> waiters_;
   Status error_;
+  std::atomic<bool> failed_{false};         // error_ is set (read without the lock)
+  std::atomic<size_t> unsettled_count_{0};  // unsettled_.size() (read without the lock)
 
   std::atomic<bool> stop_{false};
   std::thread thread_;
