@@ -9,6 +9,16 @@
 
 namespace aftercare {
 
+Result<Record> indexed_record(EventLog& log, std::string_view row, std::string_view where) {
+  auto at = parse_record_name(where);
+  if (!at) return Status{Errc::corruption, "events index row " + std::string(row) + " names no record"};
+  std::vector<Record> records;
+  if (Status s = log.read({at->topic, at->partition}, at->offset, 1, records); !s) return s;
+  if (records.empty() || records[0].offset != at->offset)
+    return Status{Errc::corruption, "the events index names " + std::string(where) + ", past the log's end"};
+  return std::move(records[0]);
+}
+
 Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& store,
                                             const std::string& subject, uint64_t max_sequence, uint64_t after,
                                             size_t limit) {
@@ -21,18 +31,13 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
   const size_t wanted = static_cast<size_t>(std::min<uint64_t>(limit, max_sequence - after));
   const auto rows = store.scan(EventIndexProjection::kName, prefix, prefix + hex16(after + 1), wanted);
   if (!rows) return rows.status();
-  std::vector<Record> records;
   for (const auto& [key, where] : *rows) {
-    auto at = parse_record_name(where);
-    if (!at) return Status{Errc::corruption, "events index row " + key + " names no record"};
-    records.clear();
-    if (Status s = log.read({at->topic, at->partition}, at->offset, 1, records); !s) return s;
-    if (records.empty() || records[0].offset != at->offset)
-      return Status{Errc::corruption, "events index points past the log: " + where};
-    auto env = decode(records[0].value, parser);
+    auto record = indexed_record(log, key, where);
+    if (!record) return record.status();
+    auto env = decode(record->value, parser);
     if (!env) return env.status();
     if (Status st = event_upcasters().upcast(*env); !st) return st;
-    out.push_back({std::move(env).value(), std::move(records[0].value)});
+    out.push_back({std::move(env).value(), std::move(record->value)});
   }
   return out;
 }

@@ -24,6 +24,9 @@ Result<std::vector<IndexedEvent>> events_of(EventLog& log, const ReadStore& stor
                                             const std::string& subject, uint64_t max_sequence = UINT64_MAX,
                                             uint64_t after = 0, size_t limit = SIZE_MAX);
 
+// The record an events index row ("e/…" -> "<topic>/<partition>@<offset>") names.
+Result<Record> indexed_record(EventLog& log, std::string_view row, std::string_view where);
+
 // An aggregate's state rebuilt from its stored events, and its version.
 struct FoldedState {
   std::string state;  // "" until the first event

@@ -117,19 +117,14 @@ Status indexed_events(EventLog& log, const ReadStore& index, std::string_view ke
   const std::string cases = "k/" + key_part(key) + "/";
   auto subjects = index.scan(EventIndexProjection::kName, cases, "", SIZE_MAX);
   if (!subjects) return subjects.status();
-  std::vector<Record> records;
   for (const auto& [case_row, unused] : *subjects) {
     const std::string events = "e/" + case_row.substr(cases.size()) + "/";  // the subject, escaped as in k/
     auto rows = index.scan(EventIndexProjection::kName, events, "", SIZE_MAX);
     if (!rows) return rows.status();
     for (const auto& [row, where] : *rows) {
-      auto at = parse_record_name(where);
-      if (!at) return Status{Errc::corruption, "events index row " + row + " names no record"};
-      records.clear();
-      if (Status s = log.read({at->topic, at->partition}, at->offset, 1, records); !s) return s;
-      if (records.empty() || records[0].offset != at->offset)
-        return Status{Errc::corruption, "the events index names " + where + ", past the log's end"};
-      if (Status s = add_entry(records[0], quarantine, parser, out); !s) return s;
+      auto record = indexed_record(log, row, where);
+      if (!record) return record.status();
+      if (Status s = add_entry(*record, quarantine, parser, out); !s) return s;
     }
   }
   return Status::ok();
