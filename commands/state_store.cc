@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "base/log.h"
+#include "base/thread_priority.h"
 #include "domain/json.h"
 #include "eventstore/log_format.h"
 #include "eventstore/quarantine.h"
@@ -190,7 +191,10 @@ Status StateStore::catch_up() {
 
 void StateStore::start() {
   stop_ = false;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    run_as_background_thread();  // base/thread_priority.h: the command path comes first
+    loop();
+  });
 }
 
 void StateStore::stop() {

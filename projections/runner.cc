@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/thread_priority.h"
 #include "eventstore/log_format.h"
 #include "eventstore/quarantine.h"
 
@@ -273,7 +274,10 @@ Status ProjectionRunner::start() {
   if (!options_.lag_gauge.empty())
     metrics().gauge(options_.lag_gauge, "Events in the log not yet applied to read models",
                     [this] { return static_cast<double>(lag()); });
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    run_as_background_thread();  // base/thread_priority.h: the command path comes first
+    loop();
+  });
   return Status::ok();
 }
 
