@@ -69,25 +69,26 @@ void ApiService::answer_command(const CallPtr& call, AggregateKind kind, const s
       answer_command(call, kind, id, location, std::move(o), true);
     });
   }
-  if (o.status && o.state.empty() && o.typed) o.state = o.typed->to_json();
-  if (o.status && o.state.empty()) {
-    return original_state(call, kind, id, o, [this, call, kind, id, location, o](const std::string& state) mutable {
-      o.state = state;
-      answer_command(call, kind, id, location, std::move(o), true);
-    });
-  }
   if (!o.status) {
     if (o.status.code() == Errc::conflict && !o.current_status.empty())
       return call->fail(http::status::conflict, o.status.message(),
                         "\"current_status\":\"" + o.current_status + "\"");
     return call->fail(o.status);
   }
+  if (o.typed) return reply_with_state(call, location, o, o.typed->to_json());
+  original_state(call, kind, id, o, [this, call, location, o](const std::string& state) {
+    reply_with_state(call, location, o, state);
+  });
+}
+
+void ApiService::reply_with_state(const CallPtr& call, const std::string& location, const CommandOutcome& o,
+                                  const std::string& state) {
   HttpResponse res{o.created ? http::status::created : http::status::ok, call->req.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::etag, "\"" + std::to_string(o.version) + "\"");
   res.set("X-Position", o.position.to_token());
   if (o.created) res.set(http::field::location, location);
-  res.body() = view_json(o.state, o.version);
+  res.body() = view_json(state, o.version);
   res.prepare_payload();
   call->reply(std::move(res));
 }

@@ -95,6 +95,9 @@ class ApiService final : public Handler {
   // Posts itself to an I/O thread first unless `on_io_thread`.
   void answer_command(const CallPtr& call, AggregateKind kind, const std::string& id, const std::string& location,
                       CommandOutcome o, bool on_io_thread = false);
+  // 200/201 with `state` (its JSON), ETag, X-Position and Location.
+  void reply_with_state(const CallPtr& call, const std::string& location, const CommandOutcome& o,
+                        const std::string& state);
   // The state of a retried command's aggregate as of the outcome's version,
   // rebuilt from the events once the index has them.
   void original_state(const CallPtr& call, AggregateKind kind, const std::string& id,

@@ -51,11 +51,10 @@ struct CommandOutcome {
   Status status;               // ok, or why the command was refused
   std::string current_status;  // for illegal transitions
   uint64_t version = 0;        // the aggregate's version after the command
-  // Its state after the command: typed, rendered as JSON by whoever answers
-  // (off the log's thread); null when new, or when a retry's answer must be
-  // rebuilt as of `version` (the aggregate moved on since).
+  // Its state after the command, typed: whoever answers renders it (off the
+  // log's thread). Null when it does not exist, and for a retry whose
+  // aggregate moved on since: that answer is rebuilt as of `version`.
   std::shared_ptr<const AggregateState> typed;
-  std::string state;           // the JSON, once rendered (api/) or rebuilt
   Position position;           // where its events landed; empty when none were written
   bool created = false;        // the command created the aggregate
   bool replayed = false;       // a retry: nothing new was written; version is the original's
