@@ -58,20 +58,33 @@ std::string encode_snapshot(const AggregateHead& h) {
   return w.end_object().take();
 }
 
-Result<AggregateHead> decode_snapshot(AggregateKind kind, std::string_view row) {
-  thread_local simdjson::dom::parser parser;
+// A snapshot row's parts, pointing into `parser`.
+struct SnapshotRow {
+  uint64_t sequence = 0;
+  std::string_view hash;
+  simdjson::dom::element state;  // null when the aggregate does not exist
+};
+
+Result<SnapshotRow> parse_snapshot(simdjson::dom::parser& parser, std::string_view row) {
   auto root = parse_strict(parser, row);
   if (!root) return Status{Errc::corruption, "state snapshot: " + root.status().message()};
-  AggregateHead h;
-  std::string_view hash;
-  simdjson::dom::element state;
-  if ((*root)["sequence"].get_uint64().get(h.sequence) || (*root)["hash"].get_string().get(hash) ||
-      (*root)["state"].get(state))
+  SnapshotRow r;
+  if ((*root)["sequence"].get_uint64().get(r.sequence) || (*root)["hash"].get_string().get(r.hash) ||
+      (*root)["state"].get(r.state))
     return Status{Errc::corruption, "state snapshot is incomplete"};
-  h.hash = hash;
-  if (!state.is_null()) {
+  return r;
+}
+
+Result<AggregateHead> decode_snapshot(AggregateKind kind, std::string_view row) {
+  thread_local simdjson::dom::parser parser;
+  auto parsed = parse_snapshot(parser, row);
+  if (!parsed) return parsed.status();
+  AggregateHead h;
+  h.sequence = parsed->sequence;
+  h.hash = parsed->hash;
+  if (!parsed->state.is_null()) {
     std::string json;
-    write_canonical(state, json);
+    write_canonical(parsed->state, json);
     auto typed = kind.spec().state_from_json(json);
     if (!typed) return typed.status();
     h.state = std::shared_ptr<const AggregateState>(std::move(typed).value());
@@ -451,8 +464,9 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
                                       std::to_string(head.sequence)};
       }
       // An event at or below the head was remembered by the bus from these
-      // very bytes (or folded before): nothing to do. The read side's
-      // aggregates view checks every link of every chain.
+      // very bytes (or folded before): nothing to do. `audit
+      // --verify-chains` checks every link of every chain, and that each
+      // ends at the head these rows hold.
       if (env.sequence == 1 || ((*e)->command_at == env.sequence - 1 && (*e)->command != env.command_id))
         d.starts_command = true;
       if (env.sequence > (*e)->command_at) {
@@ -563,14 +577,10 @@ Result<std::optional<std::vector<ChainHead>>> StateStore::recorded_heads(const s
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     simdjson::dom::parser parser;
     for (it->Seek("a/"); it->Valid() && it->key().starts_with("a/"); it->Next()) {
-      ChainHead h;
-      h.subject = it->key().ToStringView().substr(2);
-      auto root = parse_strict(parser, it->value().ToStringView());
-      std::string_view hash;
-      if (!root || (*root)["sequence"].get_uint64().get(h.sequence) || (*root)["hash"].get_string().get(hash))
-        return Status{Errc::corruption, "the write side's state row of " + h.subject + " is malformed"};
-      h.hash = hash;
-      heads.push_back(std::move(h));
+      const std::string subject(it->key().ToStringView().substr(2));
+      auto row = parse_snapshot(parser, it->value().ToStringView());
+      if (!row) return Status{Errc::corruption, "the write side's state row of " + subject + ": " + row.status().message()};
+      heads.push_back({subject, row->sequence, std::string(row->hash)});
     }
     if (!it->status().ok()) return from_rocks(it->status(), "reading the write side's state in " + dir);
     return Status::ok();
