@@ -164,15 +164,22 @@ std::optional<OperationDoc> doc_of(const ApiService::Route& r) {
   for (const OperationDoc& d : operation_docs())
     if (d.method == r.method && d.pattern == r.pattern) return d;
   for (const AggregateKind& kind : all_kinds())
-    if (kind.master() && r.pattern.starts_with("/v1/" + std::string(kind.master()->collection) + "/{"))
+    if (kind.master() && r.pattern == "/v1/" + std::string(kind.master()->collection) + "/{" +
+                                          std::string(kind.master()->id_name) + "}")
       return master_doc(r, kind);
   return std::nullopt;
 }
 
+// "get", "post": an operation's key in its path item.
+std::string method_name(http::verb method) {
+  std::string name(http::to_string(method));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 // "post /v1/requests/{id}/assign" -> "post_v1_requests_id_assign".
 std::string operation_id(const ApiService::Route& r) {
-  std::string id(http::to_string(r.method));
-  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string id = method_name(r.method);
   for (char c : r.pattern) {
     if (std::isalnum(static_cast<unsigned char>(c))) id += c;
     else if (c == '/' || c == '-') id += '_';
@@ -223,7 +230,7 @@ void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc
   const bool has_id = r.pattern.find('{') != std::string_view::npos;
   const bool if_match = r.operation == Operation::act_on_request || r.operation == Operation::write_master;
 
-  w.key(r.method == http::verb::get ? "get" : r.method == http::verb::post ? "post" : "put").begin_object();
+  w.key(method_name(r.method)).begin_object();
   w.field("summary", doc.summary).field("operationId", operation_id(r));
   if (is_public) w.key("security").begin_array().end_array();
   w.key("parameters").begin_array();

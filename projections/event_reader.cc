@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "domain/kind.h"
-#include "projections/catalog.h"
 #include "eventstore/quarantine.h"
+#include "projections/catalog.h"
 #include "projections/request_views.h"
 
 namespace aftercare {

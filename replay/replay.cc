@@ -144,8 +144,9 @@ Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key, c
     indexed = index->checkpoints(EventIndexProjection::kName, tps);
     if (Status s = indexed_events(log, *index, key, quarantine, parser, out); !s) return s;
   }
-  // The tail the index does not cover yet (all of it without an index).
-  for (Topic t : index ? kind_topics() : std::vector<Topic>(kAllTopics.begin(), kAllTopics.end())) {
+  // The tail the index does not cover yet (all of it without an index):
+  // the topics the index covers, those the registered kinds write to.
+  for (Topic t : kind_topics()) {
     const TopicPartition tp{t, partition};
     auto it = indexed.entries().find(tp);
     const int64_t from = it == indexed.entries().end() ? 0 : it->second;

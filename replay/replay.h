@@ -57,7 +57,8 @@ struct HistoryEntry {
 };
 
 // All events recorded under partition key `key` (a request id: its request,
-// dispatch and visit events; a master record id: its events), in order.
+// dispatch and visit events; a master record id: its events) on the topics
+// of the registered kinds, in order.
 // Quarantined records are skipped; envelopes are upcast.
 // With `index` (a read-only snapshot of the read models, taken before the
 // log's), the case's aggregates and their events are found through the
