@@ -144,19 +144,17 @@ TEST(StateStoreTest, AnIdempotentRetryIsRecognisedFromTheRowsAfterARestart) {
 // log no longer has: the store refuses to open, and says what to do.
 TEST(StateStoreTest, StateAheadOfTheLogIsRefused) {
   TempDir tmp;
-  {
+  // One upsert through a write side over the log in tmp/log; the state's
+  // rows are flushed as the store closes.
+  auto upsert_and_close = [&](const std::string& name) {
     auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
     WriteSide w(*log, tmp.sub("state"), 100);
-    ASSERT_TRUE(w.upsert("C-1", "first").status.is_ok());
+    ASSERT_TRUE(w.upsert("C-1", name).status.is_ok());
     w.wait_folded(*log);
-  }
+  };
+  upsert_and_close("first");
   std::filesystem::copy(tmp.sub("log"), tmp.sub("old-log"), std::filesystem::copy_options::recursive);
-  {
-    auto log = std::move(EmbeddedLog::open({.dir = tmp.sub("log"), .partitions = 4})).value();
-    WriteSide w(*log, tmp.sub("state"), 100);
-    ASSERT_TRUE(w.upsert("C-1", "second").status.is_ok());
-    w.wait_folded(*log);
-  }  // the state's rows are flushed as the store closes
+  upsert_and_close("second");
   auto old_log = std::move(EmbeddedLog::open({.dir = tmp.sub("old-log"), .partitions = 4})).value();
   auto refused = StateStore::open(*old_log, {.dir = tmp.sub("state")});
   ASSERT_FALSE(refused.is_ok());
