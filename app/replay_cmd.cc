@@ -143,6 +143,9 @@ int replay_main(const std::vector<std::string>& argv) {
               static_cast<long long>(rebuilt->events), rebuilt->seconds,
               rebuilt->seconds > 0 ? static_cast<double>(rebuilt->events) / rebuilt->seconds : 0.0,
               out.c_str(), rebuilt->digest.c_str());
+  std::printf("rows %lld written (%.1f per event, %.0f rows/s)\n", static_cast<long long>(rebuilt->rows),
+              rebuilt->events > 0 ? static_cast<double>(rebuilt->rows) / static_cast<double>(rebuilt->events) : 0.0,
+              rebuilt->seconds > 0 ? static_cast<double>(rebuilt->rows) / rebuilt->seconds : 0.0);
   return 0;
 }
 

@@ -8,7 +8,7 @@ namespace aftercare {
 
 std::optional<std::string> ProjectionTxn::get(std::string_view key) {
   auto it = pending_.rows.find(key);
-  if (it != pending_.rows.end() && it->second.op == PendingRow::Op::put) return it->second.value;
+  if (it != pending_.rows.end() && it->second.op == PendingRow::Op::put) return std::string(it->second.value);
   if (it != pending_.rows.end() && it->second.op == PendingRow::Op::del) return std::nullopt;
   std::string value;
   auto s = db_.Get(rocksdb::ReadOptions(), &cf_, rocksdb::Slice(key.data(), key.size()), &value);
@@ -23,13 +23,12 @@ std::optional<std::string> ProjectionTxn::get(std::string_view key) {
 }
 
 PendingRow& ProjectionTxn::slot(std::string_view key, bool* created) {
-  auto it = pending_.rows.find(key);
-  if (created) *created = it == pending_.rows.end();
-  if (it == pending_.rows.end()) {
-    it = pending_.rows.emplace(std::string(key), PendingRow{}).first;
-    pending_.bytes += key.size() + 64;
-  }
-  pending_.bytes -= it->second.value.size();
+  // One lookup: the key is copied into the arena before it is looked up,
+  // and left there unused when the row existed (a rebuild mostly writes
+  // rows it has not written before).
+  auto [it, inserted] = pending_.rows.try_emplace(std::pmr::string(key, pending_.rows.get_allocator()));
+  if (created) *created = inserted;
+  pending_.bytes += key.size() + (inserted ? 64 : 0);
   return it->second;
 }
 
@@ -53,10 +52,10 @@ void ProjectionTxn::add(std::string_view key, int64_t delta) {
     // A deleted counter restarts from 0: the delta becomes its value.
     row.op = fresh ? PendingRow::Op::add : PendingRow::Op::put;
     row.value = encode_counter(delta);
+    pending_.bytes += row.value.size();
   } else {
-    row.value = encode_counter(decode_counter(row.value) + delta);
+    row.value = encode_counter(decode_counter(row.value) + delta);  // same size: reuses its bytes
   }
-  pending_.bytes += row.value.size();
 }
 
 int64_t decode_counter(std::string_view bytes) {

@@ -1,7 +1,7 @@
 #include "projections/request_views.h"
 
-#include <set>
-#include <tuple>
+#include <algorithm>
+#include <vector>
 
 #include "domain/json.h"
 #include "eventstore/quarantine.h"
@@ -44,41 +44,50 @@ namespace {
 // all regions, and under ridx/<region>/ so that a region-scoped token's page
 // reads only rows it may see (a cursor or a short page then tells it nothing
 // about other regions).
-std::set<std::string> index_keys(const RequestState& s) {
-  std::set<std::string> keys;
+using Keys = std::vector<std::string>;  // sorted, unique
+
+Keys index_keys(const RequestState& s) {
+  Keys keys;
   if (!s.exists) return keys;
+  keys.reserve(12);
   const std::string tail = "/" + newest_first(s.opened_at) + "/" + s.id;
   for (const std::string& base : {std::string("idx/"), "ridx/" + key_part(s.region) + "/"}) {
-    keys.insert(base + "all/-" + tail);
-    keys.insert(base + "status/" + std::string(status_name(s.status)) + tail);
-    keys.insert(base + "type/" + key_part(s.type) + tail);
-    keys.insert(base + "region/" + key_part(s.region) + tail);
-    keys.insert(base + "customer/" + key_part(s.customer_id) + tail);
-    if (!s.engineer_id.empty()) keys.insert(base + "engineer/" + key_part(s.engineer_id) + tail);
+    keys.push_back(base + "all/-" + tail);
+    keys.push_back(base + "status/" + std::string(status_name(s.status)) + tail);
+    keys.push_back(base + "type/" + key_part(s.type) + tail);
+    keys.push_back(base + "region/" + key_part(s.region) + tail);
+    keys.push_back(base + "customer/" + key_part(s.customer_id) + tail);
+    if (!s.engineer_id.empty()) keys.push_back(base + "engineer/" + key_part(s.engineer_id) + tail);
   }
+  std::sort(keys.begin(), keys.end());
   return keys;
 }
 
 // Counter rows the request contributes 1 to: open requests per customer and
 // region, and per engineer and customer; requests assigned to an engineer
 // per customer (an engineer may see a customer they have work for).
-std::set<std::string> counter_keys(const RequestState& s) {
-  std::set<std::string> keys;
+Keys counter_keys(const RequestState& s) {
+  Keys keys;
   if (!s.exists) return keys;
   const std::string customer = key_part(s.customer_id), engineer = key_part(s.engineer_id);
-  if (is_open(s.status)) keys.insert("open/" + customer + "/" + key_part(s.region));
+  if (is_open(s.status)) keys.push_back("open/" + customer + "/" + key_part(s.region));
   if (!s.engineer_id.empty()) {
-    keys.insert("work/" + engineer + "/" + customer);
-    if (is_open(s.status)) keys.insert("eopen/" + engineer + "/" + customer);
+    keys.push_back("work/" + engineer + "/" + customer);
+    if (is_open(s.status)) keys.push_back("eopen/" + engineer + "/" + customer);
   }
+  std::sort(keys.begin(), keys.end());
   return keys;
 }
 
-void replace_keys(ProjectionTxn& txn, const std::set<std::string>& before, const std::set<std::string>& after) {
-  for (const auto& k : before)
-    if (!after.count(k)) txn.del(k);
-  for (const auto& k : after)
-    if (!before.count(k)) txn.put(k, "");
+// Calls `gone` for each key only in `before`, `added` for each only in `after`.
+template <typename Gone, typename Added>
+void diff_keys(const Keys& before, const Keys& after, Gone gone, Added added) {
+  auto b = before.begin(), a = after.begin();
+  while (b != before.end() || a != after.end()) {
+    if (a == after.end() || (b != before.end() && *b < *a)) gone(*b++);
+    else if (b == before.end() || *a < *b) added(*a++);
+    else ++a, ++b;
+  }
 }
 
 Result<EventTypeName> request_event(const StoredEvent& ev) {
@@ -107,12 +116,10 @@ Status RequestsProjection::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   const Event e{type->event, type->version, ev.envelope.data, ev.envelope.time};
   if (Status s = apply_request(after, id, e); !s) return s;
   txn.put(view_key, view_json(request_to_json(after), ev.envelope.sequence));
-  replace_keys(txn, index_keys(before), index_keys(after));
-  const auto counted_before = counter_keys(before), counted_after = counter_keys(after);
-  for (const auto& k : counted_before)
-    if (!counted_after.count(k)) txn.add(k, -1);
-  for (const auto& k : counted_after)
-    if (!counted_before.count(k)) txn.add(k, 1);
+  diff_keys(index_keys(before), index_keys(after), [&](const std::string& k) { txn.del(k); },
+            [&](const std::string& k) { txn.put(k, ""); });
+  diff_keys(counter_keys(before), counter_keys(after), [&](const std::string& k) { txn.add(k, -1); },
+            [&](const std::string& k) { txn.add(k, 1); });
   return Status::ok();
 }
 

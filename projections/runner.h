@@ -102,6 +102,8 @@ class ProjectionRunner {
   // OK while running; the error that stopped the runner otherwise.
   Status health() const;
   int64_t events_applied() const { return events_applied_.load(); }
+  // Rows committed (puts, deletes and counter additions, all read models).
+  int64_t rows_written() const { return rows_written_.load(); }
 
  private:
   struct Waiter {
@@ -158,6 +160,7 @@ class ProjectionRunner {
 
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> events_applied_{0};
+  std::atomic<int64_t> rows_written_{0};
   std::thread thread_;
 };
 

@@ -55,6 +55,7 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
   if (!s) return s;
   RebuildReport report;
   report.events = runner.events_applied();
+  report.rows = runner.rows_written();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.digest = (*store)->digest();
   return report;

@@ -27,6 +27,7 @@ namespace aftercare {
 
 struct RebuildReport {
   int64_t events = 0;
+  int64_t rows = 0;  // read-model rows written (what a rebuild's time goes into: bench/README.md)
   double seconds = 0;
   std::string digest;
 };
