@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "base/huge_pages.h"
+
 namespace aftercare {
 
 std::optional<std::string> ProjectionTxn::get(std::string_view key) {
@@ -21,6 +23,11 @@ std::optional<std::string> ProjectionTxn::get(std::string_view key) {
   if (!s.ok()) return std::nullopt;
   return value;
 }
+
+PendingRows::PendingRows(bool large)
+    : arena_(large ? std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{2} << 20, huge_page_resource())
+                   : std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{64} << 10)),
+      rows(arena_.get()) {}
 
 PendingRow& ProjectionTxn::slot(std::string_view key, bool* created) {
   // One lookup: the key is copied into the arena before it is looked up,

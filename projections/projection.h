@@ -66,7 +66,8 @@ class PendingRows {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Map = std::pmr::unordered_map<std::pmr::string, PendingRow, Hash, std::equal_to<>>;
-  PendingRows() : arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{64} << 10)), rows(arena_.get()) {}
+  // `large`: a rebuild's batch, in huge pages (base/huge_pages.h).
+  explicit PendingRows(bool large = false);
   PendingRows(PendingRows&&) = default;  // the arena stays where it is: the map's allocator still points at it
   PendingRows& operator=(PendingRows&&) = delete;
 

@@ -145,7 +145,7 @@ size_t ProjectionRunner::Pending::bytes() const {
 Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>& records) {
   simdjson::dom::parser parser;
   if (pending.rows.empty()) {
-    pending.rows.resize(projections_.size());
+    for (size_t i = 0; i < projections_.size(); ++i) pending.rows.emplace_back(/*large=*/options_.bulk);
     // A rebuild's batch grows to millions of rows: rehashing as it grows cost 5% of replay.
     if (options_.bulk)
       for (auto& rows : pending.rows) rows.rows.reserve(size_t{1} << 18);
