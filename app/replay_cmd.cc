@@ -146,6 +146,8 @@ int replay_main(const std::vector<std::string>& argv) {
   std::printf("rows %lld written (%.1f per event, %.0f rows/s)\n", static_cast<long long>(rebuilt->rows),
               rebuilt->events > 0 ? static_cast<double>(rebuilt->rows) / static_cast<double>(rebuilt->events) : 0.0,
               rebuilt->seconds > 0 ? static_cast<double>(rebuilt->rows) / rebuilt->seconds : 0.0);
+  std::printf("thread-seconds: reading the log %.2f, decoding and folding %.2f, writing rows %.2f\n",
+              rebuilt->read_seconds, rebuilt->fold_seconds, rebuilt->write_seconds);
   return 0;
 }
 

@@ -94,6 +94,8 @@ mkdir -p "$WORK/big"
 cat "$WORK/replay.txt" >&2
 RATE=$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' "$WORK/replay.txt")
 row "replay|$RATE events/s|$(sed -n 's/^rebuilt \([0-9]*\) events in \([0-9.]*\) s.*/\1 events in \2 s/p' "$WORK/replay.txt")|target ≥ 300000"
+# Where replay's time went (thread-seconds on its 2 threads) and how many rows it wrote.
+row "replay: where the time went|$(sed -n 's/^rows \([0-9]*\) written (\([0-9.]*\) per event.*/\1 rows, \2 per event/p' "$WORK/replay.txt")|$(sed -n 's/^thread-seconds: //p' "$WORK/replay.txt") (thread-seconds)|"
 # The floor under replay, same log, same run: reading it, then reading and decoding it (one thread).
 "$BUILD/bench/log_read_bench" --dir "$WORK/big/log" > "$WORK/read.txt" 2> /dev/null
 "$BUILD/bench/log_read_bench" --dir "$WORK/big/log" --decode >> "$WORK/read.txt" 2> /dev/null

@@ -19,7 +19,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "domain/status.h"
@@ -41,42 +40,59 @@ struct StoredEvent {
   std::string_view raw;  // the envelope's bytes as stored (what the next prevhash hashes)
 };
 
-// One family's writes not yet committed. A hash map rather than RocksDB's
-// indexed batch, because the runner reads back nearly every row it writes
-// (a request's view, its counters) and needs key order only once, at
-// commit. Keys and values live in an arena owned by the map: a rebuild's
-// batch holds millions of rows, and allocating and freeing each one took
-// a fifth of replay's time. Rewritten values leave their old bytes in the
-// arena until the batch is committed (bounded by the batch: `bytes`
-// counts them).
+// One family's writes not yet committed, by key. Not RocksDB's indexed
+// batch: the runner reads back nearly every row it writes (a request's
+// view, its counters) and needs key order only once, at commit. Not
+// std::unordered_map either: a rebuild's batch holds millions of rows, and
+// its node chains cost three to four cache misses per lookup, the largest
+// single item of replay's time (bench/README.md). Here a lookup reads one
+// slot (hash and entry inline) and, on a match, the entry. Entries, keys
+// and values live in an arena released at once; a rewritten value leaves
+// its old bytes there until the batch is committed (`bytes` counts them).
 struct PendingRow {
   enum class Op : uint8_t { put, del, add };
-  using allocator_type = std::pmr::polymorphic_allocator<char>;
-  PendingRow() = default;
-  explicit PendingRow(const allocator_type& a) : value(a) {}
-  PendingRow(const PendingRow& o, const allocator_type& a) : op(o.op), value(o.value, a) {}
-  PendingRow(PendingRow&& o, const allocator_type& a) : op(o.op), value(std::move(o.value), a) {}
   Op op = Op::put;
   std::pmr::string value;  // put: the row; add: the delta as a counter row (8 bytes LE)
 };
+
 class PendingRows {
  public:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::pmr::unordered_map<std::pmr::string, PendingRow, Hash, std::equal_to<>>;
   // `large`: a rebuild's batch, in huge pages (base/huge_pages.h).
   explicit PendingRows(bool large = false);
-  PendingRows(PendingRows&&) = default;  // the arena stays where it is: the map's allocator still points at it
+  PendingRows(PendingRows&&) noexcept = default;  // entries stay in place: the arena does not move
   PendingRows& operator=(PendingRows&&) = delete;
 
- private:
-  std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;  // declared first: outlives `rows`
+  // The row under `key`, or nullptr.
+  PendingRow* find(std::string_view key);
+  // The row under `key`, created as an empty put if absent (`inserted` says so).
+  PendingRow& insert(std::string_view key, bool* inserted = nullptr);
+  size_t size() const { return count_; }
+  // Calls f(key, row) for every row, in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Slot& slot : slots_)
+      if (slot.entry) f(slot.entry->key, slot.entry->row);
+  }
 
- public:
-  Map rows;
   size_t bytes = 0;  // approximate: keys and values written, old values included
+
+ private:
+  struct Entry {
+    std::string_view key;  // bytes in the arena
+    PendingRow row;
+  };
+  struct Slot {
+    size_t hash = 0;
+    Entry* entry = nullptr;  // nullptr: empty
+  };
+  Slot* probe(std::string_view key, size_t hash);  // its slot, or the empty one it would go in
+  void grow();
+
+  // Declared first: entries point into it. Entries are never destroyed one
+  // by one (their strings' memory is the arena's, released with it).
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;
+  std::pmr::vector<Slot> slots_;  // open addressing, linear probing; a power of two, at most half full
+  size_t count_ = 0;
 };
 
 // The projection's view of the store during one batch: reads see the

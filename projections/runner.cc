@@ -21,6 +21,19 @@ Counter& quarantine_skips() {
   return c;
 }
 
+// Adds the time since the last call (or construction) to a counter.
+class Stopwatch {
+ public:
+  void charge(std::atomic<int64_t>& ns) {
+    const auto now = std::chrono::steady_clock::now();
+    ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_).count(), std::memory_order_relaxed);
+    last_ = now;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 std::string encode_offset(int64_t v) {
   std::string s;
   logformat::put_be(s, static_cast<uint64_t>(v), 8);
@@ -146,9 +159,6 @@ Status ProjectionRunner::apply_batch(Pending& pending, const std::vector<Record>
   simdjson::dom::parser parser;
   if (pending.rows.empty()) {
     for (size_t i = 0; i < projections_.size(); ++i) pending.rows.emplace_back(/*large=*/options_.bulk);
-    // A rebuild's batch grows to millions of rows: rehashing as it grows cost 5% of replay.
-    if (options_.bulk)
-      for (auto& rows : pending.rows) rows.rows.reserve(size_t{1} << 18);
   }
   for (const Record& r : records) {
     const RecordId at{r.topic, r.partition, r.offset};
@@ -198,8 +208,8 @@ struct Row {
 // nodes: a comparison then reads the two keys' bytes, not first the nodes.
 std::vector<Row> sorted_rows(const PendingRows& pending) {
   std::vector<Row> rows;
-  rows.reserve(pending.rows.size());
-  for (const auto& [key, row] : pending.rows) rows.push_back({key, &row});
+  rows.reserve(pending.size());
+  pending.for_each([&](std::string_view key, const PendingRow& row) { rows.push_back({key, &row}); });
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
   return rows;
 }
@@ -235,7 +245,7 @@ Status ProjectionRunner::commit(Pending& pending) {
   if (!s.ok()) return {Errc::io_error, "writing read models: " + s.ToString()};
   // Counted before waiters wake: one that reached its position sees the count.
   events_applied_.fetch_add(static_cast<int64_t>(pending.events));
-  for (const auto& rows : pending.rows) rows_written_.fetch_add(static_cast<int64_t>(rows.rows.size()));
+  for (const auto& rows : pending.rows) rows_written_.fetch_add(static_cast<int64_t>(rows.size()));
   {
     std::lock_guard lock(mu_);
     for (const auto& [tp, next] : pending.next) {
@@ -256,7 +266,7 @@ Status ProjectionRunner::commit(Pending& pending) {
 Status ProjectionRunner::ingest(Pending& pending) {
   std::vector<rocksdb::IngestExternalFileArg> args;
   for (size_t i = 0; i < pending.rows.size(); ++i) {
-    if (pending.rows[i].rows.empty()) continue;
+    if (pending.rows[i].size() == 0) continue;
     const std::string path = store_.dir() + "/bulk-" + std::to_string(++bulk_files_) + ".sst";
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), store_.db().GetOptions(families_[i]), families_[i]);
     rocksdb::Status s = writer.Open(path);
@@ -413,7 +423,9 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
       });
       // A partition's rows are rarely read again once it is done (only
       // counters span partitions): write them out while the map is small.
+      Stopwatch watch;
       if (s) s = commit(pending);
+      watch.charge(write_ns_);
       if (!s) {
         std::lock_guard lock(mu);
         if (first_error.is_ok()) first_error = s;
@@ -438,16 +450,25 @@ Status ProjectionRunner::catch_up(const std::function<void(int64_t)>& progress,
   return Status::ok();
 }
 
+ProjectionRunner::Times ProjectionRunner::catch_up_times() const {
+  return {static_cast<double>(read_ns_.load()) / 1e9, static_cast<double>(fold_ns_.load()) / 1e9,
+          static_cast<double>(write_ns_.load()) / 1e9};
+}
+
 Status ProjectionRunner::catch_up_span(Pending& pending, const Span& span, std::vector<Record>& records,
                                        const std::function<void(size_t)>& applied) {
+  Stopwatch watch;
   for (int64_t next = span.from; next < span.to;) {
     records.clear();
     const size_t want = static_cast<size_t>(std::min<int64_t>(span.to - next, options_.max_batch));
     if (Status s = log_.read(span.tp, next, want, records); !s) return s;
     if (records.empty()) return {Errc::corruption, "log ended before its end offset"};
+    watch.charge(read_ns_);
     if (Status s = apply_batch(pending, records); !s) return s;
+    watch.charge(fold_ns_);
     if (!options_.bulk || pending.bytes() >= options_.bulk_flush_bytes) {
       if (Status s = commit(pending); !s) return s;
+      watch.charge(write_ns_);
     }
     next = records.back().offset + 1;
     applied(records.size());

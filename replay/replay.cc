@@ -56,6 +56,10 @@ Result<RebuildReport> rebuild(EventLog& log, const std::string& out_dir, const P
   RebuildReport report;
   report.events = runner.events_applied();
   report.rows = runner.rows_written();
+  const auto times = runner.catch_up_times();
+  report.read_seconds = times.read;
+  report.fold_seconds = times.fold;
+  report.write_seconds = times.write;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.digest = (*store)->digest();
   return report;

@@ -29,6 +29,8 @@ struct RebuildReport {
   int64_t events = 0;
   int64_t rows = 0;  // read-model rows written (what a rebuild's time goes into: bench/README.md)
   double seconds = 0;
+  // Thread-seconds: reading the log, decoding and folding, writing rows.
+  double read_seconds = 0, fold_seconds = 0, write_seconds = 0;
   std::string digest;
 };
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "domain/master_data.h"
@@ -200,6 +201,37 @@ TEST(RunnerTest, ABulkRebuildOnTwoThreadsWritesWhatTheLiveRunnerWrites) {
   EXPECT_EQ(decode_counter(store->get("counting", "aggregate/R-7").value().value_or("")), 6);
   EXPECT_TRUE(store->scan("counting", "dup/", "", 10).value().empty()) << "no event applied twice";
   EXPECT_EQ(store->digest(), live_digest);
+}
+
+// The pending rows' own hash table, against std::map: through growth, in
+// both sizes, every key found once with its last value, none invented.
+TEST(PendingRowsTest, FindsEveryKeyItHoldsThroughGrowth) {
+  for (bool large : {false, true}) {
+    PendingRows rows(large);
+    std::map<std::string, std::string> expected;
+    for (int i = 0; i < 20000; ++i) {
+      // Keys sharing long prefixes and colliding in their low bits alike; every 7th written twice.
+      const std::string key = "idx/customer/C-" + std::to_string(i % 9000) + "/" + std::to_string(i * 7919 % 20000);
+      bool inserted = false;
+      PendingRow& row = rows.insert(key, &inserted);
+      EXPECT_EQ(inserted, !expected.count(key)) << key;
+      row.value = "v" + std::to_string(i);
+      expected[key] = "v" + std::to_string(i);
+    }
+    EXPECT_EQ(rows.size(), expected.size());
+    for (const auto& [key, value] : expected) {
+      const PendingRow* row = rows.find(key);
+      ASSERT_NE(row, nullptr) << key;
+      EXPECT_EQ(std::string_view(row->value), value);
+    }
+    EXPECT_EQ(rows.find("idx/customer/C-9000/1"), nullptr);
+    EXPECT_EQ(rows.find(""), nullptr);
+    std::map<std::string, std::string> seen;
+    rows.for_each([&](std::string_view key, const PendingRow& row) {
+      EXPECT_TRUE(seen.emplace(std::string(key), std::string(row.value)).second) << "listed twice: " << key;
+    });
+    EXPECT_EQ(seen, expected);
+  }
 }
 
 TEST(ProjectionTxnTest, CountersAddWithoutReadingAndReadBackAsTheirSum) {
