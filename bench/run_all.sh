@@ -16,8 +16,8 @@ cleanup() {
 trap cleanup EXIT
 ROWS=()
 row() { ROWS+=("$1"); }
-num() { sed -n "s|^  $1 *\([0-9.]*\).*|\1|p" "$2" | head -1; }
-lastnum() { sed -n "s|^  $1 *\([0-9.]*\).*|\1|p" "$2" | tail -1; }  # the file's last such figure
+num() { sed -n "s|^  $1  *\([0-9.]*\).*|\1|p" "$2" | head -1; }
+lastnum() { sed -n "s|^  $1  *\([0-9.]*\).*|\1|p" "$2" | tail -1; }  # the file's last such figure
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }'; }
 
 # Starts `aftercare serve` on DATA; sets PORT and TOKEN.
