@@ -1,12 +1,20 @@
 #include "projections/read_store.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include <rocksdb/db.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 
 #include "base/ids.h"
+#include "base/log.h"
 #include "eventstore/rocksdb_setup.h"
 #include "projections/projection.h"
 
@@ -142,10 +150,12 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open_once(const std::string& dir,
     store->db_->DestroyColumnFamilyHandle(store->handles_[i]).PermitUncheckedError();
   }
   store->handles_.resize(1 + families.size());
+  store->compactor_ = std::make_unique<Compactor>(*store);
   return store;
 }
 
 ReadStore::~ReadStore() {
+  compactor_.reset();  // before the handles it compacts through go
   if (!db_) return;
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
@@ -193,6 +203,103 @@ std::string prefix_end(std::string_view prefix) {
 
 }  // namespace
 
+namespace {
+
+// Deleted rows a scan steps over, counted by RocksDB on the calling thread.
+// Tombstones stay in the files until a compaction reaches the bottom level,
+// and every scan of their range steps over them again: a status index's
+// newest keys are mostly deleted ones after a busy hour (a request leaves
+// "awaiting_assignment" minutes after entering it), and one list page
+// stepped over 18,000 of them (bench/README.md).
+class DeletedRowsSkipped {
+ public:
+  DeletedRowsSkipped() {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);  // per thread; counting only
+    start_ = rocksdb::get_perf_context()->internal_delete_skipped_count;
+  }
+  uint64_t count() const { return rocksdb::get_perf_context()->internal_delete_skipped_count - start_; }
+
+ private:
+  uint64_t start_ = 0;
+};
+
+}  // namespace
+
+// Compacts ranges riddled with deleted rows, one at a time, on a thread of
+// its own: a scan only notices them and hands the range over. RocksDB's own
+// hint (experimental::SuggestCompactRange) was tried first and left the
+// tombstones in place for as long as it was measured (20 s, repeated every
+// second); a manual compaction forced to the bottom level drops them.
+class ReadStore::Compactor {
+ public:
+  explicit Compactor(ReadStore& store) : store_(store), thread_([this] { run(); }) {}
+  ~Compactor() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    store_.db_->DisableManualCompaction();  // a running compaction returns early
+    thread_.join();
+  }
+  // Queues the range unless one is queued already or one ran less than a second ago.
+  void request(std::string family, std::string begin, std::string end) {
+    {
+      std::lock_guard lock(mu_);
+      const auto now = std::chrono::steady_clock::now();
+      if (job_ || now - last_ < std::chrono::seconds(1)) return;
+      last_ = now;
+      job_ = Job{std::move(family), std::move(begin), std::move(end)};
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  struct Job {
+    std::string family, begin, end;
+  };
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stopping_ || job_; });
+      if (stopping_) return;
+      const Job job = *job_;
+      lock.unlock();
+      compact(job);
+      lock.lock();
+      job_.reset();
+      last_ = std::chrono::steady_clock::now();
+    }
+  }
+  void compact(const Job& job) {
+    auto* cf = store_.family(job.family);
+    if (!cf) return;
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    const rocksdb::Slice begin(job.begin), end(job.end);
+    const auto started = std::chrono::steady_clock::now();
+    auto s = store_.db_->CompactRange(options, cf, &begin, job.end.empty() ? nullptr : &end);
+    log_info("views.compacted", {{"family", job.family}, {"from", job.begin},
+                                 {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                           std::chrono::steady_clock::now() - started).count())},
+                                 {"status", s.ok() ? "ok" : s.ToString()}});
+  }
+
+  ReadStore& store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::optional<Job> job_;
+  std::chrono::steady_clock::time_point last_{};
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+void ReadStore::compact_if_riddled(std::string_view name, std::string_view begin, std::string_view end,
+                                   uint64_t deleted) const {
+  constexpr uint64_t kThreshold = 1000;  // a page of 20 that stepped over 1,000 deleted rows
+  if (deleted >= kThreshold && compactor_) compactor_->request(std::string(name), std::string(begin), std::string(end));
+}
+
 Status ReadStore::visit(std::string_view family_name, std::string_view prefix, std::string_view start,
                         const std::function<bool(std::string_view, std::string_view)>& row) const {
   auto* cf = family(family_name);
@@ -205,11 +312,13 @@ Status ReadStore::visit(std::string_view family_name, std::string_view prefix, s
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
   const std::string_view from = start.empty() ? prefix : start;
+  const DeletedRowsSkipped deleted;
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
     if (!it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     if (!row(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   if (!it->status().ok()) return from_rocks(it->status(), "reading the read store");
+  compact_if_riddled(family_name, prefix, upper, deleted.count());
   return Status::ok();
 }
 
@@ -225,6 +334,21 @@ Status ReadStore::visit_merged(std::string_view family_name, const std::vector<s
     bool valid() const { return it->Valid() && it->key().starts_with(prefix); }
     std::string_view suffix() const { return it->key().ToStringView().substr(prefix.size()); }
   };
+  // Once the page is done, a range riddled with deleted rows is handed to
+  // the compactor (the prefixes share one key space: the least and the
+  // greatest bound it).
+  const DeletedRowsSkipped deleted;
+  struct Hint {
+    const ReadStore& store;
+    std::string_view family;
+    const std::vector<std::string>& prefixes;
+    const DeletedRowsSkipped& deleted;
+    ~Hint() {
+      if (prefixes.empty()) return;
+      auto [lo, hi] = std::minmax_element(prefixes.begin(), prefixes.end());
+      store.compact_if_riddled(family, *lo, prefix_end(*hi), deleted.count());
+    }
+  } hint{*this, family_name, prefixes, deleted};
   std::vector<std::unique_ptr<Cursor>> cursors;
   for (const auto& prefix : prefixes) {
     auto c = std::make_unique<Cursor>();

@@ -96,8 +96,14 @@ class ReadStore {
   ReadStore() = default;
   static Result<std::unique_ptr<ReadStore>> open_once(const std::string& dir, const std::vector<std::string>& families,
                                                       bool read_only);
+  // Called after a scan of [begin, end) of family `name` that stepped over
+  // `deleted` rows: past a threshold, the range is compacted in the background.
+  void compact_if_riddled(std::string_view name, std::string_view begin, std::string_view end, uint64_t deleted) const;
+
+  class Compactor;
   std::unique_ptr<StoreSnapshot> snapshot_;  // read-only: the image opened (removed last)
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<Compactor> compactor_;  // after db_: stopped before it closes; null when read-only
   std::string dir_;
   std::vector<std::string> names_;                     // read-model families
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] meta, then one per name
