@@ -272,6 +272,8 @@ class ReadStore::Compactor {
     }
   }
   void compact(const Job& job) {
+    // A family's handle changes only when a runner starting up resets it
+    // (ProjectionRunner::load_checkpoints), before anything scans it.
     auto* cf = store_.family(job.family);
     if (!cf) return;
     rocksdb::CompactRangeOptions options;
