@@ -211,15 +211,22 @@ namespace {
 // newest keys are mostly deleted ones after a busy hour (a request leaves
 // "awaiting_assignment" minutes after entering it), and one list page
 // stepped over 18,000 of them (bench/README.md).
+// RocksDB counts per thread, and only while asked to: counting is on for
+// the scan and back as it was after it (the thread's point lookups, a view
+// query's, are not counted).
 class DeletedRowsSkipped {
  public:
-  DeletedRowsSkipped() {
-    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);  // per thread; counting only
+  DeletedRowsSkipped() : level_(rocksdb::GetPerfLevel()) {
+    if (level_ < rocksdb::PerfLevel::kEnableCount) rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
     start_ = rocksdb::get_perf_context()->internal_delete_skipped_count;
   }
+  ~DeletedRowsSkipped() { rocksdb::SetPerfLevel(level_); }
+  DeletedRowsSkipped(const DeletedRowsSkipped&) = delete;
+  DeletedRowsSkipped& operator=(const DeletedRowsSkipped&) = delete;
   uint64_t count() const { return rocksdb::get_perf_context()->internal_delete_skipped_count - start_; }
 
  private:
+  rocksdb::PerfLevel level_;
   uint64_t start_ = 0;
 };
 

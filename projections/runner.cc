@@ -214,8 +214,6 @@ std::vector<Row> sorted_rows(const PendingRows& pending) {
   return rows;
 }
 
-rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
-
 }  // namespace
 
 Status ProjectionRunner::commit(Pending& pending) {
@@ -227,9 +225,9 @@ Status ProjectionRunner::commit(Pending& pending) {
     // In key order: consecutive memtable inserts then land next to each other.
     for (size_t i = 0; i < pending.rows.size(); ++i) {
       for (const auto& [key, r] : sorted_rows(pending.rows[i])) {
-        if (r->op == PendingRow::Op::put) batch.Put(families_[i], slice(key), slice(r->value));
-        else if (r->op == PendingRow::Op::del) batch.Delete(families_[i], slice(key));
-        else batch.Merge(families_[i], slice(key), slice(r->value));
+        if (r->op == PendingRow::Op::put) batch.Put(families_[i], key, std::string_view(r->value));
+        else if (r->op == PendingRow::Op::del) batch.Delete(families_[i], key);
+        else batch.Merge(families_[i], key, std::string_view(r->value));
       }
     }
   }
@@ -272,9 +270,9 @@ Status ProjectionRunner::ingest(Pending& pending) {
     rocksdb::Status s = writer.Open(path);
     for (const auto& [key, r] : sorted_rows(pending.rows[i])) {
       if (!s.ok()) break;
-      if (r->op == PendingRow::Op::put) s = writer.Put(slice(key), slice(r->value));
-      else if (r->op == PendingRow::Op::del) s = writer.Delete(slice(key));
-      else s = writer.Merge(slice(key), slice(r->value));
+      if (r->op == PendingRow::Op::put) s = writer.Put(key, std::string_view(r->value));
+      else if (r->op == PendingRow::Op::del) s = writer.Delete(key);
+      else s = writer.Merge(key, std::string_view(r->value));
     }
     if (s.ok()) s = writer.Finish();
     if (!s.ok()) return {Errc::io_error, "writing " + path + ": " + s.ToString()};
