@@ -94,6 +94,7 @@ Result<bool> AccessPolicy::sees_master(const Principal& p, AggregateKind kind, s
                                        std::string_view row) const {
   switch (kind.master()->visibility) {
     case Visibility::everyone: return true;
+    case Visibility::by_region: return p.sees_region(string_member(row, "region"));
     case Visibility::as_customer: return sees_customer(p, id, string_member(row, "region"));
     case Visibility::as_engineer: return sees_engineer(p, id, string_member(row, "region"));
     case Visibility::through_customer: {

@@ -46,7 +46,8 @@ Result<std::optional<std::string>> ApiService::master_region(AggregateKind kind,
   switch (kind.master()->visibility) {
     case Visibility::everyone: return std::optional<std::string>();
     case Visibility::as_customer:
-    case Visibility::as_engineer: return std::optional<std::string>(string_member(state, "region"));
+    case Visibility::as_engineer:
+    case Visibility::by_region: return std::optional<std::string>(string_member(state, "region"));
     case Visibility::through_customer: {
       auto customer = d_.state.load(customer_kind(), string_member(state, "customer_id"));
       if (!customer) return customer.status();
@@ -64,6 +65,7 @@ std::optional<Rejection> ApiService::master_write_refused(const Principal& princ
     case Visibility::everyone: return std::nullopt;
     case Visibility::as_customer:
     case Visibility::as_engineer:
+    case Visibility::by_region:
       if (const std::string region = string_member(normalized, "region"); !principal.sees_region(region))
         return Rejection{Errc::forbidden, "this token does not cover region \"" + region + "\"", ""};
       return std::nullopt;
@@ -117,10 +119,51 @@ void ApiService::put_master(const CallPtr& call) {
           if (*h) return Rejection{Errc::not_found, not_found(collection).message(), ""};
         }
         if (auto refused = master_write_refused(principal, kind, normalized)) return *refused;
-        return decide_upsert(master_record(head.state.get()), normalized, now);
+        return decide_upsert(master_record(head.state.get()), normalized, now, kind.master()->version);
       },
       [this, call, location, kind, id](CommandOutcome o) {
         answer_command(call, kind, id, location, std::move(o));
+      });
+}
+
+void ApiService::master_action(const CallPtr& call) {
+  const AggregateKind kind = *master_kind_of(call->target.segments[1]);
+  const std::string collection(kind.master()->collection);
+  const std::string id = call->params[0];
+  const LifecycleAction& action = *lifecycle_action(*kind.master(), call->route->action);
+  const Principal principal = *call->principal;
+  auto hidden = [this, kind, principal](const AggregateHead& head) -> Result<bool> {
+    if (!head.sequence) return true;  // answered as what this token may not see: the same 404
+    auto region = master_region(kind, head.state_json());
+    if (!region) return region.status();
+    return *region && !principal.sees_region(**region);
+  };
+  auto existing = d_.state.load(kind, id);
+  if (!existing) return call->fail(existing.status());
+  auto h = hidden(*existing);
+  if (!h) return call->fail(h.status());
+  if (*h) return call->fail(not_found(collection));
+  auto ctx = command_context(*call);
+  if (!ctx) return call->fail(ctx.status());
+  simdjson::dom::parser parser;
+  auto body = command_body(*call, parser);
+  if (!body) return;
+  std::string_view reason;
+  simdjson::dom::element r;
+  if (body->get_object().error()) return call->fail(http::status::bad_request, "body must be a JSON object");
+  if ((*body)["reason"].get(r) || r.is_null()) return call->fail(http::status::unprocessable_entity, "\"reason\" is required");
+  if (r.get_string().get(reason)) return call->fail(http::status::bad_request, "\"reason\" must be a string");
+  d_.bus.execute(
+      kind, id, std::move(ctx).value(),
+      [kind, collection, hidden, &action, reason = std::string(reason)](const AggregateHead& head,
+                                                                       Timestamp now) -> Decision {
+        auto h = hidden(head);
+        if (!h) return Rejection{h.status().code(), h.status().message(), ""};
+        if (*h) return Rejection{Errc::not_found, not_found(collection).message(), ""};
+        return decide_lifecycle(master_record(head.state.get()), action, reason, now);
+      },
+      [this, call, kind, id, collection](CommandOutcome o) {
+        answer_command(call, kind, id, "/v1/" + collection + "/" + id, std::move(o));
       });
 }
 

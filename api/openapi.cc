@@ -35,6 +35,7 @@ constexpr std::string_view kDocument = R"json({"openapi":"3.1.0",
   "CallbackRequest":{"type":"object","required":["satisfied"],"properties":{"satisfied":{"type":"boolean"},"scores":{"type":"object","properties":{"attitude":{"type":"integer","minimum":1,"maximum":5},"skill":{"type":"integer","minimum":1,"maximum":5},"timeliness":{"type":"integer","minimum":1,"maximum":5},"resolution":{"type":"integer","minimum":1,"maximum":5},"parts_lead_time":{"type":"integer","minimum":1,"maximum":5}}},"comment":{"type":"string","maxLength":8192}}},
   "UnlockRequest":{"type":"object","required":["decision"],"properties":{"decision":{"enum":["reassign","close"]},"note":{"type":"string","maxLength":8192}}},
   "CancelRequest":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","maxLength":256}}},
+  "Reason":{"type":"object","required":["reason"],"properties":{"reason":{"type":"string","minLength":1,"maxLength":256}}},
   "RequestList":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/RequestView"}},"next_cursor":{"type":["string","null"]}}},
   "Event":{"type":"object","description":"a CloudEvents 1.0 envelope (docs/envelope.md)","required":["specversion","id","source","type","subject","time","datacontenttype","sequence","aggregateid","commandid","actor","prevhash","data"],"properties":{"specversion":{"const":"1.0"},"id":{"type":"string"},"source":{"type":"string"},"type":{"type":"string"},"subject":{"type":"string"},"time":{"type":"string","format":"date-time"},"datacontenttype":{"const":"application/json"},"sequence":{"type":"integer","minimum":1},"aggregateid":{"type":"string"},"commandid":{"type":"string"},"actor":{"type":"string"},"correlationid":{"type":"string"},"prevhash":{"type":"string"},"data":{"type":"object"}}},
   "EventPage":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Event"}},"next_cursor":{"type":["string","null"]}}},
@@ -75,6 +76,19 @@ void field_schema(const FieldSpec& f, JsonWriter& w) {
       for (auto a : f.allowed) w.string(a);
       w.end_array();
       break;
+    case FieldType::location:
+      w.field("type", "object").key("required").begin_array().string("lat").string("lon").end_array();
+      w.key("properties").begin_object();
+      w.key("lat").begin_object().field("type", "number").key("minimum").integer(-90).key("maximum").integer(90).end_object();
+      w.key("lon").begin_object().field("type", "number").key("minimum").integer(-180).key("maximum").integer(180).end_object();
+      w.end_object().field("description", "degrees (WGS 84), kept to 6 decimals");
+      break;
+    case FieldType::money_by_key:
+      w.field("type", "object").key("additionalProperties").boolean(false).key("properties").begin_object();
+      for (auto a : f.allowed)
+        w.key(a).begin_object().field("type", "integer").key("minimum").integer(0).key("maximum").integer(kMaxMoney).end_object();
+      w.end_object().field("description", "amounts in minor units (8000 for 80.00): docs/money.md");
+      break;
   }
   w.end_object();
 }
@@ -95,6 +109,14 @@ void master_schema(const AggregateKind& kind, JsonWriter& w) {
   w.end_array().key("properties").begin_object();
   w.key("id").begin_object().field("type", "string").key("readOnly").boolean(true).end_object();
   for (const FieldSpec& f : m.fields) field_schema(f, w.key(f.name));
+  if (m.lifecycle) {
+    w.key("status").begin_object().field("type", "string").key("readOnly").boolean(true).key("enum").begin_array();
+    w.string(m.lifecycle->initial);
+    for (const LifecycleAction& a : m.lifecycle->actions) w.string(a.to);
+    w.end_array().end_object();
+    w.key("status_reason").begin_object().key("type").begin_array().string("string").string("null").end_array();
+    w.key("readOnly").boolean(true).end_object();
+  }
   w.key("version").begin_object().field("type", "integer").key("readOnly").boolean(true).end_object();
   w.key("updated_at").begin_object().field("type", "string").field("format", "date-time");
   w.key("readOnly").boolean(true).end_object();
@@ -163,6 +185,15 @@ OperationDoc master_doc(const ApiService::Route& r, const AggregateKind& kind) {
 std::optional<OperationDoc> doc_of(const ApiService::Route& r) {
   for (const OperationDoc& d : operation_docs())
     if (d.method == r.method && d.pattern == r.pattern) return d;
+  if (r.operation == Operation::write_master && r.method == http::verb::post)
+    for (const AggregateKind& kind : all_kinds())
+      if (kind.master() && r.pattern.starts_with("/v1/" + std::string(kind.master()->collection) + "/"))
+        if (const LifecycleAction* a = lifecycle_action(*kind.master(), r.action)) {
+          std::string from;
+          for (auto f : a->from) from += (from.empty() ? "" : " or ") + std::string(f);
+          return OperationDoc{r.method, std::string(r.pattern), from + " -> " + std::string(a->to) + ", with its reason (admin)",
+                              {}, "Reason", true, "200", schema_name(kind.name()), "the record after the action"};
+        }
   for (const AggregateKind& kind : all_kinds())
     if (kind.master() && r.pattern == "/v1/" + std::string(kind.master()->collection) + "/{" +
                                           std::string(kind.master()->id_name) + "}")
@@ -265,7 +296,8 @@ void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc
   if (r.pattern == "/readyz") errors.insert(503);
   if (has_id) errors.insert(404);
   if (command) errors.insert({400, 413, 415, 422});
-  if (r.operation == Operation::act_on_request) errors.insert(409);
+  if (r.operation == Operation::act_on_request || (r.operation == Operation::write_master && r.method == http::verb::post))
+    errors.insert(409);
   if (if_match) errors.insert(412);
   for (int status : errors) {
     w.key(std::to_string(status));

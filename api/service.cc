@@ -104,6 +104,18 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       all.push_back({V::get, pattern, O::read_master, {}, &ApiService::get_master});
       all.push_back({V::put, pattern, O::write_master, {}, &ApiService::put_master});
     }
+    // POST /v1/<collection>/{id}/<action> for every lifecycle action (outlets: certify, ...).
+    static std::vector<std::string> action_patterns;
+    std::vector<std::pair<size_t, std::string_view>> actions;
+    for (const AggregateKind& k : all_kinds())
+      if (k.master() && k.master()->lifecycle)
+        for (const LifecycleAction& a : k.master()->lifecycle->actions) {
+          action_patterns.push_back("/v1/" + std::string(k.master()->collection) + "/{" +
+                                    std::string(k.master()->id_name) + "}/" + std::string(a.action));
+          actions.emplace_back(action_patterns.size() - 1, a.action);
+        }
+    for (const auto& [i, action] : actions)
+      all.push_back({V::post, action_patterns[i], O::write_master, action, &ApiService::master_action});
     return all;
   }();
   return kAll;

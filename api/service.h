@@ -73,6 +73,7 @@ class ApiService final : public Handler {
   // Master data (master_routes.cc).
   void get_master(const CallPtr& call);
   void put_master(const CallPtr& call);
+  void master_action(const CallPtr& call);  // a lifecycle action: certify, suspend, revoke
   Result<std::optional<std::string>> master_region(AggregateKind kind, const std::string& state);
   std::optional<Rejection> master_write_refused(const Principal& principal, AggregateKind kind,
                                                 const std::string& normalized);

@@ -1,6 +1,7 @@
 #include "domain/master_data.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "domain/json.h"
 
@@ -46,8 +47,62 @@ Status write_text(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
   return Status::ok();
 }
 
+// Micro-degrees as a decimal number: the same bytes for the same place,
+// whatever digits the client sent.
+std::string micro_degrees(int64_t micro) {
+  std::string out = micro < 0 ? "-" : "";
+  const uint64_t m = static_cast<uint64_t>(micro < 0 ? -micro : micro);
+  out += std::to_string(m / 1'000'000);
+  if (uint64_t frac = m % 1'000'000) {
+    std::string digits = std::to_string(frac);
+    digits.insert(0, 6 - digits.size(), '0');
+    digits.erase(digits.find_last_not_of('0') + 1);
+    out += "." + digits;
+  }
+  return out;
+}
+
+Status write_location(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj)) return wrong_type(f.name, "an object {\"lat\", \"lon\"}");
+  const std::pair<const char*, double> axes[] = {{"lat", 90.0}, {"lon", 180.0}};
+  w.key(f.name).begin_object();
+  for (const auto& [axis, limit] : axes) {
+    double x;
+    if (obj[axis].get_double().get(x)) return wrong_type(f.name, "an object with numbers \"lat\" and \"lon\"");
+    if (!std::isfinite(x) || x < -limit || x > limit)
+      return invalid(f.name, std::string(axis) + " must be between " + std::to_string(int(-limit)) + " and " +
+                                 std::to_string(int(limit)));
+    w.key(axis).raw(micro_degrees(std::llround(x * 1e6)));
+  }
+  w.end_object();
+  return Status::ok();
+}
+
+Status write_money_by_key(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj)) return wrong_type(f.name, "an object of amounts");
+  for (auto [key, unused] : obj)
+    if (std::find(f.allowed.begin(), f.allowed.end(), key) == f.allowed.end())
+      return invalid(f.name, "has an unknown key \"" + std::string(key).substr(0, 64) + "\"");
+  w.key(f.name).begin_object();
+  for (std::string_view key : f.allowed) {  // in the spec's order: canonical
+    simdjson::dom::element amount;
+    if (obj.at_key(key).get(amount)) continue;
+    int64_t n;
+    if (amount.get_int64().get(n))
+      return wrong_type(f.name, "an object of integer amounts in minor units (8000 for 80.00)");
+    if (n < 0 || n > kMaxMoney) return invalid(f.name, "amounts must be between 0 and " + std::to_string(kMaxMoney));
+    w.key(key).integer(n);
+  }
+  w.end_object();
+  return Status::ok();
+}
+
 Status write_field(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
   switch (f.type) {
+    case FieldType::location: return write_location(f, v, w);
+    case FieldType::money_by_key: return write_money_by_key(f, v, w);
     case FieldType::boolean: {
       bool b;
       if (v.get_bool().get(b)) return wrong_type(f.name, "true or false");
@@ -105,64 +160,154 @@ Result<std::string> normalize_master(const MasterSpec& spec, std::string_view id
   return w.take();
 }
 
-namespace {
-constexpr std::string_view kUpdatedAt = ",\"updated_at\":";
+const LifecycleAction* lifecycle_action(const MasterSpec& spec, std::string_view action) {
+  if (!spec.lifecycle) return nullptr;
+  for (const LifecycleAction& a : spec.lifecycle->actions)
+    if (a.action == action) return &a;
+  return nullptr;
 }
 
-std::string master_state(std::string_view fields, Timestamp updated_at) {
-  std::string out(fields.substr(0, fields.size() - 1));
-  if (fields.size() > 2) out += kUpdatedAt;
-  else out += kUpdatedAt.substr(1);
+namespace {
+constexpr std::string_view kUpdatedAt = ",\"updated_at\":";
+constexpr std::string_view kStatus = ",\"status\":";
+}
+
+// The state: the fields, then for a kind with a lifecycle "status" and
+// "status_reason", then "updated_at". No field holds an object with those
+// keys, and a string value cannot hold `,"` unescaped, so the members are
+// found from the end.
+std::string master_state(const MasterRecord& r, Timestamp updated_at) {
+  std::string out(r.fields.substr(0, r.fields.size() - 1));
+  const bool empty = r.fields.size() <= 2;
+  if (!r.status.empty()) {
+    out += empty ? kStatus.substr(1) : kStatus;
+    append_json_string(out, r.status);
+    out += ",\"status_reason\":";
+    if (r.status_reason.empty()) out += "null";
+    else append_json_string(out, r.status_reason);
+    out += kUpdatedAt;
+  } else {
+    out += empty ? kUpdatedAt.substr(1) : kUpdatedAt;
+  }
   append_json_string(out, format_rfc3339(updated_at));
   out.push_back('}');
   return out;
 }
 
+std::string master_state(std::string_view fields, Timestamp updated_at) {
+  MasterRecord r;
+  r.exists = true;
+  r.fields = fields;
+  return master_state(r, updated_at);
+}
+
 MasterRecord master_record(std::string_view state) {
   if (state.empty()) return {};
-  const size_t at = state.rfind(kUpdatedAt);
-  return {true, std::string(state.substr(0, at == std::string_view::npos ? state.size() - 1 : at)) + "}"};
+  size_t end = state.rfind(kUpdatedAt);
+  if (end == std::string_view::npos) end = state.size() - 1;
+  MasterRecord r;
+  r.exists = true;
+  if (const size_t at = state.rfind(kStatus, end); at != std::string_view::npos) {
+    r.status = string_member(state, "status");
+    r.status_reason = string_member(state, "status_reason");
+    end = at;
+  }
+  r.fields = std::string(state.substr(0, end)) + "}";
+  return r;
 }
 
 MasterRecord master_record(const AggregateState* state) { return state ? master_record(state->to_json()) : MasterRecord{}; }
 
-Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now) {
+Decision decide_upsert(const MasterRecord& state, const std::string& normalized, Timestamp now, int version) {
   if (state.exists && state.fields == normalized) return std::vector<Event>{};
-  return std::vector<Event>{Event{state.exists ? "updated" : "registered", 1, normalized, now}};
+  return std::vector<Event>{Event{state.exists ? "updated" : "registered", version, normalized, now}};
+}
+
+Decision decide_lifecycle(const MasterRecord& state, const LifecycleAction& action, std::string_view reason,
+                          Timestamp now) {
+  if (!state.exists) return Rejection{Errc::not_found, "no such record", ""};
+  if (reason.empty() || reason.size() > kMaxShortText)
+    return Rejection{Errc::unprocessable, "\"reason\" must be 1.." + std::to_string(kMaxShortText) + " bytes", ""};
+  if (std::find(action.from.begin(), action.from.end(), state.status) == action.from.end())
+    return Rejection{Errc::conflict, "cannot " + std::string(action.action) + " from " + state.status, state.status};
+  JsonWriter w;
+  w.begin_object().field("status", action.to).field("from", state.status).field("reason", reason).end_object();
+  return std::vector<Event>{Event{std::string(action.event), 1, w.take(), now}};
 }
 
 namespace {
 
-// A master record's state is the canonical JSON master_state() builds.
-Status apply_master(std::string& state, std::string_view, const Event& e) {
-  // Upserted whole: the newest event is the state.
-  if (e.name != "registered" && e.name != "updated")
+struct MasterState {
+  MasterRecord record;
+  Timestamp updated_at;
+};
+
+// A master state knows its spec only through the event names it accepts:
+// upserts carry the whole record, lifecycle events the new status.
+Status apply_master(MasterState& s, std::string_view, const Event& e, const Lifecycle* lifecycle) {
+  if (e.name == "registered" || e.name == "updated") {
+    if (e.data.size() < 2 || e.data.back() != '}') return Status{Errc::corruption, "master data is not an object"};
+    s.record.exists = true;
+    s.record.fields = e.data;  // upserted whole: the newest event is the record
+    if (lifecycle && s.record.status.empty()) s.record.status = lifecycle->initial;
+  } else if (lifecycle && s.record.exists && std::any_of(lifecycle->actions.begin(), lifecycle->actions.end(),
+                                                         [&](const LifecycleAction& a) { return a.event == e.name; })) {
+    s.record.status = string_member(e.data, "status");
+    s.record.status_reason = string_member(e.data, "reason");
+    if (s.record.status.empty()) return Status{Errc::corruption, e.name + " names no status"};
+  } else {
     return Status{Errc::corruption, "unknown master data event " + e.name};
-  if (e.data.size() < 2 || e.data.back() != '}') return Status{Errc::corruption, "master data is not an object"};
-  state = master_state(e.data, e.time);
+  }
+  s.updated_at = e.time;
   return Status::ok();
 }
 
-std::string state_json(const std::string& state) { return state; }
+class MasterAggregate final : public AggregateState {
+ public:
+  explicit MasterAggregate(const Lifecycle* lifecycle, MasterState s = {}) : lifecycle_(lifecycle), s_(std::move(s)) {}
+  Status apply(std::string_view id, const Event& e) override { return apply_master(s_, id, e, lifecycle_); }
+  std::string to_json() const override { return s_.record.exists ? master_state(s_.record, s_.updated_at) : std::string(); }
+  std::unique_ptr<AggregateState> clone() const override { return std::make_unique<MasterAggregate>(*this); }
 
-using MasterState = StateOf<std::string, apply_master, state_json>;
+ private:
+  const Lifecycle* lifecycle_;
+  MasterState s_;
+};
+
+Result<std::string> same_data(const std::string& data) { return data; }
 
 }  // namespace
 
-KindSpec master_kind_spec(std::string_view name, const MasterSpec& spec, std::vector<Event> (*example)(uint64_t)) {
-  return KindSpec{
+std::unique_ptr<AggregateState> empty_master_state(const MasterSpec& spec) {
+  return std::make_unique<MasterAggregate>(spec.lifecycle);
+}
+
+Result<std::unique_ptr<AggregateState>> master_state_from_json(const MasterSpec& spec, std::string_view json) {
+  if (json.size() < 2 || json.back() != '}') return Status{Errc::corruption, "master state is not an object"};
+  auto updated_at = parse_rfc3339(string_member(json, "updated_at"));
+  if (!updated_at) return Status{Errc::corruption, "master state has no updated_at"};
+  MasterRecord r = master_record(json);
+  if (spec.lifecycle && r.status.empty()) return Status{Errc::corruption, "master state has no status"};
+  return std::unique_ptr<AggregateState>(std::make_unique<MasterAggregate>(spec.lifecycle, MasterState{std::move(r), *updated_at}));
+}
+
+KindSpec master_kind_spec_base(std::string_view name, const MasterSpec& spec) {
+  // Older versions of an upsert differ only by fields added since: they read as they are.
+  std::vector<Result<std::string> (*)(const std::string&)> upcasts(spec.version - 1, same_data);
+  std::vector<EventSpec> events = {{"registered", spec.version, upcasts}, {"updated", spec.version, upcasts}};
+  if (spec.lifecycle)
+    for (const LifecycleAction& a : spec.lifecycle->actions) events.push_back({a.event});
+  KindSpec k{
       .name = name,
       .topic = "aftercare.master",
-      .events = {{"registered"}, {"updated"}},
-      .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<MasterState>(); },
-      .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {
-        if (json.size() < 2 || json.back() != '}') return Status{Errc::corruption, "master state is not an object"};
-        return std::unique_ptr<AggregateState>(std::make_unique<MasterState>(std::string(json)));
-      },
+      .events = std::move(events),
+      .empty_state = nullptr,
+      .state_from_json = nullptr,
       .partition_key = nullptr,
       .master = &spec,
-      .example = example,
+      .example = nullptr,
   };
+  return k;
 }
 
 std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed) {
@@ -183,13 +328,31 @@ std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed) {
         case FieldType::time: w.field(f.name, format_rfc3339(Timestamp{static_cast<int64_t>((bits >> 30) % 4'000'000'000'000)})); break;
         case FieldType::enumeration: w.field(f.name, f.allowed[(bits >> 40) % f.allowed.size()]); break;
         case FieldType::text_list: w.key(f.name).begin_array().string(value).end_array(); break;
+        case FieldType::location:
+          w.key(f.name).begin_object().key("lat").raw(micro_degrees(static_cast<int64_t>((bits >> 20) % 180'000'000) - 90'000'000))
+              .key("lon").raw(micro_degrees(static_cast<int64_t>((bits >> 24) % 360'000'000) - 180'000'000)).end_object();
+          break;
+        case FieldType::money_by_key: w.key(f.name).begin_object().key(f.allowed[0]).integer((bits >> 40) % 100'000).end_object(); break;
         default: w.field(f.name, value);
       }
     }
     const std::string normalized = w.end_object().take();
-    auto decided = decide_upsert(state, normalized, Timestamp{1'700'000'000'000 + n * 60'000});
+    const Timestamp now{1'700'000'000'000 + n * 60'000};
+    auto decided = decide_upsert(state, normalized, now, spec.version);
     for (Event& e : std::get<std::vector<Event>>(decided)) {
-      state = {true, e.data};
+      state.exists = true;
+      state.fields = e.data;
+      if (spec.lifecycle && state.status.empty()) state.status = spec.lifecycle->initial;
+      events.push_back(std::move(e));
+    }
+    if (!spec.lifecycle) continue;
+    // Then one of its lifecycle's actions, where it may start from here.
+    const auto& actions = spec.lifecycle->actions;
+    auto moved = decide_lifecycle(state, actions[(bits >> 50) % actions.size()], "r", Timestamp{now.ms + 1});
+    if (rejected(moved)) continue;
+    for (Event& e : std::get<std::vector<Event>>(moved)) {
+      state.status = string_member(e.data, "status");
+      state.status_reason = "r";
       events.push_back(std::move(e));
     }
   }

@@ -15,9 +15,19 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   if (!kind) return {Errc::corruption, "unknown aggregate kind " + type->aggregate};
   const MasterSpec* master = kind->master();
   if (!master) return Status::ok();  // another kind's events on this topic: not a master record
-  auto state = fold(*kind, ev.envelope.aggregate_id, "", Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
-  if (!state) return state.status();
   const std::string key = type->aggregate + "/" + ev.envelope.aggregate_id;
+  // Upserts replace the record whole, but a lifecycle event (an outlet's
+  // certification) changes the record it finds.
+  std::string before;
+  if (master->lifecycle) {
+    if (auto old = txn.get(key)) {
+      auto row = split_view(*old);
+      if (!row) return {Errc::corruption, "malformed master view row " + key};
+      before = std::move(row->state);
+    }
+  }
+  auto state = fold(*kind, ev.envelope.aggregate_id, before, Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
+  if (!state) return state.status();
   if (!master->listed_by.empty()) {
     // "<collection>/<owner>/<id>": e.g. the screen pop lists a customer's units.
     thread_local simdjson::dom::parser parser;  // reused: one allocation per thread

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "domain/json.h"
 #include "domain/master_data.h"
 
@@ -71,7 +73,7 @@ TEST(MasterDataTest, UpsertRegistersUpdatesOrDoesNothing) {
   EXPECT_EQ(std::get<std::vector<Event>>(first)[0].name, "registered");
   EXPECT_EQ(std::get<std::vector<Event>>(first)[0].time, now);
 
-  const MasterRecord existing{true, R"({"id":"C-1"})"};
+  const MasterRecord existing{true, R"({"id":"C-1"})", "", ""};
   EXPECT_TRUE(std::get<std::vector<Event>>(decide_upsert(existing, R"({"id":"C-1"})", now)).empty());
   auto changed = decide_upsert(existing, R"({"id":"C-1","name":"x"})", now);
   EXPECT_EQ(std::get<std::vector<Event>>(changed)[0].name, "updated");
@@ -94,6 +96,91 @@ TEST(MasterStateTest, AddsUpdatedAtAndGivesTheFieldsBack) {
   // A value that merely contains the member's text does not confuse it.
   const std::string tricky = R"({"id":"C-1","name":",\"updated_at\":"})";
   EXPECT_EQ(master_record(master_state(tricky, Timestamp{0})).fields, tricky);
+}
+
+}  // namespace
+}  // namespace aftercare
+
+namespace aftercare {
+namespace {
+
+TEST(MasterDataTest, LocationsAndFeesAreNormalizedExactly) {
+  const Case cases[] = {
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lon":121.4737,"lat":31.2304}})", Errc::ok,
+       R"({"id":"C-1","name":"A","region":"n","location":{"lat":31.2304,"lon":121.4737}})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lat":-0.0000004,"lon":180}})", Errc::ok,
+       R"({"id":"C-1","name":"A","region":"n","location":{"lat":0,"lon":180}})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lat":-33.8688197,"lon":-70}})", Errc::ok,
+       R"({"id":"C-1","name":"A","region":"n","location":{"lat":-33.86882,"lon":-70}})"},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lat":90.5,"lon":0}})", Errc::unprocessable, ""},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lat":1}})", Errc::invalid_argument, ""},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":{"lat":"1","lon":2}})", Errc::invalid_argument, ""},
+      {customer_kind().master(), "C-1", R"({"name":"A","region":"n","location":[1,2]})", Errc::invalid_argument, ""},
+      {outlet_kind().master(), "O-1", R"({"name":"A","region":"n","fee_per_visit":{"phone":1000,"on_site":8000}})", Errc::ok,
+       R"({"id":"O-1","name":"A","region":"n","fee_per_visit":{"on_site":8000,"phone":1000}})"},
+      {outlet_kind().master(), "O-1", R"({"name":"A","region":"n","fee_per_visit":{"on_site":80.5}})", Errc::invalid_argument, ""},
+      {outlet_kind().master(), "O-1", R"({"name":"A","region":"n","fee_per_visit":{"on_site":-1}})", Errc::unprocessable, ""},
+      {outlet_kind().master(), "O-1", R"({"name":"A","region":"n","fee_per_visit":{"towing":100}})", Errc::unprocessable, ""},
+      {engineer_kind().master(), "E-1", R"({"name":"B","region":"n","active":true,"max_open_dispatches":3,"van_warehouse_id":"W-V1"})", Errc::ok,
+       R"({"id":"E-1","name":"B","region":"n","active":true,"max_open_dispatches":3,"van_warehouse_id":"W-V1"})"},
+      {warehouse_kind().master(), "W-1", R"({"name":"Central","region":"n","kind":"depot"})", Errc::unprocessable, ""},
+  };
+  for (const Case& c : cases) {
+    auto got = normalize(*c.kind, c.id, c.body);
+    EXPECT_EQ(got.status().code(), c.expected) << c.body << ": " << got.status().message();
+    if (got) { EXPECT_EQ(*got, c.normalized) << c.body; }
+  }
+}
+
+// Every action from every status: pending -> certified <-> suspended -> revoked, nothing else.
+TEST(MasterDataTest, OutletCertificationMovesOnlyAlongItsArrows) {
+  const MasterSpec& spec = *outlet_kind().master();
+  const std::map<std::pair<std::string, std::string>, std::string> legal = {
+      {{"pending", "certify"}, "certified"},
+      {{"suspended", "certify"}, "certified"},
+      {{"certified", "suspend"}, "suspended"},
+      {{"suspended", "revoke"}, "revoked"},
+  };
+  const Timestamp now{1795420800000};
+  for (const char* status : {"pending", "certified", "suspended", "revoked"}) {
+    for (const char* action : {"certify", "suspend", "revoke"}) {
+      MasterRecord r{true, R"({"id":"O-1"})", status, ""};
+      auto d = decide_lifecycle(r, *lifecycle_action(spec, action), "audit 2026-11", now);
+      auto it = legal.find({status, action});
+      if (it == legal.end()) {
+        ASSERT_TRUE(rejected(d)) << action << " from " << status;
+        EXPECT_EQ(std::get<Rejection>(d).code, Errc::conflict);
+        EXPECT_EQ(std::get<Rejection>(d).current_status, status);
+        continue;
+      }
+      ASSERT_FALSE(rejected(d)) << action << " from " << status;
+      const auto& events = std::get<std::vector<Event>>(d);
+      ASSERT_EQ(events.size(), 1u);
+      EXPECT_EQ(string_member(events[0].data, "status"), it->second);
+      EXPECT_EQ(string_member(events[0].data, "from"), status);
+      EXPECT_EQ(string_member(events[0].data, "reason"), "audit 2026-11");
+    }
+  }
+  MasterRecord r{true, R"({"id":"O-1"})", "pending", ""};
+  EXPECT_EQ(std::get<Rejection>(decide_lifecycle(r, *lifecycle_action(spec, "certify"), "", now)).code, Errc::unprocessable);
+  EXPECT_EQ(std::get<Rejection>(decide_lifecycle(MasterRecord{}, *lifecycle_action(spec, "certify"), "x", now)).code,
+            Errc::not_found);
+  EXPECT_EQ(lifecycle_action(spec, "delete"), nullptr);
+  EXPECT_EQ(lifecycle_action(*customer_kind().master(), "certify"), nullptr);
+}
+
+TEST(MasterStateTest, ALifecycleStatusSitsBetweenTheFieldsAndUpdatedAt) {
+  MasterRecord r{true, R"({"id":"O-1","name":"A"})", "suspended", "late reports"};
+  const std::string state = master_state(r, Timestamp{1795420800123});
+  EXPECT_EQ(state, R"({"id":"O-1","name":"A","status":"suspended","status_reason":"late reports","updated_at":"2026-11-23T08:00:00.123Z"})");
+  const MasterRecord back = master_record(state);
+  EXPECT_EQ(back.fields, r.fields);
+  EXPECT_EQ(back.status, "suspended");
+  EXPECT_EQ(back.status_reason, "late reports");
+  r.status = "pending";
+  r.status_reason.clear();
+  EXPECT_EQ(master_state(r, Timestamp{0}), R"({"id":"O-1","name":"A","status":"pending","status_reason":null,"updated_at":"1970-01-01T00:00:00.000Z"})");
+  EXPECT_EQ(master_record(master_state(r, Timestamp{0})).fields, r.fields);
 }
 
 }  // namespace

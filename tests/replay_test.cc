@@ -192,8 +192,8 @@ TEST_F(ReplayTest, AuditShowsHistoryAndStateAsOfATime) {
   }
   std::string out;
   ASSERT_EQ(run_aftercare({"audit", "C-1", "--data", data}, &out), 0) << out;
-  EXPECT_NE(out.find("aftercare.customer.registered.v1"), std::string::npos) << out;
-  EXPECT_NE(out.find("aftercare.customer.updated.v1"), std::string::npos) << out;
+  EXPECT_NE(out.find("aftercare.customer.registered.v2"), std::string::npos) << out;
+  EXPECT_NE(out.find("aftercare.customer.updated.v2"), std::string::npos) << out;
   EXPECT_NE(out.find("admin:root"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("name":"B")"), std::string::npos) << out;
 

@@ -13,8 +13,10 @@ const MasterSpec kCustomer{
                {"email", FieldType::text, false},
                {"address", FieldType::long_text, false},
                {"region", FieldType::text, true},
-               {"tier", FieldType::enumeration, false, {"standard", "silver", "gold", "platinum"}}},
+               {"tier", FieldType::enumeration, false, {"standard", "silver", "gold", "platinum"}},
+               {"location", FieldType::location, false}},
     .visibility = Visibility::as_customer,
+    .version = 2,  // v2 added "location" (dispatch measures distances from it)
 };
 
 const MasterSpec kEngineer{
@@ -25,8 +27,12 @@ const MasterSpec kEngineer{
                {"outlet_id", FieldType::text, false},
                {"region", FieldType::text, true},
                {"skills", FieldType::text_list, false},
-               {"active", FieldType::boolean, true}},
+               {"active", FieldType::boolean, true},
+               {"location", FieldType::location, false},
+               {"max_open_dispatches", FieldType::count, false},
+               {"van_warehouse_id", FieldType::text, false}},
     .visibility = Visibility::as_engineer,
+    .version = 2,  // v2 added "location", "max_open_dispatches" (absent: 8) and "van_warehouse_id"
 };
 
 const MasterSpec kUnit{
@@ -41,9 +47,9 @@ const MasterSpec kUnit{
     .listed_by = "customer_id",
 };
 
-const KindSpec kCustomerKind = master_kind_spec("customer", kCustomer, [](uint64_t seed) { return master_example(kCustomer, seed); });
-const KindSpec kEngineerKind = master_kind_spec("engineer", kEngineer, [](uint64_t seed) { return master_example(kEngineer, seed); });
-const KindSpec kUnitKind = master_kind_spec("unit", kUnit, [](uint64_t seed) { return master_example(kUnit, seed); });
+const KindSpec kCustomerKind = master_kind_spec<kCustomer>("customer");
+const KindSpec kEngineerKind = master_kind_spec<kEngineer>("engineer");
+const KindSpec kUnitKind = master_kind_spec<kUnit>("unit");
 
 }  // namespace
 

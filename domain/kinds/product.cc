@@ -17,7 +17,7 @@ const MasterSpec kProduct{
     .visibility = Visibility::everyone,
 };
 
-const KindSpec kKind = master_kind_spec("product", kProduct, [](uint64_t seed) { return master_example(kProduct, seed); });
+const KindSpec kKind = master_kind_spec<kProduct>("product");
 
 }  // namespace
 
