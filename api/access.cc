@@ -21,7 +21,7 @@ bool may_act(const Principal& p, std::string_view action) {
   if (role_in(p, {Role::admin, Role::manager})) return true;
   if (action == "resolve-remotely" || action == "callback" || action == "cancel") return p.role == Role::agent;
   if (action == "suspend" || action == "resume") return role_in(p, {Role::agent, Role::dispatcher});
-  if (action == "assign") return p.role == Role::dispatcher;
+  if (action == "assign" || action == "dispatch") return p.role == Role::dispatcher;
   if (action == "report") return p.role == Role::engineer;
   return false;  // unlock: managers only
 }
@@ -38,6 +38,9 @@ std::string_view operation_name(Operation op) {
     case Operation::act_on_request: return "act_on_request";
     case Operation::read_master: return "read_master";
     case Operation::write_master: return "write_master";
+    case Operation::read_candidates: return "read_candidates";
+    case Operation::act_on_dispatch: return "act_on_dispatch";
+    case Operation::report_status: return "report_status";
   }
   return "unknown";
 }
@@ -66,6 +69,16 @@ Status role_allows(const Principal& p, Operation op, std::string_view action) {
     case Operation::write_master:
       if (p.role == Role::admin) return Status::ok();
       return {Errc::forbidden, "only admin tokens may change master data"};
+    case Operation::read_candidates:
+      if (role_in(p, {Role::dispatcher, Role::manager, Role::admin, Role::agent, Role::auditor})) return Status::ok();
+      return {Errc::forbidden, "dispatch candidates are not for engineer tokens"};
+    case Operation::act_on_dispatch:
+      // The engineer of the dispatch (checked against the dispatch), dispatchers, managers, admins.
+      if (role_in(p, {Role::engineer, Role::dispatcher, Role::manager, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "the " + role + " role may not " + std::string(action) + " dispatches"};
+    case Operation::report_status:
+      if (role_in(p, {Role::engineer, Role::dispatcher, Role::manager, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "the " + role + " role may not report an engineer's status"};
   }
   return {Errc::forbidden, "not allowed"};
 }

@@ -32,6 +32,9 @@ enum class Operation {
   act_on_request,   // the actions; which role may run which is per action
   read_master,
   write_master,
+  read_candidates,  // a request's dispatch candidates: not for engineer tokens
+  act_on_dispatch,  // accept, decline, depart, arrive, finish, cancel
+  report_status,    // an engineer's status: their own token, dispatchers, managers, admins
 };
 
 std::string_view operation_name(Operation op);

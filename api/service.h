@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "commands/state_store.h"
 #include "commands/command_bus.h"
+#include "commands/dispatch_process.h"
 #include "domain/request.h"
 #include "projections/read_store.h"
 #include "projections/read_side.h"
@@ -40,6 +41,7 @@ struct ApiDeps {
   // Runs a task on an I/O thread (HttpServer::post): a command's answer is
   // rendered there, not on the log's thread that acknowledged it. Unset: inline.
   std::function<void(std::function<void()>)> post = {};
+  DispatchPlanner* planner = nullptr;  // dispatch decisions (commands/dispatch_process.h)
 };
 
 // The master record kind served at /v1/<collection>, if any.
@@ -78,6 +80,21 @@ class ApiService final : public Handler {
   std::optional<Rejection> master_write_refused(const Principal& principal, AggregateKind kind,
                                                 const std::string& normalized);
   void customer_history(const CallPtr& call);
+
+  // Dispatches and engineers in the field (dispatch_routes.cc).
+  void dispatch_request(const CallPtr& call);  // POST /v1/requests/{id}/dispatch, and /assign
+  void follow_then_answer(const CallPtr& call, const std::string& request_id, const std::string& dispatch_id,
+                          const CommandContext& ctx, CommandOutcome offered);
+  void dispatch_candidates(const CallPtr& call);
+  void dispatch_action(const CallPtr& call);
+  void get_dispatch(const CallPtr& call);
+  void dispatch_events(const CallPtr& call);
+  void list_dispatches(const CallPtr& call);
+  void engineer_dispatches(const CallPtr& call);
+  void report_status(const CallPtr& call);
+  void engineers_board(const CallPtr& call);
+  Result<std::optional<RequestState>> visible_request(const Principal& p, const std::string& id);
+  Result<std::optional<std::string>> visible_dispatch_row(const Principal& p, const std::string& id);
 
   // Service requests (request_routes.cc).
   void open_request(const CallPtr& call);

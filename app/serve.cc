@@ -17,6 +17,9 @@
 #include "base/log.h"
 #include "commands/command_bus.h"
 #include "commands/deadline_timer.h"
+#include "commands/dispatch_process.h"
+#include "commands/process_manager.h"
+#include "commands/roster.h"
 #include "commands/state_store.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
@@ -174,10 +177,17 @@ int serve_main(const std::vector<std::string>& argv) {
   // The write side's own state, folded from the log (never from the read models).
   auto state = StateStore::open(**log, {.dir = data + "/state", .quarantine = &*quarantine});
   if (!state) return fail(state.status().message());
+  // Who can take work, for automatic dispatch: fed by the write side's heads.
+  Roster roster(**state);
+  DispatchPlanner planner(**state, roster);
   CommandBus bus(**log, **state, clock, callbacks);
   DeadlineTimer timer(**state, bus, clock);
+  // The request follows its dispatches and they follow it (commands/dispatch_process.h).
+  DispatchProcess dispatch_process(planner);
+  ProcessManagerRunner dispatch_follower(**log, bus, dispatch_process, catalog.upcasters,
+                                         {.checkpoint_dir = data + "/process"});
   ApiService api({**log, **store, read_side, **state, bus, *tokens, clock,
-                  [&server](std::function<void()> task) { server.post(std::move(task)); }});
+                  [&server](std::function<void()> task) { server.post(std::move(task)); }, &planner});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
@@ -200,6 +210,10 @@ int serve_main(const std::vector<std::string>& argv) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       if (stopping) return;
     }
+    if (Status s = roster.load(); !s) {
+      std::fprintf(stderr, "aftercare serve: cannot read the engineers' roster: %s\n", s.message().c_str());
+      return;
+    }
     (*state)->start();
     if (stopping) return;
     // What fell due while the service was down is decided before any
@@ -211,6 +225,8 @@ int serve_main(const std::vector<std::string>& argv) {
     log_info("serve.deadlines_fired", {{"fired", std::to_string(timer.fired())}});
     bus.admit(Admission::all);
     timer.start();
+    if (Status s = dispatch_follower.start(); !s)
+      log_warn("serve.process_manager_not_started", {{"process_manager", "dispatch"}, {"error", s.to_string()}});
     log_info("serve.ready");
   });
 
@@ -221,6 +237,7 @@ int serve_main(const std::vector<std::string>& argv) {
   bus.admit(Admission::none);                  // new commands: 503
   server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
   catch_up.join();
+  dispatch_follower.stop();
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed
   (*state)->stop();

@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
     open.priority = "normal";
     open.region = regions[(r % 1000) % 4];
     std::vector<RequestCommand> commands{open};
-    if (per_request >= 2) commands.push_back(AssignRequest{"E-" + std::to_string(r % 100), ""});
-    if (per_request >= 3) commands.push_back(ReportRequest{"resolved", "new belt", 40, ""});
+    if (per_request >= 2) commands.push_back(AssignRequest{"E-" + std::to_string(r % 100), "", ""});
+    if (per_request >= 3) commands.push_back(ReportRequest{"resolved", "new belt", 40, "", ""});
     if (per_request >= 4) commands.push_back(RecordCallback{true, std::nullopt, ""});
     for (size_t k = 0; k < commands.size(); ++k) {
       now.ms += 1;

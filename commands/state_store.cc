@@ -314,9 +314,11 @@ void StateStore::remember(AggregateKind kind, std::string_view id, AggregateHead
     // Its row, if any, is older; the deadlines it holds are read when the
     // tailer writes the row (see fold_batch).
     e.persisted = UINT64_MAX;  // unknown until the tailer writes the row
+    if (observer_) observer_(kind, id, e.head);
     insert(key, std::move(e));
   } else if (head.sequence > it->second.head.sequence) {
     it->second.head = std::move(head);
+    if (observer_) observer_(kind, id, it->second.head);
     touch(it->second);
   }
 }
@@ -458,6 +460,7 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
         if (Status s = state->apply(env.aggregate_id, Event{d.type.event, d.type.version, env.data, env.time}); !s)
           return {s.code(), record_name({r.topic, r.partition, r.offset}) + " does not apply to " + key + ": " + s.message()};
         head = AggregateHead{env.sequence, chain_hash(r.value), std::shared_ptr<const AggregateState>(std::move(state))};
+        if (observer_) observer_(d.kind, env.aggregate_id, head);
       } else if (env.sequence > head.sequence) {
         return {Errc::corruption, key + ": event " + std::to_string(env.sequence) + " (" +
                                       record_name({r.topic, r.partition, r.offset}) + ") does not follow event " +
@@ -560,6 +563,19 @@ Status StateStore::visit_deadlines(const std::function<bool(const DeadlineRow&)>
     if (!visit(*row)) return Status::ok();
   }
   if (!it->status().ok()) return from_rocks(it->status(), "reading the deadline index");
+  return Status::ok();
+}
+
+Status StateStore::visit_heads(AggregateKind kind,
+                               const std::function<void(std::string_view id, const AggregateHead&)>& visit) const {
+  const std::string prefix = "a/" + aggregate_key(kind, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto head = decode_snapshot(kind, it->value().ToStringView());
+    if (!head) return head.status();
+    visit(it->key().ToStringView().substr(prefix.size()), *head);
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "reading the write side's state");
   return Status::ok();
 }
 

@@ -99,6 +99,16 @@ class StateStore {
   // (or with why it could not be, after 5 s).
   void when_settled(AggregateKind kind, std::string_view id, Topic topic, std::function<void(Status)> done);
 
+  // Called with every head that advances — remembered by the bus or folded
+  // by the tailer — under the store's lock: it must be quick and must not
+  // call the store. Set before catch_up(). For in-memory indexes of the
+  // write side (commands/roster.h).
+  using HeadObserver = std::function<void(AggregateKind kind, std::string_view id, const AggregateHead& head)>;
+  void observe(HeadObserver observer) { observer_ = std::move(observer); }
+  // Every head its rows hold of `kind` (call after catch_up(), before
+  // start(): the rows are then complete).
+  Status visit_heads(AggregateKind kind, const std::function<void(std::string_view id, const AggregateHead&)>& visit) const;
+
   // Deadlines in time order from the first: `visit` returns false to stop.
   Status visit_deadlines(const std::function<bool(const DeadlineRow&)>& visit) const;
 
@@ -157,6 +167,8 @@ class StateStore {
   Status error_;
   std::atomic<bool> failed_{false};         // error_ is set (read without the lock)
   std::atomic<size_t> unsettled_count_{0};  // unsettled_.size() (read without the lock)
+
+  HeadObserver observer_;
 
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -99,6 +99,7 @@ AggregateKind customer_kind();
 AggregateKind engineer_kind();
 AggregateKind unit_kind();
 // The master kinds of api-field.md.
+AggregateKind product_kind();
 AggregateKind outlet_kind();
 AggregateKind warehouse_kind();
 

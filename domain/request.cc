@@ -1,6 +1,7 @@
 // RequestState: names, the canonical JSON of the state, and apply().
 #include "domain/request.h"
 
+#include "domain/body.h"
 #include "domain/json.h"
 
 namespace aftercare {
@@ -17,46 +18,6 @@ constexpr std::pair<RequestStatus, std::string_view> kStatusNames[] = {
     {RequestStatus::cancelled, "cancelled"},
 };
 
-// Reads JSON the domain itself wrote (event data, stored state): a missing
-// or mistyped field is corruption, not a client error.
-class Fields {
- public:
-  explicit Fields(simdjson::dom::element e) { ok_ = !e.get_object().get(obj_); }
-  bool ok() const { return ok_; }
-  std::string str(const char* k) {
-    std::string_view s;
-    if (auto v = obj_.at_key(k); !v.error() && v.value_unsafe().is_null()) return {};
-    if (obj_.at_key(k).get_string().get(s)) ok_ = false;
-    return std::string(s);
-  }
-  int64_t integer(const char* k) {
-    int64_t n = 0;
-    if (obj_.at_key(k).get_int64().get(n)) ok_ = false;
-    return n;
-  }
-  bool boolean(const char* k) {
-    bool b = false;
-    if (obj_.at_key(k).get_bool().get(b)) ok_ = false;
-    return b;
-  }
-  std::optional<Timestamp> time(const char* k) {
-    const std::string s = str(k);
-    if (s.empty()) return std::nullopt;
-    auto t = parse_rfc3339(s);
-    if (!t) ok_ = false;
-    return t;
-  }
-  std::optional<simdjson::dom::element> object(const char* k) {
-    simdjson::dom::element e;
-    if (obj_.at_key(k).get(e) || e.is_null()) return std::nullopt;
-    if (!e.is_object()) ok_ = false;
-    return e;
-  }
-
- private:
-  simdjson::dom::object obj_;
-  bool ok_ = true;
-};
 
 void write_optional(JsonWriter& w, std::string_view k, const std::string& v) {
   w.key(k);
@@ -134,6 +95,8 @@ std::string request_to_json(const RequestState& s) {
   w.field_bool("overdue", s.overdue);
   w.key("attempts").integer(s.attempts);
   write_optional(w, "engineer_id", s.engineer_id);
+  write_optional(w, "dispatch_id", s.dispatch_id);
+  w.key("dispatches").integer(s.dispatches);
   write_optional(w, "lock_reason", s.lock_reason);
   write_complaint(w, s.complaint, true);
   w.key("suspended_from");
@@ -166,6 +129,10 @@ Result<RequestState> request_from_json(std::string_view json) {
   s.overdue = f.boolean("overdue");
   s.attempts = static_cast<int>(f.integer("attempts"));
   s.engineer_id = f.str("engineer_id");
+  if (f.has("dispatch_id")) {  // snapshots written before dispatches have neither
+    s.dispatch_id = f.str("dispatch_id");
+    s.dispatches = static_cast<int>(f.integer("dispatches"));
+  }
   s.lock_reason = f.str("lock_reason");
   s.complaint = read_complaint(f);
   const std::string from = f.str("suspended_from");
@@ -208,6 +175,7 @@ void fail_attempt(RequestState& s, const std::string& lock_reason) {
   s.lock_reason = lock_reason;
   s.attempts += 1;
   s.engineer_id.clear();
+  s.dispatch_id.clear();
 }
 
 }  // namespace
@@ -225,6 +193,13 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
   } else if (e.name == "assigned") {
     s.status = RequestStatus::assigned;
     s.engineer_id = f.str("engineer_id");
+    s.dispatch_id = f.str("dispatch_id");  // v2; v1 reads as null
+    if (!s.dispatch_id.empty()) s.dispatches += 1;
+  } else if (e.name == "dispatch_released") {
+    if (s.status == RequestStatus::suspended) s.suspended_from = RequestStatus::awaiting_assignment;
+    else s.status = RequestStatus::awaiting_assignment;
+    s.engineer_id.clear();
+    s.dispatch_id.clear();
   } else if (e.name == "suspended") {
     s.suspended_from = s.status;
     s.status = RequestStatus::suspended;
@@ -235,6 +210,7 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
     // v2: a failure that locks says so itself (v1 was followed by `locked`).
     if (f.str("outcome") == "resolved") s.status = RequestStatus::processed;
     else fail_attempt(s, f.str("lock_reason"));
+    s.dispatch_id.clear();
   } else if (e.name == "not_attended") {
     fail_attempt(s, f.str("lock_reason"));
     s.overdue = true;
@@ -253,6 +229,7 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
     s.lock_reason.clear();
   } else if (e.name == "cancelled") {
     s.status = RequestStatus::cancelled;
+    s.dispatch_id.clear();
     s.suspended_from.reset();
   } else if (e.name == "complaint_overdue") {
     if (s.complaint) s.complaint->overdue = true;

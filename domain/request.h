@@ -52,6 +52,8 @@ struct RequestState {
   bool overdue = false;  // required_by passed while unresolved; its timer has fired
   int attempts = 0;      // failed handling attempts
   std::string engineer_id;
+  std::string dispatch_id;  // the dispatch it follows while assigned (domain/dispatch.h)
+  int dispatches = 0;       // dispatches it has followed: the next is "<id>.<dispatches + 1>"
   std::string lock_reason;
   std::optional<RequestStatus> suspended_from;
   std::optional<Complaint> complaint;
@@ -79,10 +81,17 @@ struct OpenRequest {
   bool suspended = false;
   std::optional<Complaint> complaint;
 };
-struct AssignRequest { std::string engineer_id, note; };
+// With a dispatch_id, the request follows its dispatch's offer (issued by
+// the dispatch process manager): a second delivery changes nothing.
+struct AssignRequest { std::string engineer_id, note, dispatch_id; };
 struct SuspendRequest { std::string reason; };
 struct ResumeRequest {};
-struct ReportRequest { std::string outcome, notes; int64_t work_minutes = 0; std::string engineer_id; };
+// With a dispatch_id, the report of a finished dispatch: nothing when the
+// request no longer follows that dispatch.
+struct ReportRequest { std::string outcome, notes; int64_t work_minutes = 0; std::string engineer_id, dispatch_id; };
+// The dispatch it follows ended (declined, cancelled, withdrawn): back to
+// awaiting_assignment without a failed attempt. Nothing when it follows another.
+struct ReleaseDispatch { std::string dispatch_id, because; };
 struct ResolveRemotely { std::string notes, article_id; };
 struct Scores { int attitude = 0, skill = 0, timeliness = 0, resolution = 0, parts_lead_time = 0; };
 struct RecordCallback { bool satisfied = false; std::optional<Scores> scores; std::string comment; };
@@ -93,7 +102,7 @@ struct DeadlinePassed { std::string kind; Timestamp due; };  // kind: required_b
 
 using RequestCommand =
     std::variant<OpenRequest, AssignRequest, SuspendRequest, ResumeRequest, ReportRequest,
-                 ResolveRemotely, RecordCallback, UnlockRequest, CancelRequest, DeadlinePassed>;
+                 ResolveRemotely, RecordCallback, UnlockRequest, CancelRequest, DeadlinePassed, ReleaseDispatch>;
 
 // The action name of api.md ("assign", "resolve-remotely", …; "open", "deadline").
 std::string_view action_name(const RequestCommand& c);

@@ -80,7 +80,17 @@ void write_lock_reason(JsonWriter& w, const RequestState& s) {
   else w.null();
 }
 
+// The dispatch a request follows, on the events that end its assignment:
+// the dispatch process manager ends that dispatch with it.
+void write_dispatch_id(JsonWriter& w, const std::string& dispatch_id) {
+  w.key("dispatch_id");
+  if (dispatch_id.empty()) w.null();
+  else w.string(dispatch_id);
+}
+
 Decision report(const RequestState& s, const ReportRequest& c, Timestamp now) {
+  if (!c.dispatch_id.empty() && (s.status != RequestStatus::assigned || s.dispatch_id != c.dispatch_id))
+    return std::vector<Event>{};  // a finished dispatch the request no longer follows
   if (s.status != RequestStatus::assigned) return illegal(s, "report on");
   JsonWriter w;
   w.begin_object()
@@ -90,8 +100,9 @@ Decision report(const RequestState& s, const ReportRequest& c, Timestamp now) {
       .field("engineer_id", s.engineer_id);
   if (c.outcome == "resolved") w.key("lock_reason").null();
   else write_lock_reason(w, s);
+  write_dispatch_id(w, s.dispatch_id);
   w.end_object();
-  return std::vector<Event>{event("reported", w, now, 2)};
+  return std::vector<Event>{event("reported", w, now, 3)};
 }
 
 Decision callback(const RequestState& s, const RecordCallback& c, Timestamp now) {
@@ -126,8 +137,9 @@ Decision deadline(const RequestState& s, const DeadlinePassed& c, Timestamp now)
     if (s.status != RequestStatus::assigned) return std::vector<Event>{};
     w.begin_object().field("deadline", format_rfc3339(c.due));
     write_lock_reason(w, s);
+    write_dispatch_id(w, s.dispatch_id);
     w.end_object();
-    return std::vector<Event>{event("not_attended", w, now, 2)};
+    return std::vector<Event>{event("not_attended", w, now, 3)};
   }
   if (c.kind == "respond_by") {
     if (!s.complaint || s.complaint->overdue || s.complaint->respond_by != c.due || !is_open(s.status))
@@ -150,7 +162,7 @@ std::string_view action_name(const RequestCommand& c) {
   static constexpr std::string_view kNames[] = {"open",   "assign",           "suspend",
                                                 "resume", "report",           "resolve-remotely",
                                                 "callback", "unlock",         "cancel",
-                                                "deadline"};
+                                                "deadline", "release-dispatch"};
   return kNames[c.index()];
 }
 
@@ -163,10 +175,24 @@ Decision decide_request(const RequestState& s, const std::string& id, const Requ
       Overloaded{
           [&](const OpenRequest& c) { return open(s, c, now); },
           [&](const AssignRequest& c) -> Decision {
+            if (!c.dispatch_id.empty() && s.status == RequestStatus::assigned && s.dispatch_id == c.dispatch_id)
+              return std::vector<Event>{};  // already following this dispatch
             if (s.status != RequestStatus::awaiting_assignment) return illegal(s, "assign");
             JsonWriter w;
-            w.begin_object().field("engineer_id", c.engineer_id).field("note", c.note).end_object();
-            return std::vector<Event>{event("assigned", w, now)};
+            w.begin_object().field("engineer_id", c.engineer_id).field("note", c.note);
+            write_dispatch_id(w, c.dispatch_id);
+            w.end_object();
+            return std::vector<Event>{event("assigned", w, now, 2)};
+          },
+          [&](const ReleaseDispatch& c) -> Decision {
+            const bool follows = s.dispatch_id == c.dispatch_id &&
+                                 (s.status == RequestStatus::assigned ||
+                                  (s.status == RequestStatus::suspended && s.suspended_from == RequestStatus::assigned));
+            if (!follows) return std::vector<Event>{};
+            JsonWriter w;
+            w.begin_object().field("dispatch_id", c.dispatch_id).field("engineer_id", s.engineer_id);
+            w.field("because", c.because).end_object();
+            return std::vector<Event>{event("dispatch_released", w, now)};
           },
           [&](const SuspendRequest& c) -> Decision {
             if (s.status != RequestStatus::awaiting_assignment && s.status != RequestStatus::assigned)
@@ -195,7 +221,11 @@ Decision decide_request(const RequestState& s, const std::string& id, const Requ
           },
           [&](const CancelRequest& c) -> Decision {
             if (!is_open(s.status)) return illegal(s, "cancel");
-            return std::vector<Event>{event("cancelled", one_field("reason", c.reason), now)};
+            JsonWriter w;
+            w.begin_object().field("reason", c.reason);
+            write_dispatch_id(w, s.dispatch_id);
+            w.end_object();
+            return std::vector<Event>{event("cancelled", w, now, 2)};
           },
           [&](const DeadlinePassed& c) { return deadline(s, c, now); },
       },

@@ -1,6 +1,7 @@
 #include "projections/catalog.h"
 
 #include "domain/kind.h"
+#include "projections/dispatch_views.h"
 #include "projections/master_view.h"
 #include "projections/request_views.h"
 
@@ -24,6 +25,8 @@ Catalog make_catalog() {
   c.projections.push_back(std::make_unique<RequestsProjection>());
   c.projections.push_back(std::make_unique<ProblemStatsProjection>());
   c.projections.push_back(std::make_unique<EventIndexProjection>());
+  c.projections.push_back(std::make_unique<DispatchViews>());
+  c.projections.push_back(std::make_unique<EngineerBoard>());
   add_upcasters(c.upcasters);
   return c;
 }

@@ -38,7 +38,8 @@ class RequestsProjection final : public Projection {
   static constexpr std::string_view kName = "requests";
   std::string_view name() const override { return kName; }
   // 3: its deadline rows moved to the one deadline index (the write side's, commands/state_store.h).
-  int version() const override { return 3; }
+  // 4: the request view shows the dispatch it follows and how many it has had.
+  int version() const override { return 4; }
   std::vector<Topic> topics() const override { return {Topic::requests}; }
   Status apply(const StoredEvent& event, ProjectionTxn& txn) override;
 };

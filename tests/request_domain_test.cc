@@ -56,15 +56,15 @@ Machine machine_in(Start s) {
   switch (s) {
     case Start::awaiting: break;
     case Start::suspended: break;
-    case Start::assigned: m.must(AssignRequest{"E-7", ""}); break;
+    case Start::assigned: m.must(AssignRequest{"E-7", "", ""}); break;
     case Start::assigned_once_failed:
       m = machine_in(Start::assigned);
-      m.must(ReportRequest{"unresolved", "", 30, ""});
-      m.must(AssignRequest{"E-8", ""});
+      m.must(ReportRequest{"unresolved", "", 30, "", ""});
+      m.must(AssignRequest{"E-8", "", ""});
       break;
     case Start::locked:
       m = machine_in(Start::assigned_once_failed);
-      m.must(ReportRequest{"not_attended", "", 0, ""});
+      m.must(ReportRequest{"not_attended", "", 0, "", ""});
       break;
     case Start::processed: m.must(ResolveRemotely{"reset the board", "KB-1"}); break;
     case Start::closed:
@@ -117,11 +117,11 @@ const Row kTable[] = {
 TEST(RequestStateMachineTest, EveryActionInEveryState) {
   for (const Row& row : kTable) {
     const std::pair<RequestCommand, const char*> actions[] = {
-        {AssignRequest{"E-9", "note"}, row.assign},
+        {AssignRequest{"E-9", "note", ""}, row.assign},
         {SuspendRequest{"waiting for the customer"}, row.suspend},
         {ResumeRequest{}, row.resume},
-        {ReportRequest{"resolved", "fixed", 40, ""}, row.report_resolved},
-        {ReportRequest{"unresolved", "needs a part", 40, ""}, row.report_unresolved},
+        {ReportRequest{"resolved", "fixed", 40, "", ""}, row.report_resolved},
+        {ReportRequest{"unresolved", "needs a part", 40, "", ""}, row.report_unresolved},
         {ResolveRemotely{"talked through it", ""}, row.resolve_remotely},
         {RecordCallback{true, Scores{5, 4, 5, 5, 4}, ""}, row.callback_satisfied},
         {RecordCallback{false, std::nullopt, "still broken"}, row.callback_unsatisfied},
@@ -152,12 +152,12 @@ TEST(RequestStateMachineTest, EveryActionInEveryState) {
 
 TEST(RequestStateMachineTest, FailedAttemptsCountAndTheSecondLocks) {
   Machine m = machine_in(Start::assigned);
-  m.must(ReportRequest{"unresolved", "", 30, ""});
+  m.must(ReportRequest{"unresolved", "", 30, "", ""});
   EXPECT_EQ(m.state.attempts, 1);
   EXPECT_TRUE(m.state.engineer_id.empty());
-  m.must(AssignRequest{"E-8", ""});
+  m.must(AssignRequest{"E-8", "", ""});
   EXPECT_EQ(m.state.engineer_id, "E-8");
-  m.must(ReportRequest{"not_attended", "", 0, ""});
+  m.must(ReportRequest{"not_attended", "", 0, "", ""});
   EXPECT_EQ(m.state.status, RequestStatus::locked);
   EXPECT_EQ(m.state.lock_reason, "two_failed_attempts");
   EXPECT_EQ(m.state.attempts, 2);
@@ -169,15 +169,15 @@ TEST(RequestStateMachineTest, FailedAttemptsCountAndTheSecondLocks) {
 TEST(RequestStateMachineTest, TheLockingFailureIsOneEventThatSaysItLocks) {
   Machine m = machine_in(Start::assigned_once_failed);
   const size_t before = m.events.size();
-  m.must(ReportRequest{"unresolved", "", 10, ""});
+  m.must(ReportRequest{"unresolved", "", 10, "", ""});
   ASSERT_EQ(m.events.size(), before + 1);
   EXPECT_EQ(m.events.back().name, "reported");
-  EXPECT_EQ(m.events.back().version, 2);
+  EXPECT_EQ(m.events.back().version, 3);
   EXPECT_NE(m.events.back().data.find(R"("lock_reason":"two_failed_attempts")"), std::string::npos);
   EXPECT_EQ(m.state.status, RequestStatus::locked);
   EXPECT_EQ(m.state.attempts, 2);
   Machine first = machine_in(Start::assigned);
-  first.must(ReportRequest{"unresolved", "", 10, ""});
+  first.must(ReportRequest{"unresolved", "", 10, "", ""});
   EXPECT_NE(first.events.back().data.find(R"("lock_reason":null)"), std::string::npos);
 }
 
@@ -193,7 +193,7 @@ TEST(RequestStateMachineTest, SuspendRemembersWhereItCameFrom) {
 
 TEST(RequestStateMachineTest, UnsatisfiedCallbackReturnsToAssignmentWithoutCountingAnAttempt) {
   Machine m = machine_in(Start::assigned);
-  m.must(ReportRequest{"resolved", "", 30, ""});
+  m.must(ReportRequest{"resolved", "", 30, "", ""});
   m.must(RecordCallback{false, std::nullopt, ""});
   EXPECT_EQ(m.state.status, RequestStatus::awaiting_assignment);
   EXPECT_EQ(m.state.attempts, 0);
@@ -266,7 +266,7 @@ TEST(RequestTimerTest, ComplaintsAreMarkedOverdueOnce) {
 
 TEST(RequestDecideTest, UnknownRequestsAndPastDeadlines) {
   RequestState none;
-  auto d = decide_request(none, "R-404", AssignRequest{"E-1", ""}, kT0);
+  auto d = decide_request(none, "R-404", AssignRequest{"E-1", "", ""}, kT0);
   ASSERT_TRUE(rejected(d));
   EXPECT_EQ(std::get<Rejection>(d).code, Errc::not_found);
   OpenRequest late = open_cmd();
@@ -295,12 +295,12 @@ TEST(RequestStateJsonTest, RoundTripsEveryField) {
 TEST(RequestPropertyTest, LiveStateEqualsStateRebuiltFromEvents) {
   std::mt19937 rng(20261123);
   const std::vector<std::function<RequestCommand(std::mt19937&, const RequestState&)>> gens = {
-      [](std::mt19937& r, const RequestState&) -> RequestCommand { return AssignRequest{"E-" + std::to_string(r() % 5), "n"}; },
+      [](std::mt19937& r, const RequestState&) -> RequestCommand { return AssignRequest{"E-" + std::to_string(r() % 5), "n", ""}; },
       [](std::mt19937&, const RequestState&) -> RequestCommand { return SuspendRequest{"why"}; },
       [](std::mt19937&, const RequestState&) -> RequestCommand { return ResumeRequest{}; },
       [](std::mt19937& r, const RequestState&) -> RequestCommand {
         const char* outcomes[] = {"resolved", "unresolved", "not_attended"};
-        return ReportRequest{outcomes[r() % 3], "notes", static_cast<int64_t>(r() % 300), ""};
+        return ReportRequest{outcomes[r() % 3], "notes", static_cast<int64_t>(r() % 300), "", ""};
       },
       [](std::mt19937&, const RequestState&) -> RequestCommand { return ResolveRemotely{"n", "KB-7"}; },
       [](std::mt19937& r, const RequestState&) -> RequestCommand {

@@ -92,15 +92,15 @@ TEST_P(RequestsHttpTest, PhoneCallToSatisfiedCallback) {
 
   auto events = get("/v1/requests/" + id + "/events", kAuditorToken);
   ASSERT_EQ(events.status, 200);
-  for (const char* t : {"request.opened.v1", "request.assigned.v1", "request.reported.v2", "request.callback_recorded.v1"})
+  for (const char* t : {"request.opened.v1", "request.assigned.v2", "request.reported.v3", "request.callback_recorded.v1"})
     EXPECT_NE(events.body.find(t), std::string::npos) << t;
   EXPECT_NE(events.body.find(R"("actor":"engineer:li")"), std::string::npos);
   EXPECT_EQ(field(events.body, "next_cursor"), "null");
   // A page at a time: four events, two per page.
   auto first = get("/v1/requests/" + id + "/events?limit=2", kAuditorToken);
   ASSERT_EQ(first.status, 200) << first.body;
-  EXPECT_NE(first.body.find("request.assigned.v1"), std::string::npos);
-  EXPECT_EQ(first.body.find("request.reported.v2"), std::string::npos);
+  EXPECT_NE(first.body.find("request.assigned.v2"), std::string::npos);
+  EXPECT_EQ(first.body.find("request.reported.v3"), std::string::npos);
   ASSERT_EQ(field(first.body, "next_cursor"), "2");
   auto second = get("/v1/requests/" + id + "/events?limit=2&cursor=2", kAuditorToken);
   ASSERT_EQ(second.status, 200) << second.body;

@@ -133,7 +133,7 @@ TEST_F(TimerTest, ASecondFiringOfTheSameDeadlineIsARetry) {
 
 TEST_F(TimerTest, ReturnsAnUnattendedAssignmentOnce) {
   open("R-2", kMsPerHour);
-  run("R-2", AssignRequest{"E-7", ""});
+  run("R-2", AssignRequest{"E-7", "", ""});
   clock.advance(kMsPerHour + 5);
   timer.fire_due();
   const RequestState s = view("R-2");
@@ -220,7 +220,7 @@ TEST_F(TimerTest, OverdueDeadlinesAreDecidedBeforeClientsAreAdmitted) {
   std::promise<CommandOutcome> assign;
   bus.execute(request_kind(), "R-7", {"dispatcher:test", "assign", false, "c", std::nullopt, ""},
               [](const AggregateHead& head, Timestamp now) -> Decision {
-                return decide_request(request_state(head.state.get()), "R-7", AssignRequest{"E-7", ""}, now);
+                return decide_request(request_state(head.state.get()), "R-7", AssignRequest{"E-7", "", ""}, now);
               },
               [&assign](CommandOutcome o) { assign.set_value(std::move(o)); });
   const CommandOutcome late = assign.get_future().get();

@@ -1,4 +1,5 @@
 // The request as a registered aggregate kind (domain/kind.h).
+#include "domain/dispatch.h"
 #include "domain/json.h"
 #include "domain/kind.h"
 #include "domain/request.h"
@@ -18,6 +19,10 @@ Result<std::string> add_null_lock_reason(const std::string& data) { return with_
 // locked.v1 did not record the deadline that locked the request (and
 // `two_failed_attempts`, which only v1 carried, had none).
 Result<std::string> add_null_deadline(const std::string& data) { return with_null_field(data, "deadline"); }
+
+// Events before dispatches existed (assigned v1, reported and not_attended
+// v2, cancelled v1) followed no dispatch.
+Result<std::string> add_null_dispatch(const std::string& data) { return with_null_field(data, "dispatch_id"); }
 
 // A history driven by seeded commands through decide_request(): refused
 // commands leave nothing, so every history is one the service could write.
@@ -42,17 +47,18 @@ std::vector<Event> example(uint64_t seed) {
   for (int step = 0; step < 16; ++step) {
     RequestCommand cmd = open;
     if (step > 0) {
-      switch (next(10)) {
-        case 0: cmd = AssignRequest{"E-" + std::to_string(next(3)), "n"}; break;
+      switch (next(11)) {
+        case 0: cmd = AssignRequest{"E-" + std::to_string(next(3)), "n", next(2) ? dispatch_id("R-1", state.dispatches + 1) : ""}; break;
         case 1: cmd = SuspendRequest{"r"}; break;
         case 2: cmd = ResumeRequest{}; break;
-        case 3: cmd = ReportRequest{outcomes[next(3)], "notes", static_cast<int64_t>(next(300)), ""}; break;
+        case 3: cmd = ReportRequest{outcomes[next(3)], "notes", static_cast<int64_t>(next(300)), "", ""}; break;
         case 4: cmd = ResolveRemotely{"n", ""}; break;
         case 5: cmd = RecordCallback{next(2) == 0, std::nullopt, "c"}; break;
         case 6: cmd = UnlockRequest{next(2) ? "reassign" : "close", ""}; break;
         case 7: cmd = CancelRequest{"r"}; break;
         case 8: cmd = DeadlinePassed{"required_by", state.required_by.value_or(Timestamp{})}; break;
-        default: cmd = AssignRequest{"E-1", ""};
+        case 9: cmd = ReleaseDispatch{state.dispatch_id, "declined"}; break;
+        default: cmd = AssignRequest{"E-1", "", ""};
       }
     }
     now.ms += static_cast<int64_t>(next(4)) * 3'600'000;
@@ -89,17 +95,18 @@ const KindSpec kSpec{
     .name = "request",
     .topic = "aftercare.requests",
     .events = {{"opened"},
-               {"assigned"},
+               {"assigned", 2, {add_null_dispatch}},
                {"suspended"},
                {"resumed"},
-               {"reported", 2, {add_null_lock_reason}},
-               {"not_attended", 2, {add_null_lock_reason}},
+               {"reported", 3, {add_null_lock_reason, add_null_dispatch}},
+               {"not_attended", 3, {add_null_lock_reason, add_null_dispatch}},
                {"locked", 2, {add_null_deadline}},
                {"resolved_remotely"},
                {"callback_recorded"},
                {"unlocked"},
-               {"cancelled"},
-               {"complaint_overdue"}},
+               {"cancelled", 2, {add_null_dispatch}},
+               {"complaint_overdue"},
+               {"dispatch_released"}},
     .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<State>(); },
     .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {
       auto s = request_from_json(json);

@@ -1,0 +1,66 @@
+// Roster: the write side's live picture of who can take work — every
+// engineer's record, last reported status and open dispatches, and every
+// outlet's certification — for automatic dispatch (domain/ranking.h).
+//
+// It is fed by the StateStore's heads (StateStore::observe) and filled at
+// start from the store's rows, so it sees exactly what commands decide on,
+// never the read side. Each head carries its sequence: an older head never
+// overwrites a newer one, whatever order the bus and the tailer report
+// them in. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/state_store.h"
+#include "domain/ranking.h"
+
+namespace aftercare {
+
+class Roster {
+ public:
+  // Subscribes to `state` (before its catch_up()).
+  explicit Roster(StateStore& state);
+  // Reads every engineer, status, outlet and open dispatch the rows hold
+  // (after catch_up(), before start()).
+  Status load();
+
+  // The facts of every engineer of `region`, in id order.
+  std::vector<EngineerFacts> engineers_in(std::string_view region) const;
+  // One engineer's (nullopt when not registered).
+  std::optional<EngineerFacts> engineer(std::string_view id) const;
+  size_t size() const;
+
+  void on_head(AggregateKind kind, std::string_view id, const AggregateHead& head);
+
+ private:
+  struct Engineer {
+    uint64_t record_seq = 0, status_seq = 0;
+    std::string region, outlet_id;
+    std::vector<std::string> skills;
+    bool active = false;
+    int64_t max_open = kDefaultMaxOpenDispatches;
+    std::optional<Location> home, reported;  // the record's location; the last reported one
+    std::string status;
+    std::set<std::string> open;  // its open dispatches
+  };
+  struct Dispatch {
+    uint64_t seq = 0;
+    std::string engineer_id;
+    bool open = false;
+  };
+  EngineerFacts facts(const std::string& id, const Engineer& e) const;  // REQUIRES: mu_
+
+  StateStore& state_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Engineer> engineers_;
+  std::map<std::string, std::set<std::string>, std::less<>> by_region_;
+  std::unordered_map<std::string, std::pair<uint64_t, std::string>> outlets_;  // id -> (seq, status)
+  std::unordered_map<std::string, Dispatch> dispatches_;  // the open ones
+};
+
+}  // namespace aftercare
