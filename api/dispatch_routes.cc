@@ -61,14 +61,21 @@ void ApiService::dispatch_request(const CallPtr& call) {
   if (!ctx) return call->fail(ctx.status());
   const std::string id = DispatchPlanner::next_dispatch_id(**request);
   const bool assign = call->route->action == "assign";
+  // If-Match names the request's version (the path's resource), not the new dispatch's.
+  const std::optional<uint64_t> if_match = ctx->expected_version;
+  ctx->expected_version.reset();
+  ctx->expect_exists = false;
   const CommandContext context = *ctx;
   d_.bus.execute(
       dispatch_kind(), id, std::move(ctx).value(),
-      [this, id, request_id, principal, order = std::move(order).value()](const AggregateHead& head, Timestamp now) -> Decision {
+      [this, id, request_id, principal, if_match, order = std::move(order).value()](const AggregateHead& head, Timestamp now) -> Decision {
         auto r = d_.state.load(request_kind(), request_id);
         if (!r) return Rejection{r.status().code(), r.status().message(), ""};
         const RequestState& s = request_state(r->state.get());
         if (!s.exists || !sees_request(principal, s.region, s.engineer_id)) return Rejection{Errc::not_found, "no such request", ""};
+        if (if_match && *if_match != r->sequence && !head.sequence)
+          return Rejection{Errc::precondition_failed,
+                           "the request's version is " + std::to_string(r->sequence) + ", not " + std::to_string(*if_match), ""};
         return d_.planner->decide(head, id, request_id, order,
                                   [&principal](std::string_view region) { return principal.sees_region(region); }, now);
       },

@@ -56,8 +56,9 @@ const TokenCase kTokens[] = {
 // The fixture's data, and which of it each token may see:
 //   C-N, U-N (north) and C-S, U-S (south); engineers E-7, E-8 (north), E-S (south);
 //   RN: north, assigned to E-7; R8: north, assigned to E-8; RS: south, unassigned.
+//   Dispatches: RN.1 (E-7), R8.1 (E-8), RD.1 (south, E-S).
 struct Ids {
-  std::string rn, r8, rs;
+  std::string rn, r8, rs, rd;
 };
 
 // For a token: {its resource, one outside its scope} of a kind of resource.
@@ -77,6 +78,14 @@ std::pair<std::string, std::string> resources(const TokenCase& t, std::string_vi
     const std::string n = kind == "customer" ? "C-N" : "U-N", s = kind == "customer" ? "C-S" : "U-S";
     if (south) return {s, n};
     if (north || e7 || e8) return {n, s};
+    return {n, s};
+  }
+  if (kind == "dispatch") {
+    const std::string n = ids.rn + ".1", e8d = ids.r8 + ".1", s = ids.rd + ".1";
+    if (south) return {s, n};
+    if (north) return {n, s};
+    if (e7) return {n, e8d};
+    if (e8) return {e8d, n};
     return {n, s};
   }
   if (kind == "catalogue") return {"X-0", "X-0"};  // every token sees the whole catalogue
@@ -154,7 +163,18 @@ std::map<std::pair<std::string, std::string>, Row> policy_table() {
       {{"GET", "/v1/units/{id}"}, {kEveryRole, "unit", ""}},
       {{"PUT", "/v1/units/{id}"}, {admin, "unit", "{}"}},
       {{"GET", "/v1/stats/problems"}, {{"admin", "agent", "auditor", "manager", "dispatcher"}, "", ""}},
+      // Dispatch (api-field.md): bodies that pass the policy and change nothing.
+      {{"POST", "/v1/requests/{id}/dispatch"}, {{"dispatcher", "manager", "admin"}, "request", R"({"mode":"sideways"})"}},
+      {{"GET", "/v1/requests/{id}/dispatch-candidates"}, {{"dispatcher", "manager", "admin", "agent", "auditor"}, "request", ""}},
+      {{"GET", "/v1/dispatches"}, {kEveryRole, "", ""}},
+      {{"GET", "/v1/dispatches/{id}"}, {kEveryRole, "dispatch", ""}},
+      {{"GET", "/v1/dispatches/{id}/events"}, {history, "dispatch", ""}},
+      {{"GET", "/v1/engineers"}, {kEveryRole, "", ""}},
+      {{"GET", "/v1/engineers/{id}/dispatches"}, {kEveryRole, "engineer", ""}},
+      {{"POST", "/v1/engineers/{id}/status"}, {{"engineer", "dispatcher", "manager", "admin"}, "engineer", "{}"}},
   };
+  for (const char* action : {"accept", "decline", "depart", "arrive", "finish", "cancel"})
+    table[{"POST", std::string("/v1/dispatches/{id}/") + action}] = {{"engineer", "dispatcher", "manager", "admin"}, "dispatch", "[]"};
   // Catalogue kinds (every token reads them, admins write them) get their
   // rows from the registry; their record X-0 is made in SetUp.
   for (const AggregateKind& k : catalogue_kinds()) {
@@ -209,6 +229,8 @@ class AccessTest : public ::testing::Test {
     ids.r8 = open("C-N");
     admin(verb::post, "/v1/requests/" + ids.r8 + "/assign", R"({"engineer_id":"E-8"})");
     ids.rs = open("C-S");
+    ids.rd = open("C-S");
+    admin(verb::post, "/v1/requests/" + ids.rd + "/assign", R"({"engineer_id":"E-S"})");
     for (const AggregateKind& k : catalogue_kinds())
       admin(verb::put, "/v1/" + std::string(k.master()->collection) + "/X-0",
             k.spec().example(0).front().data);
@@ -312,9 +334,9 @@ TEST_F(AccessTest, StatisticsCountOnlyTheTokensRegions) {
     const size_t at = r.body.find(R"("count":)");
     return at == std::string::npos ? 0 : std::stoi(r.body.substr(at + 8));
   };
-  EXPECT_EQ(count(kAdminToken), 3);
+  EXPECT_EQ(count(kAdminToken), 4);  // RN, R8 (north); RS, RD (south)
   EXPECT_EQ(count(kNorthDispatcherToken), 2);
-  EXPECT_EQ(count(kSouthAgentToken), 1);
+  EXPECT_EQ(count(kSouthAgentToken), 2);
   EXPECT_EQ(as(kEngineerE7Token, verb::get, "/v1/stats/problems").status, 403);
 }
 

@@ -116,6 +116,31 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   const std::string remote = open();
   act(remote, "resolve-remotely", R"({"notes":"reset the program","article_id":"KB-17"})");
 
+  // Field service: outlets through their certification, a warehouse, an
+  // engineer's status, and dispatches through every way they end.
+  call(verb::put, "/v1/outlets/O-1", R"({"name":"Heping","region":"north","location":{"lat":41.79,"lon":123.43},"fee_per_visit":{"on_site":8000}})");
+  call(verb::put, "/v1/outlets/O-1", R"({"name":"Heping service","region":"north"})");
+  for (const char* step : {"certify", "suspend", "revoke"})
+    call(verb::post, std::string("/v1/outlets/O-1/") + step, R"({"reason":"audit"})");
+  call(verb::put, "/v1/warehouses/W-1", R"({"name":"Central","region":"north","kind":"central"})");
+  call(verb::put, "/v1/warehouses/W-1", R"({"name":"Central stock","region":"north","kind":"central"})");
+  call(verb::post, "/v1/engineers/E-8/status", R"({"status":"available","location":{"lat":41.8,"lon":123.4}})");
+  const std::string visited = open();
+  const std::string d1 = field(call(verb::post, "/v1/requests/" + visited + "/dispatch", R"({"mode":"auto"})").body, "id");
+  for (const char* step : {"accept", "depart", "arrive", "finish"}) call(verb::post, "/v1/dispatches/" + d1 + "/" + step, "{}");
+  const std::string declined = open();
+  const std::string d2 = field(call(verb::post, "/v1/requests/" + declined + "/dispatch", R"({"engineer_id":"E-8"})").body, "id");
+  call(verb::post, "/v1/dispatches/" + d2 + "/decline", R"({"reason":"too far"})");
+  const std::string expired = open();
+  const std::string d3 = field(call(verb::post, "/v1/requests/" + expired + "/dispatch", R"({"engineer_id":"E-7","accept_within":"PT1S"})").body, "id");
+  const std::string dropped = open();
+  const std::string d4 = field(call(verb::post, "/v1/requests/" + dropped + "/dispatch", R"({"engineer_id":"E-7"})").body, "id");
+  call(verb::post, "/v1/dispatches/" + d4 + "/cancel", R"({"reason":"customer away"})");
+  for (int i = 0; i < 100 && field(server.call(verb::get, "/v1/dispatches/" + d3, kAdminToken).body, "status") != "withdrawn"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(field(server.call(verb::get, "/v1/dispatches/" + d3, kAdminToken).body, "status"), "withdrawn");
+  wait_until(declined, R"("dispatch_id":null)");
+
   // A refused command with an Idempotency-Key is recorded on aftercare.commands.
   EXPECT_EQ(server.call(verb::post, "/v1/requests/" + happy + "/assign", kAdminToken, R"({"engineer_id":"E-7"})",
                         {{"Idempotency-Key", "refused-once"}}).status, 409);

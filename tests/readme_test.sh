@@ -23,9 +23,9 @@ python3 - "$SRC/README.md" "$port" > walk.sh <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 start = text.index("## Walk-through: one request")
-end = text.index("\n## ", text.index("## Walk-through: a request that gets locked") + 3)
+end = text.index("\n## ", text.index("## Walk-through: automatic dispatch") + 3)
 blocks = re.findall(r"```sh\n(.*?)```", text[start:end], re.S)
-assert len(blocks) == 2, blocks
+assert len(blocks) == 3, blocks
 print("set -euo pipefail")
 print("\n".join(blocks).replace("U=localhost:8080", "U=127.0.0.1:" + sys.argv[2]))
 PY
@@ -35,7 +35,10 @@ fail() { echo "README walk-through: $1"; cat out.txt; exit 1; }
 grep -q '"status":"closed","type":"repair"' out.txt || grep -q '"status":"closed"' out.txt || fail "no request was closed"
 grep -q '"lock_reason":"two_failed_attempts"' out.txt || fail "the second request did not lock"
 grep -q '"current_status":"locked"' out.txt || fail "assigning the locked request was not refused with 409"
+grep -q '"engineer_id":"E-21","score"' out.txt || fail "no ranking was shown"
+grep -q '"excluded_because":"off duty"' out.txt || fail "the off-duty engineer was not excluded with a reason"
+[ "$(grep -c '"status":"closed"' out.txt)" -ge 2 ] || fail "the automatically dispatched request was not closed"
 problems=$(grep -o '"type":"https://aftercare.dev/problems/[a-z-]*"' out.txt | sort | uniq -c)
 [ "$(echo "$problems" | wc -l)" -eq 1 ] && echo "$problems" | grep -q illegal-transition \
   || fail "unexpected problems: $problems"
-echo "README walk-throughs ran: 1 request closed, 1 locked and unlocked"
+echo "README walk-throughs ran: 2 requests closed (one dispatched automatically), 1 locked and unlocked"
