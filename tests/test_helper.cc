@@ -122,7 +122,8 @@ class OpenForEachCustomer final : public ProcessManager {
   std::string_view name() const override { return "open-for-each-customer"; }
   std::vector<Topic> topics() const override { return {Topic::master}; }
   std::vector<FollowUp> react(const Envelope& e) override {
-    if (e.type != "aftercare.customer.registered.v1") return {};
+    // Upcast to the newest version before it is handed over: any version of the event.
+    if (!e.type.starts_with("aftercare.customer.registered.v")) return {};
     const std::string customer = e.aggregate_id;
     const bool refuse = string_member(e.data, "name").starts_with("refuse");
     return {FollowUp{request_kind(), "R-" + customer,
