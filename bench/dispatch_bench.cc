@@ -63,8 +63,7 @@ void measure(Roster& roster, const std::string& region, int engineers, int decis
   size_t bytes = 0;
   for (int i = 0; i < decisions; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto ranked = rank_engineers(in, roster.engineers_in(region));
-    const std::string stored = ranking_json(ranked);
+    const std::string stored = roster.summarize(region, in).json();
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     bytes = stored.size();
   }

@@ -102,6 +102,13 @@ row "replay: where the time went|$(sed -n 's/^rows \([0-9]*\) written (\([0-9.]*
 cat "$WORK/read.txt" >&2
 row "replay's floor: reading the log alone|$(sed -n 's/^read: .*(\([0-9]*\) records\/s.*/\1/p' "$WORK/read.txt") records/s|opening the log $(sed -n 's/^read: .*opening the log \([0-9.]*\) s/\1/p' "$WORK/read.txt") s|one thread"
 row "replay's floor: reading and decoding|$(sed -n 's/^read+decode: .*(\([0-9]*\) records\/s.*/\1/p' "$WORK/read.txt") records/s||one thread; replay = this + the projections"
+# Automatic dispatch's decision over the write side's roster (issue 14): 5,000 engineers
+# in a region, and 500 as the same-run baseline.
+"$BUILD/bench/dispatch_bench" --engineers 5000 --decisions 2000 > "$WORK/dispatch.txt"
+cat "$WORK/dispatch.txt" >&2
+for n in 500 5000; do
+  row "auto-dispatch decision, $n engineers in the region|$(sed -n "s/.*, *$n engineers in the region: p50 \([0-9.]*\) ms.*/p50 \1 ms/p" "$WORK/dispatch.txt")|$(sed -n "s/.*, *$n engineers in the region: .*p99 \([0-9.]*\) ms.*/p99 \1 ms/p" "$WORK/dispatch.txt")|$([ $n = 5000 ] && echo 'target p99 ≤ 5 ms' || echo 'same-run baseline')"
+done
 serve "$WORK/big"
 curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null
 RSS=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status")

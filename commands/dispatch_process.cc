@@ -28,12 +28,10 @@ int64_t int_member(std::string_view json, const char* key) {
   return n;
 }
 
-// "3 off duty, 1 at capacity": why nobody could be offered the request.
-std::string exclusion_summary(const std::vector<Candidate>& ranked) {
-  std::map<std::string, int> by_code;
-  for (const Candidate& c : ranked) ++by_code[c.exclusion];
+// "1 at_capacity, 3 off_duty": why nobody could be offered the request.
+std::string exclusion_summary(const std::map<std::string, int64_t>& excluded) {
   std::string out;
-  for (const auto& [code, n] : by_code) out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + code;
+  for (const auto& [code, n] : excluded) out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + code;
   return out;
 }
 
@@ -81,7 +79,7 @@ std::string DispatchPlanner::next_dispatch_id(const RequestState& request) {
   return dispatch_id(request.id, request.dispatches + 1);
 }
 
-Result<std::vector<Candidate>> DispatchPlanner::candidates(const RequestState& request) {
+Result<RankingInput> DispatchPlanner::ranking_input(const RequestState& request) {
   RankingInput in;
   auto customer = state_.load(customer_kind(), request.customer_id);
   if (!customer) return customer.status();
@@ -99,7 +97,13 @@ Result<std::vector<Candidate>> DispatchPlanner::candidates(const RequestState& r
     in.passed_over = d.passed_over;
     if (d.status == DispatchStatus::declined || d.status == DispatchStatus::withdrawn) in.passed_over.push_back(d.engineer_id);
   }
-  return rank_engineers(in, roster_.engineers_in(request.region));
+  return in;
+}
+
+Result<std::vector<Candidate>> DispatchPlanner::candidates(const RequestState& request) {
+  auto in = ranking_input(request);
+  if (!in) return in.status();
+  return rank_engineers(*in, roster_.engineers_in(request.region));
 }
 
 Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& id, const std::string& request_id,
@@ -127,17 +131,19 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
   cmd.scheduled_end = order.scheduled_end;
   cmd.parts = order.parts;
   cmd.accept_within_ms = order.accept_within_ms;
-  auto ranked = candidates(request);
-  if (!ranked) return refusal(ranked.status());
+  auto in = ranking_input(request);
+  if (!in) return refusal(in.status());
   if (order.mode == "auto") {
-    if (ranked->empty() || !ranked->front().eligible())
+    // One pass over the region's engineers, keeping the best (bench/dispatch_bench.cc).
+    const RankingSummary ranking = roster_.summarize(request.region, *in);
+    if (ranking.best().empty())
       return Rejection{Errc::conflict,
                        "no eligible engineer in region \"" + request.region + "\"" +
-                           (ranked->empty() ? ": none registered" : ": " + exclusion_summary(*ranked)),
+                           (ranking.considered() == 0 ? ": none registered" : ": " + exclusion_summary(ranking.excluded())),
                        std::string(status_name(request.status))};
-    cmd.engineer_id = ranked->front().engineer_id;
-    cmd.outlet_id = ranked->front().outlet_id;
-    cmd.ranking = ranking_json(*ranked);
+    cmd.engineer_id = ranking.best().front().engineer_id;
+    cmd.outlet_id = ranking.best().front().outlet_id;
+    cmd.ranking = ranking.json();
   } else {
     // A dispatcher's choice: any active engineer the token may see, of a certified outlet or none.
     auto engineer = roster_.engineer(order.engineer_id);
@@ -152,14 +158,8 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
     cmd.engineer_id = order.engineer_id;
     cmd.outlet_id = engineer->outlet_id;
   }
-  // The ranking's passed-over engineers go with the dispatch, for the next one.
-  if (request.dispatches > 0) {
-    auto last = state_.load(dispatch_kind(), dispatch_id(request.id, request.dispatches));
-    if (!last) return refusal(last.status());
-    const DispatchState& d = dispatch_state(last->state.get());
-    cmd.passed_over = d.passed_over;
-    if (d.status == DispatchStatus::declined || d.status == DispatchStatus::withdrawn) cmd.passed_over.push_back(d.engineer_id);
-  }
+  // The passed-over engineers go with the dispatch, for the next one.
+  cmd.passed_over = in->passed_over;
   return decide_dispatch(existing, id, cmd, now);
 }
 

@@ -41,6 +41,9 @@ class DispatchPlanner {
   DispatchPlanner(StateStore& state, const Roster& roster) : state_(state), roster_(roster) {}
   StateStore& state() { return state_; }
 
+  // What the ranking for `request` depends on besides the engineers: the
+  // product's required skill, the customer's location, who was passed over.
+  Result<RankingInput> ranking_input(const RequestState& request);
   // The ranking for request `request` now: every engineer of its region.
   Result<std::vector<Candidate>> candidates(const RequestState& request);
   // The next dispatch's id for `request`: "<id>.<dispatches + 1>".

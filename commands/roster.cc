@@ -86,6 +86,25 @@ void Roster::on_head(AggregateKind kind, std::string_view id_view, const Aggrega
   }
 }
 
+std::string_view Roster::outlet_status(const Engineer& e) const {
+  if (e.outlet_id.empty()) return {};
+  auto o = outlets_.find(e.outlet_id);
+  return o == outlets_.end() ? std::string_view("unknown") : std::string_view(o->second.second);
+}
+
+RankingSummary Roster::summarize(std::string_view region, const RankingInput& in) const {
+  RankingSummary summary(in);
+  std::lock_guard lock(mu_);
+  auto r = by_region_.find(region);
+  if (r == by_region_.end()) return summary;
+  for (const std::string& id : r->second) {
+    const Engineer& e = engineers_.at(id);
+    summary.add(EngineerView{id, e.outlet_id, e.status, outlet_status(e), &e.skills, e.active && e.record_seq > 0,
+                             e.max_open, e.reported ? e.reported : e.home, static_cast<int64_t>(e.open.size())});
+  }
+  return summary;
+}
+
 EngineerFacts Roster::facts(const std::string& id, const Engineer& e) const {
   EngineerFacts f;
   f.id = id;
@@ -96,10 +115,7 @@ EngineerFacts Roster::facts(const std::string& id, const Engineer& e) const {
   f.status = e.status;
   f.location = e.reported ? e.reported : e.home;
   f.open_dispatches = static_cast<int64_t>(e.open.size());
-  if (!e.outlet_id.empty()) {
-    auto o = outlets_.find(e.outlet_id);
-    f.outlet_status = o == outlets_.end() ? "unknown" : o->second.second;
-  }
+  f.outlet_status = outlet_status(e);
   return f;
 }
 

@@ -31,6 +31,9 @@ class Roster {
 
   // The facts of every engineer of `region`, in id order.
   std::vector<EngineerFacts> engineers_in(std::string_view region) const;
+  // The ranking automatic dispatch decides on for `region`, in one pass
+  // under the lock without copying any engineer (domain/ranking.h).
+  RankingSummary summarize(std::string_view region, const RankingInput& in) const;
   // One engineer's (nullopt when not registered).
   std::optional<EngineerFacts> engineer(std::string_view id) const;
   size_t size() const;
@@ -54,6 +57,7 @@ class Roster {
     bool open = false;
   };
   EngineerFacts facts(const std::string& id, const Engineer& e) const;  // REQUIRES: mu_
+  std::string_view outlet_status(const Engineer& e) const;             // REQUIRES: mu_
 
   StateStore& state_;
   mutable std::mutex mu_;

@@ -19,6 +19,7 @@
 // Ties: fewer open dispatches, then the engineer id.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,8 +62,39 @@ struct Candidate {
   bool eligible() const { return excluded_because.empty(); }
 };
 
+// An engineer's facts as views into whoever holds them (the roster), so
+// that ranking thousands of engineers copies nothing.
+struct EngineerView {
+  std::string_view id, outlet_id, status, outlet_status;
+  const std::vector<std::string>* skills = nullptr;  // sorted
+  bool active = false;
+  int64_t max_open = kDefaultMaxOpenDispatches;
+  std::optional<Location> location;
+  int64_t open_dispatches = 0;
+};
+EngineerView view_of(const EngineerFacts& e);
+
 // Every engineer considered, eligible ones first, best first.
 std::vector<Candidate> rank_engineers(const RankingInput& in, const std::vector<EngineerFacts>& engineers);
+
+// The same ranking as ranking_json(rank_engineers(...)) in one pass over
+// the engineers, keeping only the best kRankingKept eligible ones and the
+// count excluded per reason: what automatic dispatch decides on.
+class RankingSummary {
+ public:
+  explicit RankingSummary(const RankingInput& in) : in_(in) {}
+  void add(const EngineerView& e);
+  const std::vector<Candidate>& best() const { return best_; }  // best first
+  size_t considered() const { return considered_; }
+  const std::map<std::string, int64_t>& excluded() const { return excluded_; }
+  std::string json() const;  // == ranking_json(rank_engineers(...))
+
+ private:
+  const RankingInput& in_;
+  std::vector<Candidate> best_;
+  size_t considered_ = 0, eligible_ = 0;
+  std::map<std::string, int64_t> excluded_;
+};
 // The order rank_engineers() puts two candidates in.
 bool ranks_before(const Candidate& a, const Candidate& b);
 

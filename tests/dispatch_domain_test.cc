@@ -382,6 +382,11 @@ TEST(RankingTest, TheChoiceIsEligibleAndNeverWorseThanAnotherEligibleOne) {
     const auto again = rank_engineers(in, shuffled);
     for (size_t i = 0; i < ranked.size(); ++i) ASSERT_EQ(again[i].engineer_id, ranked[i].engineer_id);
     EXPECT_EQ(ranking_json(again), ranking_json(ranked));
+    // The one-pass summary automatic dispatch decides on is the same ranking.
+    RankingSummary summary(in);
+    for (const EngineerFacts& e : shuffled) summary.add(view_of(e));
+    EXPECT_EQ(summary.json(), ranking_json(ranked));
+    EXPECT_EQ(summary.best().front().engineer_id, chosen.engineer_id);
   }
 }
 
