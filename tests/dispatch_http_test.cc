@@ -170,6 +170,17 @@ TEST_P(DispatchTest, DispatchCommandsRefuseBadInputClearly) {
   EXPECT_EQ(send(verb::post, path, "{}", kEngineerE7Token).status, 403);
   EXPECT_EQ(send(verb::post, "/v1/requests/R-404/dispatch", "{}", kNorthDispatcherToken).status, 404);
   EXPECT_EQ(send(verb::post, "/v1/dispatches/R-404.1/accept", "{}", kNorthDispatcherToken).status, 404);
+  // Ids from the path that are not ids name nothing; headers that are not UTF-8 are refused at the edge.
+  for (const char* bad : {"%FF%FE", "a%01b", "%C3%28.1", "x%20y"}) {
+    EXPECT_EQ(send(verb::post, std::string("/v1/dispatches/") + bad + "/accept", "{}", kAdminToken).status, 404) << bad;
+    EXPECT_EQ(send(verb::post, std::string("/v1/engineers/") + bad + "/status", R"({"status":"available"})").status, 404) << bad;
+    EXPECT_EQ(send(verb::post, std::string("/v1/outlets/") + bad + "/certify", R"({"reason":"x"})").status, 404) << bad;
+    EXPECT_EQ(send(verb::post, std::string("/v1/requests/") + bad + "/dispatch", "{}").status, 404) << bad;
+  }
+  EXPECT_EQ(server->call(verb::post, path, kNorthDispatcherToken, "{}",
+                         {{"Content-Type", "application/json"}, {"Idempotency-Key", "abc\xff\xfe"}}).status, 400);
+  EXPECT_EQ(server->call(verb::post, "/v1/engineers/E-7/status", kEngineerE7Token, R"({"status":"available"})",
+                         {{"Content-Type", "application/json"}, {"X-Correlation-Id", "\xc3\x28"}}).status, 400);
   ASSERT_EQ(send(verb::post, "/v1/outlets/O-1/suspend", R"({"reason":"complaints"})").status, 200);
   const Reply suspended = send(verb::post, path, R"({"engineer_id":"E-7"})", kNorthDispatcherToken);
   EXPECT_EQ(suspended.status, 422) << suspended.body;
