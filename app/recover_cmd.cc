@@ -18,9 +18,11 @@ constexpr const char* kRecoverHelp =
     "\n"
     "When `serve` refuses a damaged embedded log: copies DIR/log to\n"
     "DIR/log.damaged-<time>, keeps the records before the first damaged one\n"
-    "(everything after it is lost), and moves DIR/views and DIR/state to\n"
-    "DIR/views.stale-<time> and DIR/state.stale-<time>, so that the next `serve`\n"
-    "rebuilds the read models and the write side's state from the log. Prefer\n"
+    "(everything after it is lost), and moves DIR/views, DIR/state and\n"
+    "DIR/process to <name>.stale-<time>, so that the next `serve` rebuilds the\n"
+    "read models and the write side's state from the log, and its process\n"
+    "managers read it again from the start (their follow-ups are answered as\n"
+    "retries, never repeated). Prefer\n"
     "restoring DIR/log from a backup if you have one. Stop `serve` first.\n"
     "  --data  data directory (env AFTERCARE_DATA; default ./data)\n";
 
@@ -62,15 +64,16 @@ int recover_log_main(const std::vector<std::string>& argv) {
   if (!log) return fail(log.status().message());
   const int64_t kept = total_records(**log);
   (*log)->close();
-  // Both were built from records that are gone now.
-  for (const char* derived : {"views", "state"}) {
+  // All were built from records that are gone now. A process manager's
+  // checkpoint past the new end would skip the records written there next.
+  for (const char* derived : {"views", "state", "process"}) {
     if (!fs::exists(data + "/" + derived)) continue;
     fs::rename(data + "/" + derived, data + "/" + derived + ".stale-" + stamp, ec);
     if (ec) return fail("cannot move " + data + "/" + derived + " aside: " + ec.message());
   }
   std::printf("kept %lld records before the damage in %s/log (the damaged log is in %s/log.damaged-%s);\n"
-              "the read models and the write side's state were moved to %s/views.stale-%s and\n"
-              "state.stale-%s and are rebuilt when serve starts.\n"
+              "the read models, the write side's state and the process managers' checkpoints were\n"
+              "moved to %s/views.stale-%s, state.stale-%s and process.stale-* and are rebuilt when serve starts.\n"
               "Next: aftercare audit --verify-chains --data %s, then aftercare serve --data %s\n",
               static_cast<long long>(kept), data.c_str(), data.c_str(), stamp.c_str(), data.c_str(), stamp.c_str(),
               stamp.c_str(), data.c_str(), data.c_str());

@@ -3,7 +3,7 @@
 // arrived, for a fixed time; prints throughput and latency percentiles.
 //
 //   loadgen --port P --token T [--host 127.0.0.1] [--connections 64] [--seconds 10]
-//           [--scenario intake|day|view|list|static] [--path /file] [--warmup 2]
+//           [--scenario intake|day|view|list|static|status|board] [--path /file] [--warmup 2]
 //           [--rate R]
 //
 // Scenarios:
@@ -16,6 +16,8 @@
 //   view    GET one request view
 //   list    GET /v1/requests with filters (status, region, customer), 20 a page
 //   static  GET --path from any HTTP server (the nginx baseline); no setup
+//   status  POST /v1/engineers/E-LOAD-<0..199>/status (travelling or on site, a location)
+//   board   GET /v1/engineers?region=north&limit=50 (the live board with workload)
 //
 // --rate R makes it open-loop: R requests/s spread over the connections on a
 // fixed schedule, latency measured from when each request was due (so a
@@ -62,6 +64,8 @@ struct Call {
   std::string key;
 };
 
+constexpr int kEngineers = 200;  // the status and board scenarios' engineers
+
 // What one connection sends next, scenario by scenario.
 class Script {
  public:
@@ -74,6 +78,16 @@ class Script {
     if (o_.scenario == "intake") return {http::verb::post, "/v1/requests", kOpen, prefix_ + std::to_string(n_)};
     if (o_.scenario == "view" || o_.scenario == "static") return {http::verb::get, view_, "", ""};
     if (o_.scenario == "list") return {http::verb::get, kLists[n_ % std::size(kLists)], "", ""};
+    if (o_.scenario == "status") {
+      // Engineers on the move: one of kEngineers reports where it is.
+      const int e = std::uniform_int_distribution<int>(0, kEngineers - 1)(rng_);
+      const double lat = 41.7 + std::uniform_int_distribution<int>(0, 999)(rng_) * 0.0002;
+      char body[128];
+      std::snprintf(body, sizeof body, R"({"status":"%s","location":{"lat":%.4f,"lon":123.4}})",
+                    chance(80) ? "travelling" : "on_site", lat);
+      return {http::verb::post, "/v1/engineers/E-LOAD-" + std::to_string(e) + "/status", body, ""};
+    }
+    if (o_.scenario == "board") return {http::verb::get, "/v1/engineers?region=north&limit=50", "", ""};
     return day();
   }
   // The id of the request a day script is working on (from the last answer).
@@ -217,6 +231,12 @@ std::string setup(const Options& o) {
     return "";
   }
   const std::string view = "/v1/requests/" + reply.substr(at + 6, reply.find('"', at + 6) - at - 6);
+  if (o.scenario == "status" || o.scenario == "board")
+    for (int i = 0; i < kEngineers; ++i) {
+      const std::string id = "E-LOAD-" + std::to_string(i);
+      if (conn.send(http::verb::put, "/v1/engineers/" + id, R"({"name":"Load","region":"north","active":true,"skills":["washers"]})", "") >= 300)
+        return std::fprintf(stderr, "loadgen: setup failed (engineer %s)\n", id.c_str()), std::string();
+    }
   // Reads are measured on a request the read models already have.
   for (int i = 0; i < 6000 && conn.send(http::verb::get, view, "", "") != 200; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -225,7 +245,8 @@ std::string setup(const Options& o) {
 
 int usage() {
   std::fputs("usage: loadgen --port P [--token T] [--host H] [--connections N] [--seconds S]\n"
-             "               [--warmup S] [--scenario intake|view|static] [--path /file]\n",
+             "               [--warmup S] [--scenario intake|day|view|list|static|status|board] [--path /file]\n"
+             "               [--rate R]\n",
              stderr);
   return 2;
 }
@@ -249,7 +270,7 @@ int main(int argc, char** argv) {
   }
   if (o.port.empty() || (argc - 1) % 2 != 0) return usage();
   if (o.scenario == "static" ? o.path.empty() : o.token.empty()) return usage();
-  const std::string scenarios[] = {"intake", "day", "view", "list", "static"};
+  const std::string scenarios[] = {"intake", "day", "view", "list", "static", "status", "board"};
   if (std::find(std::begin(scenarios), std::end(scenarios), o.scenario) == std::end(scenarios)) return usage();
 
   std::string view = o.path;

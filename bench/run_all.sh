@@ -67,6 +67,19 @@ scenario "(c) request view, 64 conn" --scenario view --connections 64
 OURS_VIEW=$(num requests/s "$WORK/last.txt")
 scenario "(d) list queries, 64 conn" --scenario list --connections 64
 scenario "(e) request view, 1000 conn at 10000/s" --scenario view --connections 1000 --rate 10000
+# (g) engineers on the move (issue 14): 2,000 status reports/s, open loop, while
+# dispatchers read the live board; the board's own latency is the figure.
+echo "== (g) status updates at 2000/s with board reads" >&2
+"$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --seconds "$SECS" --scenario status --connections 64 --rate 2000 \
+  > "$WORK/status.txt" &
+STATUS_PID=$!
+sleep 1
+"$BUILD/bench/loadgen" --port "$PORT" --token "$TOKEN" --seconds "$SECS" --scenario board --connections 8 --warmup 3 \
+  > "$WORK/board.txt" || true
+wait "$STATUS_PID" || true
+cat "$WORK/status.txt" "$WORK/board.txt" >&2
+row "(g) engineer status at 2000/s, 64 conn|$(num requests/s "$WORK/status.txt") req/s|p50 $(num 'latency p50' "$WORK/status.txt") ms, p99 $(num 'latency p99' "$WORK/status.txt") ms|$(sed -n 's/^  non-2xx *//p' "$WORK/status.txt") non-2xx"
+row "(g) board reads meanwhile, 8 conn|$(num requests/s "$WORK/board.txt") req/s|p50 $(num 'latency p50' "$WORK/board.txt") ms, p99 $(num 'latency p99' "$WORK/board.txt") ms|target p99 ≤ 10 ms"
 curl -s "127.0.0.1:$PORT/v1/requests?customer_id=LOAD-C&limit=1" -H "Authorization: Bearer $TOKEN" |
   sed 's/^{"items":\[\(.*\)\],"next_cursor".*/\1/' > "$WORK/view.json"
 kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true
