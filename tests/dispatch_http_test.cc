@@ -110,11 +110,23 @@ TEST_P(DispatchTest, ADeclinedAutoDispatchIsOfferedToTheNextCandidateWithoutAFai
   const std::string id = open_request();
   ASSERT_EQ(send(verb::post, "/v1/requests/" + id + "/dispatch", "{}", kNorthDispatcherToken).status, 201);
   await_request(id, "dispatch_id", id + ".1");
+  // An engineer sees the requests and customers of their own dispatches only.
+  EXPECT_EQ(get("/v1/requests/" + id, kEngineerE8Token).status, 404);
+  EXPECT_EQ(get("/v1/customers/C-1", kEngineerE8Token).status, 404);
+  EXPECT_EQ(get("/v1/dispatches/" + id + ".1", kEngineerE8Token).status, 404);
+  EXPECT_EQ(get("/v1/requests/" + id, kEngineerE7Token).status, 200);
+  EXPECT_EQ(get("/v1/customers/C-1", kEngineerE7Token).status, 200);
   const Reply declined = send(verb::post, "/v1/dispatches/" + id + ".1/decline", R"({"reason":"van broke down"})", kEngineerE7Token);
   ASSERT_EQ(declined.status, 200) << declined.body;
   const std::string next = await_request(id, "dispatch_id", id + ".2");
   EXPECT_EQ(field(next, "engineer_id"), "E-8");
   EXPECT_EQ(field(next, "attempts"), "0");
+  EXPECT_EQ(get("/v1/requests/" + id, kEngineerE8Token).status, 200) << "now E-8's";
+  EXPECT_EQ(get("/v1/customers/C-1", kEngineerE8Token).status, 200);
+  EXPECT_EQ(get("/v1/requests/" + id, kEngineerE7Token).status, 404) << "no longer E-7's";
+  const Reply list = get("/v1/dispatches", kEngineerE8Token);
+  EXPECT_NE(list.body.find(id + ".2"), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find(id + ".1"), std::string::npos) << "E-7's dispatch is not on E-8's list: " << list.body;
   const Reply second = get("/v1/dispatches/" + id + ".2");
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_NE(second.body.find(R"("passed_over":["E-7"])"), std::string::npos) << second.body;
