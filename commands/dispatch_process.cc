@@ -181,6 +181,32 @@ FollowUp DispatchProcess::follow_offer(const std::string& request_id, const std:
           }};
 }
 
+// After a decline or an expired offer in auto mode, the next candidate:
+// decided when it runs, from the state then — nothing when the ended
+// dispatch was manual, or someone dispatched the request meanwhile.
+FollowUp DispatchProcess::reoffer(const std::string& request_id, const std::string& ended_id) {
+  const std::string next = dispatch_id(request_id, dispatch_number(ended_id) + 1);
+  return {dispatch_kind(), next, [this, ended_id, next, request_id](const AggregateHead& head, Timestamp now) -> Decision {
+            auto ended = planner_.state().load(dispatch_kind(), ended_id);
+            if (!ended) return refusal(ended.status());
+            const DispatchState& d = dispatch_state(ended->state.get());
+            if (d.mode != "auto" || head.sequence) return std::vector<Event>{};
+            auto request = planner_.state().load(request_kind(), request_id);
+            if (!request) return refusal(request.status());
+            const RequestState& r = request_state(request->state.get());
+            if (r.status != RequestStatus::awaiting_assignment || DispatchPlanner::next_dispatch_id(r) != next)
+              return std::vector<Event>{};
+            DispatchOrder order;  // as the ended one was given
+            order.type = d.type;
+            order.parts = d.parts;
+            order.note = d.note;
+            order.scheduled_start = d.scheduled_start;
+            order.scheduled_end = d.scheduled_end;
+            order.accept_within_ms = d.accept_within_ms;
+            return planner_.decide(head, next, request_id, order, [](std::string_view) { return true; }, now);
+          }};
+}
+
 std::vector<FollowUp> DispatchProcess::react(const Envelope& event) {
   auto type = parse_type(event.type);
   if (!type) return {};
@@ -201,30 +227,8 @@ std::vector<FollowUp> DispatchProcess::react(const Envelope& event) {
     if (e == "cancelled" && string_member(event.data, "by") == "dispatcher")
       return {on_request(request_id, ReleaseDispatch{id, "cancelled"})};
     if (e != "declined" && e != "withdrawn") return {};
-    std::vector<FollowUp> out{on_request(request_id, ReleaseDispatch{id, e})};
-    // In auto mode, the next candidate: decided when it runs, from the state then.
-    const std::string next = dispatch_id(request_id, dispatch_number(id) + 1);
-    out.push_back({dispatch_kind(), next, [this, id, next, request_id](const AggregateHead& head, Timestamp now) -> Decision {
-                     auto ended = planner_.state().load(dispatch_kind(), id);
-                     if (!ended) return refusal(ended.status());
-                     const DispatchState& d = dispatch_state(ended->state.get());
-                     if (d.mode != "auto" || head.sequence) return std::vector<Event>{};
-                     auto request = planner_.state().load(request_kind(), request_id);
-                     if (!request) return refusal(request.status());
-                     const RequestState& r = request_state(request->state.get());
-                     // Someone else dispatched it, or it moved on: nothing to re-offer.
-                     if (r.status != RequestStatus::awaiting_assignment || DispatchPlanner::next_dispatch_id(r) != next)
-                       return std::vector<Event>{};
-                     DispatchOrder order;
-                     order.type = d.type;
-                     order.parts = d.parts;
-                     order.note = d.note;
-                     order.scheduled_start = d.scheduled_start;
-                     order.scheduled_end = d.scheduled_end;
-                     order.accept_within_ms = d.accept_within_ms;
-                     return planner_.decide(head, next, request_id, order, [](std::string_view) { return true; }, now);
-                   }});
-    return out;
+    // Released first: the re-offer finds the request awaiting assignment.
+    return {on_request(request_id, ReleaseDispatch{id, e}), reoffer(request_id, id)};
   }
   if (type->aggregate == "request") {
     const std::string& e = type->event;

@@ -79,6 +79,7 @@ class DispatchProcess final : public ProcessManager {
                                const std::string& engineer_id, const std::string& note);
 
  private:
+  FollowUp reoffer(const std::string& request_id, const std::string& ended_id);
   DispatchPlanner& planner_;
 };
 

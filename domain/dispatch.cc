@@ -62,6 +62,27 @@ Status read_parts_into(simdjson::dom::element root, std::vector<PartLine>& out) 
   return Status::ok();
 }
 
+// The members an offered event and the state share, with the same names.
+Status read_offer(simdjson::dom::element root, Fields& f, DispatchState& s) {
+  s.request_id = f.str("request_id");
+  s.mode = f.str("mode");
+  s.engineer_id = f.str("engineer_id");
+  s.outlet_id = f.str("outlet_id");
+  s.type = f.str("type");
+  s.region = f.str("region");
+  s.customer_id = f.str("customer_id");
+  s.scheduled_start = f.time("scheduled_start");
+  s.scheduled_end = f.time("scheduled_end");
+  s.note = f.str("note");
+  s.expires_at = f.time("expires_at").value_or(Timestamp{});
+  s.passed_over = f.strings("passed_over");
+  s.ranking = f.raw("ranking");
+  auto within = parse_iso_duration(f.str("accept_within"));
+  if (!within) return corrupt("bad accept_within");
+  s.accept_within_ms = *within;
+  return read_parts_into(root, s.parts);
+}
+
 Rejection illegal(const DispatchState& s, std::string_view action) {
   return {Errc::conflict,
           "cannot " + std::string(action) + " a dispatch that is " + std::string(dispatch_status_name(s.status)),
@@ -236,33 +257,18 @@ Result<DispatchState> dispatch_from_json(std::string_view json) {
   DispatchState s;
   s.exists = true;
   s.id = f.str("id");
-  s.request_id = f.str("request_id");
   auto status = dispatch_status_from_name(f.str("status"));
-  s.mode = f.str("mode");
-  s.engineer_id = f.str("engineer_id");
-  s.outlet_id = f.str("outlet_id");
-  s.type = f.str("type");
-  s.region = f.str("region");
-  s.customer_id = f.str("customer_id");
-  s.scheduled_start = f.time("scheduled_start");
-  s.scheduled_end = f.time("scheduled_end");
-  s.note = f.str("note");
-  auto within = parse_iso_duration(f.str("accept_within"));
+  if (Status st = read_offer(*root, f, s); !st) return st;
   s.offered_at = f.time("offered_at").value_or(Timestamp{});
-  s.expires_at = f.time("expires_at").value_or(Timestamp{});
   s.accepted_at = f.time("accepted_at");
   s.departed_at = f.time("departed_at");
   s.arrived_at = f.time("arrived_at");
   s.ended_at = f.time("ended_at");
   s.outcome = f.str("outcome");
   s.end_reason = f.str("end_reason");
-  s.passed_over = f.strings("passed_over");
-  s.ranking = f.raw("ranking");
   s.updated_at = f.time("updated_at").value_or(Timestamp{});
-  if (Status st = read_parts_into(*root, s.parts); !st) return st;
-  if (!f.ok() || !status || !within) return corrupt("bad stored state");
+  if (!f.ok() || !status) return corrupt("bad stored state");
   s.status = *status;
-  s.accept_within_ms = *within;
   return s;
 }
 
@@ -276,24 +282,8 @@ Status apply_dispatch(DispatchState& s, const std::string& id, const Event& e) {
     if (s.exists) return corrupt("offered twice");
     s.exists = true;
     s.id = id;
-    s.request_id = f.str("request_id");
-    s.mode = f.str("mode");
-    s.engineer_id = f.str("engineer_id");
-    s.outlet_id = f.str("outlet_id");
-    s.type = f.str("type");
-    s.region = f.str("region");
-    s.customer_id = f.str("customer_id");
-    s.scheduled_start = f.time("scheduled_start");
-    s.scheduled_end = f.time("scheduled_end");
-    s.note = f.str("note");
-    auto within = parse_iso_duration(f.str("accept_within"));
-    if (!within) return corrupt("offered: bad accept_within");
-    s.accept_within_ms = *within;
+    if (Status st = read_offer(*root, f, s); !st) return st;
     s.offered_at = e.time;
-    s.expires_at = f.time("expires_at").value_or(Timestamp{});
-    s.passed_over = f.strings("passed_over");
-    s.ranking = f.raw("ranking");
-    if (Status st = read_parts_into(*root, s.parts); !st) return st;
   } else if (e.name == "accepted") {
     s.status = DispatchStatus::accepted;
     s.accepted_at = e.time;

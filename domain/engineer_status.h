@@ -12,22 +12,11 @@
 #include <simdjson.h>
 
 #include "domain/event.h"
+#include "domain/location.h"
 #include "domain/kind.h"
 #include "domain/time.h"
 
 namespace aftercare {
-
-// A place in micro-degrees: what FieldType::location stores, as integers.
-struct Location {
-  int64_t lat_micro = 0, lon_micro = 0;
-  bool operator==(const Location&) const = default;
-};
-// From the JSON of a stored location ({"lat":..,"lon":..}); nullopt when absent or malformed.
-std::optional<Location> location_from_json(simdjson::dom::element e);
-std::optional<Location> location_member(std::string_view json, const char* key);
-std::string location_json(const Location& l);
-// Great-circle (haversine) distance, in tenths of a kilometre.
-int64_t distance_tenths_km(const Location& a, const Location& b);
 
 struct EngineerStatusState {
   bool exists = false;

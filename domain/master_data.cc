@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "domain/json.h"
+#include "domain/location.h"
 
 namespace aftercare {
 
@@ -47,21 +48,6 @@ Status write_text(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
   return Status::ok();
 }
 
-// Micro-degrees as a decimal number: the same bytes for the same place,
-// whatever digits the client sent.
-std::string micro_degrees(int64_t micro) {
-  std::string out = micro < 0 ? "-" : "";
-  const uint64_t m = static_cast<uint64_t>(micro < 0 ? -micro : micro);
-  out += std::to_string(m / 1'000'000);
-  if (uint64_t frac = m % 1'000'000) {
-    std::string digits = std::to_string(frac);
-    digits.insert(0, 6 - digits.size(), '0');
-    digits.erase(digits.find_last_not_of('0') + 1);
-    out += "." + digits;
-  }
-  return out;
-}
-
 Status write_location(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) {
   simdjson::dom::object obj;
   if (v.get_object().get(obj)) return wrong_type(f.name, "an object {\"lat\", \"lon\"}");
@@ -73,7 +59,7 @@ Status write_location(const FieldSpec& f, simdjson::dom::element v, JsonWriter& 
     if (!std::isfinite(x) || x < -limit || x > limit)
       return invalid(f.name, std::string(axis) + " must be between " + std::to_string(int(-limit)) + " and " +
                                  std::to_string(int(limit)));
-    w.key(axis).raw(micro_degrees(std::llround(x * 1e6)));
+    w.key(axis).raw(format_micro_degrees(std::llround(x * 1e6)));
   }
   w.end_object();
   return Status::ok();
@@ -329,8 +315,8 @@ std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed) {
         case FieldType::enumeration: w.field(f.name, f.allowed[(bits >> 40) % f.allowed.size()]); break;
         case FieldType::text_list: w.key(f.name).begin_array().string(value).end_array(); break;
         case FieldType::location:
-          w.key(f.name).begin_object().key("lat").raw(micro_degrees(static_cast<int64_t>((bits >> 20) % 180'000'000) - 90'000'000))
-              .key("lon").raw(micro_degrees(static_cast<int64_t>((bits >> 24) % 360'000'000) - 180'000'000)).end_object();
+          w.key(f.name).begin_object().key("lat").raw(format_micro_degrees(static_cast<int64_t>((bits >> 20) % 180'000'000) - 90'000'000))
+              .key("lon").raw(format_micro_degrees(static_cast<int64_t>((bits >> 24) % 360'000'000) - 180'000'000)).end_object();
           break;
         case FieldType::money_by_key: w.key(f.name).begin_object().key(f.allowed[0]).integer((bits >> 40) % 100'000).end_object(); break;
         default: w.field(f.name, value);
