@@ -223,6 +223,41 @@ TEST_P(DispatchTest, EngineersReportTheirOwnStatusAndTheBoardShowsIt) {
   EXPECT_NE(c.body.find(R"("excluded_because":"off duty")"), std::string::npos) << c.body;
 }
 
+// Two dispatchers at once: with the same Idempotency-Key both get the one
+// dispatch; with different keys they name the same aggregate (<request>.1)
+// and the second is refused — never two open dispatches.
+TEST_P(DispatchTest, TwoDispatchersAtOnceMakeOneDispatch) {
+  const std::string id = open_request();
+  auto twice = [&](const std::string& key_a, const std::string& key_b) {
+    Reply a, b;
+    std::thread other([&] {
+      a = server->call(verb::post, "/v1/requests/" + id + "/dispatch", kNorthDispatcherToken, "{}",
+                       {{"Content-Type", "application/json"}, {"Idempotency-Key", key_a}});
+    });
+    b = server->call(verb::post, "/v1/requests/" + id + "/dispatch", kNorthDispatcherToken, "{}",
+                     {{"Content-Type", "application/json"}, {"Idempotency-Key", key_b}});
+    other.join();
+    for (const Reply* r : {&a, &b})
+      if (r->status < 300) position = merge_positions(position, r->header("X-Position"));
+    return std::make_pair(a, b);
+  };
+  const auto [a, b] = twice("d-1", "d-1");
+  EXPECT_EQ(a.status, 201) << a.body;
+  EXPECT_EQ(b.status, 201) << b.body;
+  EXPECT_EQ(field(a.body, "id"), id + ".1");
+  EXPECT_EQ(field(b.body, "id"), id + ".1");
+  await_request(id, "status", "assigned");
+  ASSERT_EQ(send(verb::post, "/v1/dispatches/" + id + ".1/cancel", R"({"reason":"retry the race"})").status, 200);
+  await_request(id, "status", "awaiting_assignment");
+  const auto [c, d] = twice("d-2", "d-3");
+  EXPECT_EQ((c.status == 201) + (d.status == 201), 1) << c.body << " / " << d.body;
+  EXPECT_EQ((c.status == 409) + (d.status == 409), 1) << c.body << " / " << d.body;
+  EXPECT_EQ(get("/v1/dispatches/" + id + ".3").status, 404) << "no third dispatch";
+  const Reply list = get("/v1/dispatches?status=offered");
+  EXPECT_EQ(list.body.find(id + ".1"), std::string::npos);
+  EXPECT_NE(list.body.find(id + ".2"), std::string::npos) << list.body;
+}
+
 // The whole case in one audit, chains intact, and every read model —
 // dispatch views, the engineers' board, open counts — rebuilt from the log
 // byte for byte, after a restart that the roster and the process manager survive.
