@@ -4,7 +4,11 @@
 #include <charconv>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 namespace aftercare {
+
+std::string format_double(double v) { return fmt::format("{}", v); }
 
 void append_json_string(std::string& out, std::string_view v) {
   out.push_back('"');

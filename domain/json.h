@@ -55,6 +55,12 @@ class JsonWriter {
 
 void append_json_string(std::string& out, std::string_view v);
 
+// A number that is not an integer, in the one spelling canonical JSON has
+// for it: the shortest that reads back as the same double ("1.4", "10",
+// "1e-06"). Every event's bytes are re-read and compared before they are
+// appended, so a writer that spelled 10 as "10.0" would be refused there.
+std::string format_double(double v);
+
 inline constexpr size_t kMaxJsonDepth = 64;
 
 // Parses `text` into `parser`'s document. Errors are Errc::invalid_argument

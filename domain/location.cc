@@ -23,16 +23,9 @@ std::optional<Location> location_member(std::string_view json, const char* key) 
 }
 
 std::string format_micro_degrees(int64_t micro) {
-  std::string out = micro < 0 ? "-" : "";
-  const uint64_t m = static_cast<uint64_t>(micro < 0 ? -micro : micro);
-  out += std::to_string(m / 1'000'000);
-  if (uint64_t frac = m % 1'000'000) {
-    std::string digits = std::to_string(frac);
-    digits.insert(0, 6 - digits.size(), '0');
-    digits.erase(digits.find_last_not_of('0') + 1);
-    out += "." + digits;
-  }
-  return out;
+  // An integer number of degrees is written as one, which is how it reads back.
+  if (micro % 1'000'000 == 0) return std::to_string(micro / 1'000'000);
+  return format_double(static_cast<double>(micro) / 1e6);
 }
 
 std::string location_json(const Location& l) {

@@ -62,7 +62,8 @@ void write_distance(JsonWriter& w, const std::optional<int64_t>& tenths) {
     w.null();
     return;
   }
-  w.raw(std::to_string(*tenths / 10) + "." + std::to_string(*tenths % 10));
+  if (*tenths % 10 == 0) w.integer(*tenths / 10);
+  else w.raw(format_double(static_cast<double>(*tenths) / 10));
 }
 
 void write_candidate(JsonWriter& w, const Candidate& c) {

@@ -64,7 +64,7 @@ void write_canonical(simdjson::dom::element e, std::string& out) {
     case element_type::STRING: append_json_string(out, e.get_string().value_unsafe()); break;
     case element_type::INT64: out += std::to_string(e.get_int64().value_unsafe()); break;
     case element_type::UINT64: out += std::to_string(e.get_uint64().value_unsafe()); break;
-    case element_type::DOUBLE: out += fmt::format("{}", e.get_double().value_unsafe()); break;
+    case element_type::DOUBLE: out += format_double(e.get_double().value_unsafe()); break;
     case element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; break;
     case element_type::NULL_VALUE: out += "null"; break;
   }

@@ -323,13 +323,19 @@ TEST(RankingTest, EachExclusionIsNamed) {
   EXPECT_NE(stored.find(R"("considered":8,"eligible":1)"), std::string::npos) << stored;
   EXPECT_NE(stored.find(R"("at_capacity":1)"), std::string::npos) << stored;
   EXPECT_EQ(candidate_json(ranked[0]),
-            R"({"engineer_id":"E-ok","outlet_id":null,"score":10000,"distance_km":0.0,"open_dispatches":0,"skill_match":true,"parts_on_hand":null,"excluded_because":null})");
+            R"({"engineer_id":"E-ok","outlet_id":null,"score":10000,"distance_km":0,"open_dispatches":0,"skill_match":true,"parts_on_hand":null,"excluded_because":null})");
 }
 
 TEST(RankingTest, DistanceIsGreatCircleAndUnknownCountsAsTheCap) {
   // Beijing to Shanghai: about 1,067 km by great circle.
   EXPECT_NEAR(distance_tenths_km({39'904'200, 116'407'400}, {31'230'400, 121'473'700}), 10'674, 15);
   EXPECT_EQ(distance_tenths_km({0, 0}, {0, 0}), 0);
+  // Written as the log's canonical JSON writes numbers: 10 km as 10, not 10.0.
+  Candidate c;
+  c.distance_tenths = 100;
+  EXPECT_NE(candidate_json(c).find(R"("distance_km":10,)"), std::string::npos) << candidate_json(c);
+  c.distance_tenths = 105;
+  EXPECT_NE(candidate_json(c).find(R"("distance_km":10.5,)"), std::string::npos) << candidate_json(c);
   RankingInput in{"", std::nullopt, {}};
   auto ranked = rank_engineers(in, {engineer("E-1")});
   EXPECT_EQ(ranked[0].distance_tenths, std::nullopt);

@@ -223,6 +223,18 @@ TEST_P(DispatchTest, EngineersReportTheirOwnStatusAndTheBoardShowsIt) {
   EXPECT_NE(c.body.find(R"("excluded_because":"off duty")"), std::string::npos) << c.body;
 }
 
+// Found by a 5,000-engineer run: a distance of whole kilometres was written
+// "10.0" where the log's canonical JSON says 10, and the offer was refused
+// as an event that does not read back (422).
+TEST_P(DispatchTest, AnEngineerAtAWholeKilometreIsOffered) {
+  ASSERT_EQ(send(verb::put, "/v1/engineers/E-10", R"({"name":"Ma","region":"north","active":true,"outlet_id":"O-1","skills":["washers"],"location":{"lat":39.91,"lon":116.4}})").status, 201);
+  const std::string id = open_request();
+  const Reply d = send(verb::post, "/v1/requests/" + id + "/dispatch", "{}", kNorthDispatcherToken);
+  ASSERT_EQ(d.status, 201) << d.body;
+  EXPECT_EQ(field(d.body, "engineer_id"), "E-10");
+  EXPECT_NE(d.body.find(R"("engineer_id":"E-10","outlet_id":"O-1","score":10000,"distance_km":0,)"), std::string::npos) << d.body;
+}
+
 // Two dispatchers at once: with the same Idempotency-Key both get the one
 // dispatch; with different keys they name the same aggregate (<request>.1)
 // and the second is refused — never two open dispatches.

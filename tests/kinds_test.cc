@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "domain/json.h"
 #include "domain/kind.h"
 #include "domain/master_data.h"
 #include "eventstore/envelope.h"
@@ -73,6 +74,14 @@ TEST(KindsTest, ExampleHistoriesFoldTheSameThroughTheTypedStateAndTheCodec) {
         ASSERT_NE(spec, nullptr) << k.name() << " emits undeclared event " << e.name;
         EXPECT_EQ(e.version, spec->version) << k.name() << "." << e.name << " is not written at its current version";
         names_seen.insert(spec->name);
+        // The write path re-reads every event and refuses one whose bytes do
+        // not come back the same: data must already be canonical JSON.
+        simdjson::dom::parser parser;
+        auto doc = parse_strict(parser, e.data);
+        ASSERT_TRUE(doc.is_ok()) << k.name() << "." << e.name << ": " << e.data;
+        std::string canonical;
+        write_canonical(*doc, canonical);
+        ASSERT_EQ(canonical, e.data) << k.name() << "." << e.name << " is not canonical JSON";
         ASSERT_TRUE(typed->apply("X-1", e)) << k.name() << "." << e.name;
         auto folded = fold(k, "X-1", json, e);
         ASSERT_TRUE(folded.is_ok()) << k.name() << "." << e.name << ": " << folded.status().to_string();

@@ -35,7 +35,7 @@ std::vector<Event> example(uint64_t seed) {
   if (next(2)) offer.parts = {{"P-" + std::to_string(next(9)), 1 + static_cast<int64_t>(next(3))}};
   if (next(2)) offer.passed_over = {"E-9"};
   if (offer.mode == "auto")
-    offer.ranking = R"({"considered":3,"excluded":{"off_duty":1},"candidates":[{"engineer_id":"E-1","score":9000,"distance_km":12.0},{"engineer_id":"E-2","score":8000,"distance_km":0.1}]})";
+    offer.ranking = R"({"considered":3,"excluded":{"off_duty":1},"candidates":[{"engineer_id":"E-1","score":9000,"distance_km":12},{"engineer_id":"E-2","score":8000,"distance_km":0.1}]})";
   offer.accept_within_ms = 60'000 * (1 + static_cast<int64_t>(next(30)));
   for (int step = 0; step < 8; ++step) {
     DispatchCommand cmd = offer;
