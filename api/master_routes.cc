@@ -3,6 +3,7 @@
 // screen pop. A record is visible as its kind's Visibility says
 // (api/access.h): by its region, by its customer's, or to every token.
 #include "api/call.h"
+#include "domain/body.h"
 #include "domain/json.h"
 #include "domain/master_data.h"
 #include "projections/master_view.h"
@@ -57,6 +58,13 @@ Result<std::optional<std::string>> ApiService::master_region(AggregateKind kind,
   return std::optional<std::string>();
 }
 
+// Whether a record of `kind` in `state` is one `principal` may not see (answered as missing).
+Result<bool> ApiService::master_hidden(const Principal& principal, AggregateKind kind, const std::string& state) {
+  auto region = master_region(kind, state);
+  if (!region) return region.status();
+  return *region && !principal.sees_region(**region);
+}
+
 // Whether `principal` may write the record `normalized` of `kind`: a
 // rejection names what it may not refer to or cover.
 std::optional<Rejection> ApiService::master_write_refused(const Principal& principal, AggregateKind kind,
@@ -88,11 +96,7 @@ void ApiService::put_master(const CallPtr& call) {
   const std::string id = call->params[0];
   const Principal principal = *call->principal;
   // What the token may not see answers as if it did not exist, before any other check.
-  auto hidden = [this, kind, principal](const std::string& state) -> Result<bool> {
-    auto region = master_region(kind, state);
-    if (!region) return region.status();
-    return *region && !principal.sees_region(**region);
-  };
+  auto hidden = [this, kind, principal](const std::string& state) { return master_hidden(principal, kind, state); };
   auto existing = d_.state.load(kind, id);
   if (!existing) return call->fail(existing.status());
   if (existing->sequence) {
@@ -134,9 +138,7 @@ void ApiService::master_action(const CallPtr& call) {
   const Principal principal = *call->principal;
   auto hidden = [this, kind, principal](const AggregateHead& head) -> Result<bool> {
     if (!head.sequence) return true;  // answered as what this token may not see: the same 404
-    auto region = master_region(kind, head.state_json());
-    if (!region) return region.status();
-    return *region && !principal.sees_region(**region);
+    return master_hidden(principal, kind, head.state_json());
   };
   auto existing = d_.state.load(kind, id);
   if (!existing) return call->fail(existing.status());
@@ -148,14 +150,12 @@ void ApiService::master_action(const CallPtr& call) {
   simdjson::dom::parser parser;
   auto body = command_body(*call, parser);
   if (!body) return;
-  std::string_view reason;
-  simdjson::dom::element r;
-  if (body->get_object().error()) return call->fail(http::status::bad_request, "body must be a JSON object");
-  if ((*body)["reason"].get(r) || r.is_null()) return call->fail(http::status::unprocessable_entity, "\"reason\" is required");
-  if (r.get_string().get(reason)) return call->fail(http::status::bad_request, "\"reason\" must be a string");
+  Body fields(*body);
+  std::string reason = fields.text("reason", true);
+  if (!fields.status()) return call->fail(fields.status());
   d_.bus.execute(
       kind, id, std::move(ctx).value(),
-      [kind, collection, hidden, &action, reason = std::string(reason)](const AggregateHead& head,
+      [kind, collection, hidden, &action, reason = std::move(reason)](const AggregateHead& head,
                                                                        Timestamp now) -> Decision {
         auto h = hidden(head);
         if (!h) return Rejection{h.status().code(), h.status().message(), ""};

@@ -77,6 +77,7 @@ class ApiService final : public Handler {
   void put_master(const CallPtr& call);
   void master_action(const CallPtr& call);  // a lifecycle action: certify, suspend, revoke
   Result<std::optional<std::string>> master_region(AggregateKind kind, const std::string& state);
+  Result<bool> master_hidden(const Principal& principal, AggregateKind kind, const std::string& state);
   std::optional<Rejection> master_write_refused(const Principal& principal, AggregateKind kind,
                                                 const std::string& normalized);
   void customer_history(const CallPtr& call);

@@ -147,10 +147,7 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
   } else {
     // A dispatcher's choice: any active engineer the token may see, of a certified outlet or none.
     auto engineer = roster_.engineer(order.engineer_id);
-    auto head_of = state_.load(engineer_kind(), order.engineer_id);
-    if (!head_of) return refusal(head_of.status());
-    const std::string region = head_of->state ? string_member(master_record(head_of->state.get()).fields, "region") : "";
-    if (!engineer || !engineer->active || !may_see(region))
+    if (!engineer || !engineer->active || !may_see(engineer->region))
       return Rejection{Errc::unprocessable, "\"" + order.engineer_id + "\" is not an active engineer", ""};
     if (!engineer->outlet_status.empty() && engineer->outlet_status != "certified")
       return Rejection{Errc::unprocessable, "engineer \"" + order.engineer_id + "\" belongs to outlet \"" + engineer->outlet_id +

@@ -109,6 +109,7 @@ EngineerFacts Roster::facts(const std::string& id, const Engineer& e) const {
   EngineerFacts f;
   f.id = id;
   f.outlet_id = e.outlet_id;
+  f.region = e.region;
   f.skills = e.skills;
   f.active = e.active && e.record_seq > 0;
   f.max_open = e.max_open;

@@ -35,7 +35,7 @@ inline constexpr int64_t kBaseScore = 10'000, kDistanceCapTenths = 5'000, kOpenD
 inline constexpr size_t kRankingKept = 20;
 
 struct EngineerFacts {
-  std::string id, outlet_id;
+  std::string id, outlet_id, region;
   std::vector<std::string> skills;  // sorted
   bool active = false;
   int64_t max_open = kDefaultMaxOpenDispatches;

@@ -122,6 +122,7 @@ TEST(DamagedLogTest, DamageBeforeTheEndIsRefusedUntilRecoveredAndATornTailIsDrop
   EXPECT_NE(out.find("aftercare recover-log"), std::string::npos) << out;
   EXPECT_NE(run_aftercare({"audit", "--verify-chains", "--data", data}, &out), 0) << "audit does not read past damage either";
 
+  ASSERT_TRUE(std::filesystem::exists(data + "/process")) << "serve keeps its process managers' checkpoints there";
   ASSERT_EQ(run_aftercare({"recover-log", "--data", data}, &out), 0) << out;
   EXPECT_NE(out.find("records before the damage"), std::string::npos) << out;
   // A process manager's checkpoint past the kept end would skip what is written there next.
