@@ -138,6 +138,8 @@ TEST_P(DispatchTest, ADeclinedAutoDispatchIsOfferedToTheNextCandidateWithoutAFai
   // Everyone left is passed over or lacks the skill: 409 with the reasons.
   const Reply nobody = send(verb::post, "/v1/requests/" + id + "/dispatch", R"({"mode":"auto"})", kNorthDispatcherToken);
   ASSERT_EQ(nobody.status, 201) << "E-8 was cancelled, not declined: " << nobody.body;
+  // Wait for the request to follow the new offer; its status was already awaiting_assignment before it.
+  await_request(id, "dispatch_id", id + ".3");
   ASSERT_EQ(send(verb::post, "/v1/dispatches/" + id + ".3/decline", R"({"reason":"too far"})", kEngineerE8Token).status, 200);
   await_request(id, "status", "awaiting_assignment");
   const Reply none = send(verb::post, "/v1/requests/" + id + "/dispatch", R"({"mode":"auto"})", kNorthDispatcherToken);
