@@ -36,7 +36,7 @@ soak: deps $(BUILD_RELEASE)/Makefile
 # Scenarios, baselines (PostgreSQL, nginx), Kafka mode, replay and memory: one table.
 bench: $(BUILD_RELEASE)/Makefile
 	./scripts/install-deps.sh --bench
-	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare log_append_bench loadgen make_log log_read_bench dispatch_bench
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target aftercare log_append_bench loadgen make_log log_read_bench dispatch_bench webhook_sink
 	$(BUILD_RELEASE)/bench/log_append_bench --appenders 64 --seconds 10
 	./bench/run_all.sh $(BUILD_RELEASE)
 

@@ -41,6 +41,7 @@ std::string_view operation_name(Operation op) {
     case Operation::read_candidates: return "read_candidates";
     case Operation::act_on_dispatch: return "act_on_dispatch";
     case Operation::report_status: return "report_status";
+    case Operation::manage_webhooks: return "manage_webhooks";
   }
   return "unknown";
 }
@@ -79,6 +80,9 @@ Status role_allows(const Principal& p, Operation op, std::string_view action) {
     case Operation::report_status:
       if (role_in(p, {Role::engineer, Role::dispatcher, Role::manager, Role::admin})) return Status::ok();
       return {Errc::forbidden, "the " + role + " role may not report an engineer's status"};
+    case Operation::manage_webhooks:
+      if (p.role == Role::admin) return Status::ok();
+      return {Errc::forbidden, "webhooks are for admin tokens: a webhook hears every region's events"};
   }
   return {Errc::forbidden, "not allowed"};
 }

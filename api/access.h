@@ -35,6 +35,7 @@ enum class Operation {
   read_candidates,  // a request's dispatch candidates: not for engineer tokens
   act_on_dispatch,  // accept, decline, depart, arrive, finish, cancel
   report_status,    // an engineer's status: their own token, dispatchers, managers, admins
+  manage_webhooks,  // webhooks and their delivery logs: admins only (they hear every region)
 };
 
 std::string_view operation_name(Operation op);

@@ -40,6 +40,12 @@ constexpr std::string_view kDocument = R"json({"openapi":"3.1.0",
   "DispatchList":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/DispatchView"}},"next_cursor":{"type":["string","null"]}}},
   "DispatchCandidates":{"type":"object","required":["request_id","region","items"],"properties":{"request_id":{"type":"string"},"region":{"type":"string"},"items":{"type":"array","description":"every engineer of the request's region, eligible ones first, best first","items":{"type":"object","required":["engineer_id","outlet_id","score","distance_km","open_dispatches","skill_match","parts_on_hand","excluded_because"],"properties":{"engineer_id":{"type":"string"},"outlet_id":{"type":["string","null"]},"score":{"type":"integer"},"distance_km":{"type":["number","null"]},"open_dispatches":{"type":"integer"},"skill_match":{"type":"boolean"},"parts_on_hand":{"type":["boolean","null"]},"excluded_because":{"type":["string","null"]}}}}}},
   "FinishDispatch":{"type":"object","properties":{"outcome":{"enum":["resolved","unresolved","not_attended"],"description":"default resolved"},"notes":{"type":"string","maxLength":8192},"work_minutes":{"type":"integer","minimum":0,"maximum":100000}}},
+  "WebhookSettings":{"type":"object","required":["url","event_types"],"properties":{"url":{"type":"string","maxLength":2048,"description":"http://host[:port]/path; printable ASCII, no credentials, no fragment"},"event_types":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^aftercare\\.[a-z_]+\\.[a-z_]+\\.v[1-9][0-9]*$"}},"secret":{"type":"string","minLength":16,"maxLength":256,"description":"required when registering"},"active":{"type":"boolean","default":true},"start":{"enum":["now","beginning"],"default":"now","description":"where delivery of the subscribed topics starts when registering"}}},
+  "Webhook":{"type":"object","required":["id","url","event_types","secret","active","updated_at","version"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"event_types":{"type":"array","items":{"type":"string"}},"secret":{"const":"set"},"active":{"type":"boolean"},"updated_at":{"type":"string","format":"date-time"},"version":{"type":"integer"},"delivery":{"$ref":"#/components/schemas/DeliveryProgress"}}},
+  "DeliveryProgress":{"type":"object","required":["state","delivered","failed_attempts","attempts","pending_event","last_error","last_delivered_at","failing_since","next_attempt_at","checkpoint"],"properties":{"state":{"enum":["healthy","retrying","failing","paused","broken","starting"]},"delivered":{"type":"integer"},"failed_attempts":{"type":"integer"},"attempts":{"type":"integer"},"pending_event":{"type":["string","null"]},"last_error":{"type":["string","null"]},"last_delivered_at":{"type":["string","null"],"format":"date-time"},"failing_since":{"type":["string","null"],"format":"date-time"},"next_attempt_at":{"type":["string","null"],"format":"date-time"},"checkpoint":{"type":"string"}}},
+  "WebhookList":{"type":"object","required":["items"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Webhook"}}}},
+  "DeliveryList":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/components/schemas/Delivery"}},"next_cursor":{"type":["string","null"]}}},
+  "Delivery":{"type":"object","required":["seq","event_id","type","subject","record","attempt","outcome","http_status","error","latency_us","at"],"properties":{"seq":{"type":"integer"},"event_id":{"type":"string"},"type":{"type":"string"},"subject":{"type":"string"},"record":{"type":"string"},"attempt":{"type":"integer","minimum":1},"outcome":{"enum":["delivered","failed"]},"http_status":{"type":["integer","null"]},"error":{"type":["string","null"]},"latency_us":{"type":"integer"},"at":{"type":"string","format":"date-time"}}},
   "StatusReport":{"type":"object","required":["status"],"properties":{"status":{"enum":["available","travelling","on_site","off_duty"]},"location":{"type":"object","required":["lat","lon"],"properties":{"lat":{"type":"number","minimum":-90,"maximum":90},"lon":{"type":"number","minimum":-180,"maximum":180}}}}},
   "EngineerStatus":{"type":"object","required":["status","location","reported_at","version"],"properties":{"status":{"enum":["available","travelling","on_site","off_duty"]},"location":{"type":["object","null"]},"reported_at":{"type":"string","format":"date-time"},"version":{"type":"integer"}}},
   "EngineerBoard":{"type":"object","required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"type":"object","required":["engineer_id","name","region","outlet_id","status","location","updated_at","open_dispatches"],"properties":{"engineer_id":{"type":"string"},"name":{"type":"string"},"region":{"type":"string"},"outlet_id":{"type":["string","null"]},"status":{"enum":["available","travelling","on_site","off_duty","unknown"]},"location":{"type":["object","null"]},"updated_at":{"type":["string","null"],"format":"date-time"},"open_dispatches":{"type":"integer"}}}},"next_cursor":{"type":["string","null"]}}},
@@ -190,6 +196,12 @@ const std::vector<OperationDoc>& operation_docs() {
        {}, false, "200", "EngineerBoard", "a page"},
       {V::get, "/v1/engineers/{id}/dispatches", "An engineer's task list, newest offer first", {}, {}, false, "200", "DispatchList", "a page"},
       {V::post, "/v1/engineers/{id}/status", "Report an engineer's status and location (the engineer's own token, dispatcher, manager, admin)", {}, "StatusReport", true, "201", "EngineerStatus", "reported"},
+      {V::get, "/v1/webhooks", "Every webhook with its delivery progress (admin)", {}, {}, false, "200", "WebhookList", "the webhooks"},
+      {V::get, "/v1/webhooks/{id}", "A webhook and how its delivery stands: healthy, retrying, failing (since when), paused or broken (admin)", {}, {}, false, "200", "Webhook", "the webhook"},
+      {V::put, "/v1/webhooks/{id}", "Register or replace a webhook (admin). Events of the listed types are POSTed as CloudEvents, signed X-Aftercare-Signature: sha256=<HMAC-SHA256 of the body under the secret>; the secret is stored sealed and never shown back, and may be left out of an update", {}, "WebhookSettings", true, "200", "Webhook", "updated, or unchanged when equal"},
+      {V::get, "/v1/webhooks/{id}/deliveries", "The webhook's delivery log: one row per attempt, newest first (admin)",
+       R"({"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":500,"default":50}},{"name":"cursor","in":"query","schema":{"type":"string"},"description":"next_cursor of the previous page"})",
+       {}, false, "200", "DeliveryList", "a page"},
       {V::get, "/v1/customers/{id}/history", "Screen pop: the customer, their units, their requests (newest first) and the open requests this token may see", {}, {}, false, "200", "CustomerHistory", "the customer's history"},
       {V::get, "/v1/stats/problems", "Requests opened by product model and problem code (UTC days from..to)",
        R"({"name":"product_model","in":"query","schema":{"type":"string"}},{"name":"from","in":"query","schema":{"type":"string","format":"date-time"}},{"name":"to","in":"query","schema":{"type":"string","format":"date-time"}})",
@@ -285,8 +297,8 @@ void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc
   const bool is_public = r.operation == Operation::public_info;
   const bool command = r.method == http::verb::post || r.method == http::verb::put;
   const bool has_id = r.pattern.find('{') != std::string_view::npos;
-  const bool if_match = r.operation == Operation::act_on_request || r.operation == Operation::write_master ||
-                        r.operation == Operation::act_on_dispatch;
+  const bool upsert = r.operation == Operation::write_master || (r.operation == Operation::manage_webhooks && command);
+  const bool if_match = r.operation == Operation::act_on_request || upsert || r.operation == Operation::act_on_dispatch;
 
   w.key(method_name(r.method)).begin_object();
   w.field("summary", doc.summary).field("operationId", operation_id(r));
@@ -307,7 +319,7 @@ void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc
     // 200 for a change and for a retry with the same Idempotency-Key; 201 for a record created.
     success(w, "200", doc.ok == "201" ? "the original answer again (a retry with the same Idempotency-Key)" : doc.ok_description,
             doc.ok_schema, {{"ETag", true}, {"X-Position", true}});
-    if (doc.ok == "201" || r.operation == Operation::write_master)
+    if (doc.ok == "201" || upsert)
       success(w, "201", doc.ok == "201" ? doc.ok_description : "created", doc.ok_schema,
               {{"ETag", true}, {"X-Position", true}, {"Location", true}});
   } else if (doc.ok_schema == "RequestView" || r.operation == Operation::read_master) {

@@ -106,6 +106,10 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {V::get, "/v1/engineers", O::read_request, {}, &ApiService::engineers_board},
       {V::get, "/v1/engineers/{id}/dispatches", O::read_request, {}, &ApiService::engineer_dispatches},
       {V::post, "/v1/engineers/{id}/status", O::report_status, {}, &ApiService::report_status},
+      {V::get, "/v1/webhooks", O::manage_webhooks, {}, &ApiService::list_webhooks},
+      {V::get, "/v1/webhooks/{id}", O::manage_webhooks, {}, &ApiService::get_webhook},
+      {V::put, "/v1/webhooks/{id}", O::manage_webhooks, {}, &ApiService::put_webhook},
+      {V::get, "/v1/webhooks/{id}/deliveries", O::manage_webhooks, {}, &ApiService::webhook_deliveries},
   };
   static const std::vector<Route> kAll = [] {
     std::vector<Route> all = kRoutes;

@@ -21,6 +21,7 @@
 #include "api/http_server.h"
 #include "api/tokens.h"
 #include "base/clock.h"
+#include "base/sealed.h"
 #include "commands/state_store.h"
 #include "commands/command_bus.h"
 #include "commands/dispatch_process.h"
@@ -29,6 +30,8 @@
 #include "projections/read_side.h"
 
 namespace aftercare {
+
+class WebhookManager;
 
 struct ApiDeps {
   EventLog& log;
@@ -42,6 +45,8 @@ struct ApiDeps {
   // rendered there, not on the log's thread that acknowledged it. Unset: inline.
   std::function<void(std::function<void()>)> post = {};
   DispatchPlanner* planner = nullptr;  // dispatch decisions (commands/dispatch_process.h)
+  WebhookManager* webhooks = nullptr;  // delivery and its progress (notify/webhooks.h)
+  const Sealer* sealer = nullptr;      // seals webhook secrets (base/sealed.h)
 };
 
 // The master record kind served at /v1/<collection>, if any.
@@ -96,6 +101,13 @@ class ApiService final : public Handler {
   void engineers_board(const CallPtr& call);
   Result<std::optional<RequestState>> visible_request(const Principal& p, const std::string& id);
   Result<std::optional<std::string>> visible_dispatch_row(const Principal& p, const std::string& id);
+
+  // Webhooks (webhook_routes.cc).
+  void put_webhook(const CallPtr& call);
+  void answer_webhook(const CallPtr& call, const std::string& id, CommandOutcome o);
+  void get_webhook(const CallPtr& call);
+  void list_webhooks(const CallPtr& call);
+  void webhook_deliveries(const CallPtr& call);
 
   // Service requests (request_routes.cc).
   void open_request(const CallPtr& call);

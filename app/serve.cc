@@ -15,12 +15,14 @@
 #include "app/cli.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/sealed.h"
 #include "commands/command_bus.h"
 #include "commands/deadline_timer.h"
 #include "commands/dispatch_process.h"
 #include "commands/process_manager.h"
 #include "commands/roster.h"
 #include "commands/state_store.h"
+#include "notify/webhooks.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
 #include "eventstore/quarantine.h"
@@ -45,6 +47,13 @@ constexpr const char* kServeHelp =
     "  --threads     HTTP I/O threads (default: one per core)\n"
     "  --partitions  partitions of a new log (default 8); an existing log keeps its\n"
     "                own, and a different count given here is refused\n"
+    "\n"
+    "Webhook delivery (docs/consumers.md), in milliseconds:\n"
+    "  --webhook-timeout        each of connect, write and read (env AFTERCARE_WEBHOOK_TIMEOUT; 5000)\n"
+    "  --webhook-retry-base     the first retry's delay (env AFTERCARE_WEBHOOK_RETRY_BASE; 1000)\n"
+    "  --webhook-retry-max      the longest delay (env AFTERCARE_WEBHOOK_RETRY_MAX; 300000)\n"
+    "  --webhook-failing-after  failure this long makes a webhook \"failing\"\n"
+    "                           (env AFTERCARE_WEBHOOK_FAILING_AFTER; 600000)\n"
     "\n"
     "Prints `listening on HOST:PORT` once it accepts connections; SIGTERM or SIGINT\n"
     "drains in-flight commands and exits cleanly.\n";
@@ -84,7 +93,9 @@ int fail(const std::string& what) {
 }  // namespace
 
 int serve_main(const std::vector<std::string>& argv) {
-  Args args(argv, {"listen", "data", "tokens", "kafka", "threads", "partitions"}, {"help"});
+  Args args(argv, {"listen", "data", "tokens", "kafka", "threads", "partitions", "webhook-timeout", "webhook-retry-base",
+                   "webhook-retry-max", "webhook-failing-after"},
+            {"help"});
   if (args.has("help")) return std::fputs(kServeHelp, stdout), 0;
   if (!args.ok() || !args.positional().empty())
     return fail((args.ok() ? "unexpected argument " + args.positional()[0] : args.error()) +
@@ -98,11 +109,21 @@ int serve_main(const std::vector<std::string>& argv) {
   const std::string kafka = args.get("kafka", "AFTERCARE_KAFKA", "");
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int partitions = 0;  // a new log's default; an existing log keeps its own
+  WebhookOptions webhook_options{.dir = data + "/webhooks"};
   try {
     if (auto t = args.get("threads")) threads = std::stoi(*t);
     if (auto p = args.get("partitions")) partitions = std::stoi(*p);
+    auto millis = [&](const char* flag, const char* env, std::chrono::milliseconds& out) {
+      const std::string v = args.get(flag, env, "");
+      if (!v.empty()) out = std::chrono::milliseconds(std::stoll(v));
+      if (out.count() < 1) throw std::invalid_argument(flag);
+    };
+    millis("webhook-timeout", "AFTERCARE_WEBHOOK_TIMEOUT", webhook_options.timeout);
+    millis("webhook-retry-base", "AFTERCARE_WEBHOOK_RETRY_BASE", webhook_options.retry_base);
+    millis("webhook-retry-max", "AFTERCARE_WEBHOOK_RETRY_MAX", webhook_options.retry_max);
+    millis("webhook-failing-after", "AFTERCARE_WEBHOOK_FAILING_AFTER", webhook_options.failing_after);
   } catch (...) {
-    return fail("--threads and --partitions take numbers");
+    return fail("--threads, --partitions and the --webhook-* options take positive numbers");
   }
 
   // Signals are taken by sigwait() below, never by a worker thread.
@@ -183,11 +204,16 @@ int serve_main(const std::vector<std::string>& argv) {
   CommandBus bus(**log, **state, clock, callbacks);
   DeadlineTimer timer(**state, bus, clock);
   // The request follows its dispatches and they follow it (commands/dispatch_process.h).
+  // Webhook secrets are sealed under a key beside the data (base/sealed.h).
+  auto sealer = Sealer::open(data + "/secrets.key");
+  if (!sealer) return fail(sealer.status().message());
+  WebhookManager webhooks(**log, **state, *sealer, clock, webhook_options);
   DispatchProcess dispatch_process(planner);
   ProcessManagerRunner dispatch_follower(**log, bus, dispatch_process, catalog.upcasters,
                                          {.checkpoint_dir = data + "/process"});
   ApiService api({**log, **store, read_side, **state, bus, *tokens, clock,
-                  [&server](std::function<void()> task) { server.post(std::move(task)); }, &planner});
+                  [&server](std::function<void()> task) { server.post(std::move(task)); }, &planner,
+                  &webhooks, &*sealer});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
@@ -214,6 +240,8 @@ int serve_main(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "aftercare serve: cannot read the engineers' roster: %s\n", s.message().c_str());
       return;
     }
+    if (Status s = webhooks.start(); !s)
+      std::fprintf(stderr, "aftercare serve: webhook delivery cannot start: %s\n", s.message().c_str());
     (*state)->start();
     if (stopping) return;
     // What fell due while the service was down is decided before any
@@ -238,6 +266,7 @@ int serve_main(const std::vector<std::string>& argv) {
   server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
   catch_up.join();
   dispatch_follower.stop();
+  webhooks.stop();                             // each deliverer saves its checkpoint
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed
   (*state)->stop();

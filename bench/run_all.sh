@@ -80,6 +80,23 @@ wait "$STATUS_PID" || true
 cat "$WORK/status.txt" "$WORK/board.txt" >&2
 row "(g) engineer status at 2000/s, 64 conn|$(num requests/s "$WORK/status.txt") req/s|p50 $(num 'latency p50' "$WORK/status.txt") ms, p99 $(num 'latency p99' "$WORK/status.txt") ms|$(sed -n 's/^  non-2xx *//p' "$WORK/status.txt") non-2xx"
 row "(g) board reads meanwhile, 8 conn|$(num requests/s "$WORK/board.txt") req/s|p50 $(num 'latency p50' "$WORK/board.txt") ms, p99 $(num 'latency p99' "$WORK/board.txt") ms|target p99 ≤ 10 ms"
+# (h) webhook delivery (issue 14): every request.opened event the scenarios
+# above wrote, delivered from the beginning of the log to a local receiver;
+# the same-run baseline is the deliverer's HTTP client posting bare bodies.
+echo "== (h) webhook delivery" >&2
+"$BUILD/bench/webhook_sink" > "$WORK/sink.txt" &
+SINK_PID=$!
+PIDS+=($SINK_PID)
+for _ in $(seq 100); do grep -q '^listening on' "$WORK/sink.txt" 2> /dev/null && break; sleep 0.1; done
+SINK_PORT=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$WORK/sink.txt")
+curl -s -X PUT "127.0.0.1:$PORT/v1/webhooks/bench" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"url":"http://127.0.0.1:'"$SINK_PORT"'/hook","event_types":["aftercare.request.opened.v1"],"secret":"bench secret 0123456789","start":"beginning"}' > /dev/null
+wait "$SINK_PID" || true
+"$BUILD/bench/webhook_sink" --baseline 50000 --body-bytes 700 > "$WORK/sink-baseline.txt"
+cat "$WORK/sink.txt" "$WORK/sink-baseline.txt" >&2
+HOOK_RATE=$(sed -n 's/^received .*(\([0-9]*\) events\/s)/\1/p' "$WORK/sink.txt")
+BARE_RATE=$(sed -n 's/^bare POSTs: .*(\([0-9]*\) posts\/s)/\1/p' "$WORK/sink-baseline.txt")
+row "(h) webhook delivery to a local receiver|$HOOK_RATE events/s|$(sed -n 's/^received \([0-9]*\) events in \([0-9.]*\) s.*/\1 events in \2 s/p' "$WORK/sink.txt")|target ≥ 5000; bare POSTs $BARE_RATE/s, ours/bare $(ratio "$HOOK_RATE" "$BARE_RATE")"
 curl -s "127.0.0.1:$PORT/v1/requests?customer_id=LOAD-C&limit=1" -H "Authorization: Bearer $TOKEN" |
   sed 's/^{"items":\[\(.*\)\],"next_cursor".*/\1/' > "$WORK/view.json"
 kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true

@@ -1,8 +1,5 @@
 #include "commands/process_manager.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,14 +29,9 @@ Status ProcessManagerRunner::start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.checkpoint_dir, ec);
   if (ec) return {Errc::io_error, "cannot create " + options_.checkpoint_dir + ": " + ec.message()};
-  Position from;
-  if (std::ifstream in(checkpoint_path()); in) {
-    std::string token;
-    std::getline(in, token);
-    auto p = Position::from_token(token);
-    if (!p) return {Errc::corruption, checkpoint_path() + " is not a position: " + token};
-    from = *p;
-  }
+  auto saved = read_position_file(checkpoint_path());
+  if (!saved) return saved.status();
+  const Position from = *saved;
   reader_ = log_.open_reader();
   for (Topic t : pm_.topics()) {
     for (int32_t p = 0; p < log_.partition_count(); ++p) {
@@ -157,20 +149,7 @@ bool ProcessManagerRunner::at_log_end() const {
 }
 
 Status ProcessManagerRunner::save_checkpoint(const Position& p) {
-  // Written beside, synced, renamed over: a crash leaves the old or the new one.
-  const std::string path = checkpoint_path(), temp = path + ".tmp";
-  const std::string token = p.to_token() + "\n";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return {Errc::io_error, "cannot write " + temp};
-  const bool written = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || std::rename(temp.c_str(), path.c_str()) != 0) return {Errc::io_error, "cannot write " + path};
-  const int dir = ::open(options_.checkpoint_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return Status::ok();
+  return write_position_file(checkpoint_path(), p);
 }
 
 }  // namespace aftercare

@@ -314,11 +314,11 @@ void StateStore::remember(AggregateKind kind, std::string_view id, AggregateHead
     // Its row, if any, is older; the deadlines it holds are read when the
     // tailer writes the row (see fold_batch).
     e.persisted = UINT64_MAX;  // unknown until the tailer writes the row
-    if (observer_) observer_(kind, id, e.head);
+    notify(kind, id, e.head);
     insert(key, std::move(e));
   } else if (head.sequence > it->second.head.sequence) {
     it->second.head = std::move(head);
-    if (observer_) observer_(kind, id, it->second.head);
+    notify(kind, id, it->second.head);
     touch(it->second);
   }
 }
@@ -460,7 +460,7 @@ Status StateStore::fold_batch(const std::vector<Record>& records) {
         if (Status s = state->apply(env.aggregate_id, Event{d.type.event, d.type.version, env.data, env.time}); !s)
           return {s.code(), record_name({r.topic, r.partition, r.offset}) + " does not apply to " + key + ": " + s.message()};
         head = AggregateHead{env.sequence, chain_hash(r.value), std::shared_ptr<const AggregateState>(std::move(state))};
-        if (observer_) observer_(d.kind, env.aggregate_id, head);
+        notify(d.kind, env.aggregate_id, head);
       } else if (env.sequence > head.sequence) {
         return {Errc::corruption, key + ": event " + std::to_string(env.sequence) + " (" +
                                       record_name({r.topic, r.partition, r.offset}) + ") does not follow event " +

@@ -101,10 +101,10 @@ class StateStore {
 
   // Called with every head that advances — remembered by the bus or folded
   // by the tailer — under the store's lock: it must be quick and must not
-  // call the store. Set before catch_up(). For in-memory indexes of the
+  // call the store. Add every observer before catch_up(). For in-memory indexes of the
   // write side (commands/roster.h).
   using HeadObserver = std::function<void(AggregateKind kind, std::string_view id, const AggregateHead& head)>;
-  void observe(HeadObserver observer) { observer_ = std::move(observer); }
+  void observe(HeadObserver observer) { observers_.push_back(std::move(observer)); }
   // Every head its rows hold of `kind` (call after catch_up(), before
   // start(): the rows are then complete).
   Status visit_heads(AggregateKind kind, const std::function<void(std::string_view id, const AggregateHead&)>& visit) const;
@@ -168,7 +168,10 @@ class StateStore {
   std::atomic<bool> failed_{false};         // error_ is set (read without the lock)
   std::atomic<size_t> unsettled_count_{0};  // unsettled_.size() (read without the lock)
 
-  HeadObserver observer_;
+  std::vector<HeadObserver> observers_;
+  void notify(AggregateKind kind, std::string_view id, const AggregateHead& head) const {
+    for (const HeadObserver& o : observers_) o(kind, id, head);
+  }
 
   std::atomic<bool> stop_{false};
   std::thread thread_;

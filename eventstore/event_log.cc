@@ -1,5 +1,9 @@
 #include "eventstore/event_log.h"
 
+#include <fstream>
+
+#include "base/durable_file.h"
+
 #include <charconv>
 #include <iterator>
 #include <future>
@@ -68,6 +72,20 @@ Result<std::vector<RecordId>> append_and_wait(EventLog& log, std::vector<AppendI
     promise.set_value(std::move(r));
   });
   return future.get();
+}
+
+Result<Position> read_position_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Position();
+  std::string token;
+  std::getline(in, token);
+  auto p = Position::from_token(token);
+  if (!p) return Status{Errc::corruption, path + " is not a position: " + token};
+  return *p;
+}
+
+Status write_position_file(const std::string& path, const Position& p) {
+  return write_file_durably(path, p.to_token() + "\n");
 }
 
 }  // namespace aftercare

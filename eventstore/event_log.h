@@ -74,6 +74,13 @@ class Position {
   std::map<TopicPartition, int64_t> entries_;
 };
 
+// A consumer's checkpoint file (process managers, webhook deliverers): the
+// position token on one line. A missing file is the empty position (the
+// consumer has not started); a file that is not a position is corruption.
+// Written durably (base/durable_file.h): a crash leaves the old or the new.
+Result<Position> read_position_file(const std::string& path);
+Status write_position_file(const std::string& path, const Position& p);
+
 class LogReader {
  public:
   virtual ~LogReader() = default;

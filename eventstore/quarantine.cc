@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/durable_file.h"
 #include "base/ids.h"
 #include "domain/json.h"
 
@@ -16,16 +17,6 @@ namespace {
 
 std::string file_of(const std::string& dir) { return dir + "/quarantine.json"; }
 
-Status write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return {Errc::io_error, "cannot write " + tmp};
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return {Errc::io_error, "cannot write " + path};
-  return Status::ok();
-}
 
 }  // namespace
 
@@ -88,7 +79,7 @@ Status Quarantine::add(const std::string& data_dir, const Record& record, std::s
     w.begin_object().field("record", record_name(r.at)).field("sha256", r.sha256)
         .field("reason", r.reason).field("at", r.added_at).end_object();
   w.end_array();
-  return write_file(file_of(data_dir), w.str() + "\n");
+  return write_file_durably(file_of(data_dir), w.str() + "\n");
 }
 
 bool Quarantine::contains(const Record& r) const {

@@ -89,6 +89,7 @@ std::pair<std::string, std::string> resources(const TokenCase& t, std::string_vi
     return {n, s};
   }
   if (kind == "catalogue") return {"X-0", "X-0"};  // every token sees the whole catalogue
+  if (kind == "webhook") return {"W-0", "W-0"};      // admins only, and admins see every webhook
   if (kind == "regional") {  // outlets, warehouses: by region, for every role
     if (south) return {"S-0", "N-0"};
     if (north) return {"N-0", "S-0"};
@@ -172,6 +173,11 @@ std::map<std::pair<std::string, std::string>, Row> policy_table() {
       {{"GET", "/v1/engineers"}, {kEveryRole, "", ""}},
       {{"GET", "/v1/engineers/{id}/dispatches"}, {kEveryRole, "engineer", ""}},
       {{"POST", "/v1/engineers/{id}/status"}, {{"engineer", "dispatcher", "manager", "admin"}, "engineer", "{}"}},
+      // Webhooks hear every region: admins only.
+      {{"GET", "/v1/webhooks"}, {admin, "", ""}},
+      {{"GET", "/v1/webhooks/{id}"}, {admin, "webhook", ""}},
+      {{"PUT", "/v1/webhooks/{id}"}, {admin, "webhook", "{}"}},
+      {{"GET", "/v1/webhooks/{id}/deliveries"}, {admin, "webhook", ""}},
   };
   for (const char* action : {"accept", "decline", "depart", "arrive", "finish", "cancel"})
     table[{"POST", std::string("/v1/dispatches/{id}/") + action}] = {{"engineer", "dispatcher", "manager", "admin"}, "dispatch", "[]"};
@@ -231,6 +237,8 @@ class AccessTest : public ::testing::Test {
     ids.rs = open("C-S");
     ids.rd = open("C-S");
     admin(verb::post, "/v1/requests/" + ids.rd + "/assign", R"({"engineer_id":"E-S"})");
+    admin(verb::put, "/v1/webhooks/W-0",
+          R"({"url":"http://127.0.0.1:9/nobody-listens","event_types":["aftercare.request.opened.v1"],"secret":"a secret of 16+ bytes"})");
     for (const AggregateKind& k : catalogue_kinds())
       admin(verb::put, "/v1/" + std::string(k.master()->collection) + "/X-0",
             k.spec().example(0).front().data);
@@ -279,7 +287,7 @@ TEST_F(AccessTest, EveryRouteHasARowAndEveryTokenGetsWhatThePolicySays) {
       EXPECT_EQ(name(classify(got.status)), std::string(name(want_mine)))
           << t.label << " " << key.first << " " << fill(key.second, mine) << " -> " << got.status << " " << got.body;
       ++checked;
-      if (row.resource.empty() || row.resource == "catalogue" || !t.scoped || mine == theirs) continue;  // no outside
+      if (row.resource.empty() || row.resource == "catalogue" || row.resource == "webhook" || !t.scoped || mine == theirs) continue;  // no outside
       // Outside its scope: the role check first (it reveals nothing), then 404.
       const Expect want_theirs = role_ok ? Expect::hidden : Expect::forbidden;
       const Reply other = as(t.token, method, fill(key.second, theirs), row.body);

@@ -125,6 +125,11 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   call(verb::put, "/v1/warehouses/W-1", R"({"name":"Central","region":"north","kind":"central"})");
   call(verb::put, "/v1/warehouses/W-1", R"({"name":"Central stock","region":"north","kind":"central"})");
   call(verb::post, "/v1/engineers/E-8/status", R"({"status":"available","location":{"lat":41.8,"lon":123.4}})");
+  // A webhook (nobody listens there; its events are what is checked), updated without its secret.
+  call(verb::put, "/v1/webhooks/WH-1",
+       R"({"url":"http://127.0.0.1:9/hook","event_types":["aftercare.dispatch.offered.v1"],"secret":"0123456789abcdef"})");
+  call(verb::put, "/v1/webhooks/WH-1",
+       R"({"url":"http://127.0.0.1:9/hook","event_types":["aftercare.dispatch.offered.v1","aftercare.request.opened.v1"],"active":false})");
   const std::string visited = open();
   const std::string d1 = field(call(verb::post, "/v1/requests/" + visited + "/dispatch", R"({"mode":"auto"})").body, "id");
   for (const char* step : {"accept", "depart", "arrive", "finish"}) call(verb::post, "/v1/dispatches/" + d1 + "/" + step, "{}");
