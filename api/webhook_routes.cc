@@ -16,6 +16,8 @@ namespace aftercare {
 namespace {
 
 constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
+// Each webhook is a consumer and a thread of its own: a bound, not a quota.
+constexpr size_t kMaxWebhooks = 100;
 
 Status no_such_webhook() { return {Errc::not_found, "no such webhook"}; }
 
@@ -32,6 +34,10 @@ void ApiService::put_webhook(const CallPtr& call) {
   if (!body) return;
   auto settings = decode_webhook_settings(*body);
   if (!settings) return call->fail(settings.status());
+  if (!d_.webhooks->describe(id) && d_.webhooks->count() >= kMaxWebhooks)
+    return call->fail(http::status::unprocessable_entity,
+                      "there are " + std::to_string(kMaxWebhooks) + " webhooks already, the most this service delivers to; "
+                      "pause or reuse one");
   // Where a newly subscribed topic starts: the log's end now. An offset read
   // a moment stale only starts delivery a few events earlier.
   StartOffsets log_end;

@@ -482,6 +482,13 @@ std::optional<std::string> WebhookManager::describe(const std::string& id) const
   return describe_locked(id, it->second);
 }
 
+size_t WebhookManager::count() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, w] : webhooks_) n += w.sequence ? 1 : 0;
+  return n;
+}
+
 std::vector<std::string> WebhookManager::describe_all() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;

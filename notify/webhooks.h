@@ -103,6 +103,7 @@ class WebhookManager {
 
   // The webhook as a client sees it, with its delivery progress (nullopt: none such).
   std::optional<std::string> describe(const std::string& id) const;
+  size_t count() const;
   // Every webhook, in id order.
   std::vector<std::string> describe_all() const;
   Result<std::vector<std::string>> deliveries(const std::string& id, std::optional<uint64_t> before, size_t limit,

@@ -222,6 +222,22 @@ TEST_P(WebhookTest, AWebhookIsPausedUpdatedWithoutItsSecretAndStartsWhereItSays)
   const Reply list = get("/v1/webhooks");
   EXPECT_NE(list.body.find(R"("id":"archive")"), std::string::npos);
   EXPECT_NE(list.body.find(R"("id":"crm")"), std::string::npos);
+
+  // The webhooks' events are ordinary history: audited, chained, and every
+  // read model rebuilt from the log is byte-identical to the live one.
+  server.reset();
+  std::string out;
+  auto args = [&](std::vector<std::string> a) {
+    auto more = log_args(tmp.sub("data"), broker.get());
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  ASSERT_EQ(run_aftercare(args({"audit", "crm"}), &out), 0) << out;
+  EXPECT_NE(out.find("aftercare.webhook.updated.v1"), std::string::npos) << out;
+  EXPECT_EQ(out.find(kSecret), std::string::npos) << "the audit shows the sealed secret only";
+  EXPECT_EQ(run_aftercare(args({"replay", "--verify"}), &out), 0) << out;
+  EXPECT_NE(out.find("byte-identical"), std::string::npos) << out;
+  EXPECT_EQ(run_aftercare(args({"audit", "--verify-chains"}), &out), 0) << out;
 }
 
 TEST_P(WebhookTest, NothingIsLostAcrossKillDashNine) {
@@ -247,6 +263,7 @@ TEST_P(WebhookTest, NothingIsLostAcrossKillDashNine) {
 TEST_P(WebhookTest, BadSubscriptionsGetClearErrorsAndTheSecretNeverReachesTheLog) {
   const std::string url = receiver.url();
   auto put = [&](const std::string& body) { return send(verb::put, "/v1/webhooks/w1", body); };
+  auto put_id = [&](const std::string& id, const std::string& body) { return send(verb::put, "/v1/webhooks/" + id, body).status; };
   const std::string types = R"("event_types":["aftercare.request.opened.v1"])";
   const std::string secret = R"("secret":"0123456789abcdef")";
   struct Case {
@@ -291,6 +308,14 @@ TEST_P(WebhookTest, BadSubscriptionsGetClearErrorsAndTheSecretNeverReachesTheLog
   EXPECT_EQ(get("/v1/webhooks/w1/deliveries?cursor=x").status, 400);
   EXPECT_EQ(get("/v1/webhooks/w1/deliveries?limit=0").status, 400);
   EXPECT_EQ(get("/v1/webhooks/w1/deliveries?limit=501").status, 400);
+  // At most 100 webhooks (each is a consumer of its own); paused ones count.
+  for (int i = 2; i <= 100; ++i)
+    ASSERT_EQ(put_id("w" + std::to_string(i), R"({"url":")" + url + R"(",)" + types + "," + secret + R"(,"active":false})"), 201) << i;
+  const Reply over = send(verb::put, "/v1/webhooks/w101", R"({"url":")" + url + R"(",)" + types + "," + secret + "}");
+  EXPECT_EQ(over.status, 422) << over.body;
+  EXPECT_NE(field(over.body, "detail").find("100 webhooks"), std::string::npos) << over.body;
+  EXPECT_EQ(send(verb::put, "/v1/webhooks/w100", R"({"url":")" + url + R"(",)" + types + "}").status, 200) << "updating one is fine";
+
   if (GetParam() == LogMode::embedded) {
     // Every byte the service wrote to disk, log included: the secret is sealed everywhere.
     for (const auto& f : std::filesystem::recursive_directory_iterator(tmp.sub("data"))) {
