@@ -1,0 +1,78 @@
+// A stock item: one part at one warehouse (api-field.md §Spare parts), an
+// aggregate of its own on aftercare.parts, keyed "<warehouse_id>/<part_no>".
+//
+// Quantities, all integers and never negative:
+//   on_hand        usable parts on the shelf (or in the van)
+//   reserved       of those, promised to dispatches (per dispatch)
+//   available      on_hand - reserved: what may be issued or shipped
+//   in_transit_in  shipped here by transfers not yet received (per transfer)
+//   defective      defective parts taken back, never usable or counted as usable
+//
+// A movement that would make any of them negative is refused (409), never
+// clamped. When `available` falls below the safety stock, the movement's
+// events include one `reorder_suggested` — once per crossing: it is
+// suggested again only after `available` has been back at or above it.
+//
+// The aggregate id is "<warehouse_id>:<part_no>" (ids hold no '/', and the
+// log's subject grammar allows none); warehouses whose id holds ':' cannot
+// hold stock. The Kafka key is the spec's "<warehouse_id>/<part_no>".
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/kind.h"
+#include "domain/time.h"
+
+namespace aftercare {
+
+inline constexpr int64_t kMaxStockQty = 1'000'000;  // one movement's quantity
+
+struct StockState {
+  bool exists = false;
+  std::string warehouse_id, part_no;
+  int64_t on_hand = 0, reserved = 0, in_transit_in = 0, defective = 0;
+  int64_t safety_stock = 0, reorder_qty = 0;
+  bool below_safety = false;  // a reorder was suggested and available has not recovered since
+  std::map<std::string, int64_t> reservations;  // dispatch id -> quantity
+  std::map<std::string, int64_t> incoming;      // transfer id -> quantity in transit here
+  Timestamp updated_at;
+  int64_t available() const { return on_hand - reserved; }
+  bool operator==(const StockState&) const = default;
+};
+
+// "<warehouse_id>:<part_no>", or nullopt when either is not a valid id, the
+// warehouse id holds ':', or the whole is over 64 bytes.
+std::optional<std::string> stock_item_id(std::string_view warehouse_id, std::string_view part_no);
+
+struct ReceiveStock { int64_t qty = 0; std::string reference; };
+struct ShipStock { std::string transfer_id, to; int64_t qty = 0; };          // out of here, into transit
+struct ExpectStock { std::string transfer_id, from; int64_t qty = 0; };      // in transit to here
+struct TakeInStock { std::string transfer_id; };                            // the transfer arrived here
+struct ReserveStock { std::string dispatch_id; int64_t qty = 0; };
+struct ReleaseReservation { std::string dispatch_id; };
+// Parts used on a visit: the dispatch's reservation is consumed first.
+struct IssueStock { std::string visit_id, dispatch_id; int64_t qty = 0; std::vector<std::string> serials; };
+struct ReturnDefective { std::string serial_no, visit_id, reason; };
+// A stock count: on_hand becomes `counted`; reservations above it are released (newest dispatch id first).
+struct CountStock { int64_t counted = 0; };
+struct SetStockPolicy { int64_t safety_stock = 0, reorder_qty = 0; };
+
+using StockCommand = std::variant<ReceiveStock, ShipStock, ExpectStock, TakeInStock, ReserveStock, ReleaseReservation,
+                                  IssueStock, ReturnDefective, CountStock, SetStockPolicy>;
+
+Decision decide_stock(const StockState& s, std::string_view warehouse_id, std::string_view part_no,
+                      const StockCommand& c, Timestamp now);
+Status apply_stock(StockState& s, const Event& e);
+std::string stock_to_json(const StockState& s);
+Result<StockState> stock_from_json(std::string_view json);
+
+class AggregateState;
+const StockState& stock_state(const AggregateState* state);
+AggregateKind stock_kind();
+
+}  // namespace aftercare
