@@ -42,6 +42,8 @@ std::string_view operation_name(Operation op) {
     case Operation::act_on_dispatch: return "act_on_dispatch";
     case Operation::report_status: return "report_status";
     case Operation::manage_webhooks: return "manage_webhooks";
+    case Operation::move_stock: return "move_stock";
+    case Operation::read_stock: return "read_stock";
   }
   return "unknown";
 }
@@ -80,6 +82,12 @@ Status role_allows(const Principal& p, Operation op, std::string_view action) {
     case Operation::report_status:
       if (role_in(p, {Role::engineer, Role::dispatcher, Role::manager, Role::admin})) return Status::ok();
       return {Errc::forbidden, "the " + role + " role may not report an engineer's status"};
+    case Operation::move_stock:
+      if (role_in(p, {Role::warehouse, Role::manager, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "stock movements are for warehouse, manager and admin tokens"};
+    case Operation::read_stock:
+      if (p.role != Role::agent) return Status::ok();
+      return {Errc::forbidden, "stock levels are not for agent tokens"};
     case Operation::manage_webhooks:
       if (p.role == Role::admin) return Status::ok();
       return {Errc::forbidden, "webhooks are for admin tokens: a webhook hears every region's events"};
@@ -105,6 +113,15 @@ Result<bool> AccessPolicy::sees_customer(const Principal& p, std::string_view cu
 bool AccessPolicy::sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const {
   if (p.role == Role::engineer) return engineer_id == p.engineer_id;
   return p.sees_region(region);
+}
+
+Result<bool> AccessPolicy::sees_warehouse(const Principal& p, std::string_view warehouse_id,
+                                          std::string_view row) const {
+  if (!p.sees_region(string_member(row, "region"))) return false;
+  if (p.role != Role::engineer) return true;
+  auto engineer = store_.get(MasterView::kName, std::string(engineer_kind().name()) + "/" + p.engineer_id);
+  if (!engineer) return engineer.status();
+  return *engineer && string_member(**engineer, "van_warehouse_id") == warehouse_id;
 }
 
 Result<bool> AccessPolicy::sees_master(const Principal& p, AggregateKind kind, std::string_view id,

@@ -36,6 +36,8 @@ enum class Operation {
   act_on_dispatch,  // accept, decline, depart, arrive, finish, cancel
   report_status,    // an engineer's status: their own token, dispatchers, managers, admins
   manage_webhooks,  // webhooks and their delivery logs: admins only (they hear every region)
+  move_stock,       // receipts, transfers, returns, counts, stock policy: warehouse clerks, managers, admins
+  read_stock,       // stock levels and movements: not agents; engineers their van only
 };
 
 std::string_view operation_name(Operation op);
@@ -57,6 +59,9 @@ class AccessPolicy {
   Result<bool> sees_customer(const Principal& p, std::string_view customer_id, std::string_view region) const;
   // An engineer record in `region`; engineer tokens see only their own.
   bool sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const;
+  // A warehouse whose master view row is `row`: in the token's regions; for
+  // an engineer token, only the van of its own engineer record.
+  Result<bool> sees_warehouse(const Principal& p, std::string_view warehouse_id, std::string_view row) const;
   // A master record of `kind` whose view row is `row`, by its kind's
   // Visibility (domain/master_data.h).
   Result<bool> sees_master(const Principal& p, AggregateKind kind, std::string_view id, std::string_view row) const;

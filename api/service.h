@@ -26,6 +26,7 @@
 #include "commands/command_bus.h"
 #include "commands/dispatch_process.h"
 #include "domain/request.h"
+#include "domain/stock.h"
 #include "projections/read_store.h"
 #include "projections/read_side.h"
 
@@ -108,6 +109,28 @@ class ApiService final : public Handler {
   void get_webhook(const CallPtr& call);
   void list_webhooks(const CallPtr& call);
   void webhook_deliveries(const CallPtr& call);
+
+  // The stock ledger (stock_routes.cc).
+  struct StockLine {
+    std::string warehouse_id, part_no;
+    StockCommand command;
+  };
+  struct StockAnswer {
+    std::string items;  // the items' views so far, comma-separated
+    Position position;  // where their events landed
+  };
+  void stock_command(const CallPtr& call);  // receipts, counts, returns
+  void run_stock_lines(const CallPtr& call, CommandContext ctx, std::shared_ptr<std::vector<StockLine>> lines, size_t i,
+                       std::shared_ptr<StockAnswer> answer);
+  void stock_policy(const CallPtr& call);
+  void request_transfer(const CallPtr& call);
+  void receive_transfer(const CallPtr& call);
+  void get_transfer(const CallPtr& call);
+  void get_stock_item(const CallPtr& call);
+  void stock_movements(const CallPtr& call);
+  void list_stock(const CallPtr& call);
+  Result<bool> warehouse_for_command(const Principal& p, const std::string& id);
+  Result<bool> warehouse_visible(const Principal& p, const std::string& id);
 
   // Service requests (request_routes.cc).
   void open_request(const CallPtr& call);

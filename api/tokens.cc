@@ -22,13 +22,14 @@ std::string_view role_name(Role r) {
     case Role::manager: return "manager";
     case Role::auditor: return "auditor";
     case Role::admin: return "admin";
+    case Role::warehouse: return "warehouse";
   }
   return "unknown";
 }
 
 std::optional<Role> role_from_name(std::string_view name) {
   for (Role r : {Role::agent, Role::dispatcher, Role::engineer, Role::manager, Role::auditor,
-                 Role::admin})
+                 Role::admin, Role::warehouse})
     if (role_name(r) == name) return r;
   return std::nullopt;
 }

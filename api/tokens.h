@@ -13,7 +13,7 @@
 
 namespace aftercare {
 
-enum class Role { agent, dispatcher, engineer, manager, auditor, admin };
+enum class Role { agent, dispatcher, engineer, manager, auditor, admin, warehouse };
 
 std::string_view role_name(Role r);
 std::optional<Role> role_from_name(std::string_view name);

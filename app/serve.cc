@@ -22,6 +22,7 @@
 #include "commands/process_manager.h"
 #include "commands/roster.h"
 #include "commands/state_store.h"
+#include "commands/stock_process.h"
 #include "notify/webhooks.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
@@ -211,6 +212,9 @@ int serve_main(const std::vector<std::string>& argv) {
   DispatchProcess dispatch_process(planner);
   ProcessManagerRunner dispatch_follower(**log, bus, dispatch_process, catalog.upcasters,
                                          {.checkpoint_dir = data + "/process"});
+  // A transfer's goods move on its stock items (commands/stock_process.h).
+  StockProcess stock_process;
+  ProcessManagerRunner stock_mover(**log, bus, stock_process, catalog.upcasters, {.checkpoint_dir = data + "/process"});
   ApiService api({**log, **store, read_side, **state, bus, *tokens, clock,
                   [&server](std::function<void()> task) { server.post(std::move(task)); }, &planner,
                   &webhooks, &*sealer});
@@ -255,6 +259,8 @@ int serve_main(const std::vector<std::string>& argv) {
     timer.start();
     if (Status s = dispatch_follower.start(); !s)
       log_warn("serve.process_manager_not_started", {{"process_manager", "dispatch"}, {"error", s.to_string()}});
+    if (Status s = stock_mover.start(); !s)
+      log_warn("serve.process_manager_not_started", {{"process_manager", "stock"}, {"error", s.to_string()}});
     log_info("serve.ready");
   });
 
@@ -266,6 +272,7 @@ int serve_main(const std::vector<std::string>& argv) {
   server.stop(std::chrono::milliseconds(5000));  // in-flight commands finish
   catch_up.join();
   dispatch_follower.stop();
+  stock_mover.stop();
   webhooks.stop();                             // each deliverer saves its checkpoint
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed

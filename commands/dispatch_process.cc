@@ -20,13 +20,6 @@ int dispatch_number(std::string_view dispatch_id) {
   return n;
 }
 
-int64_t int_member(std::string_view json, const char* key) {
-  thread_local simdjson::dom::parser parser;
-  int64_t n = 0;
-  auto root = parse_strict(parser, json);
-  if (root && (*root)[key].get_int64().get(n)) n = 0;
-  return n;
-}
 
 // "1 at_capacity, 3 off_duty": why nobody could be offered the request.
 std::string exclusion_summary(const std::map<std::string, int64_t>& excluded) {
@@ -220,7 +213,7 @@ std::vector<FollowUp> DispatchProcess::react(const Envelope& event) {
       return {follow_offer(request_id, id, string_member(event.data, "engineer_id"), string_member(event.data, "note"))};
     if (e == "finished" && string_member(event.data, "by") == "engineer")
       return {on_request(request_id, ReportRequest{string_member(event.data, "outcome"), string_member(event.data, "notes"),
-                                                   int_member(event.data, "work_minutes"), "", id})};
+                                                   int_member(event.data, "work_minutes").value_or(0), "", id})};
     if (e == "cancelled" && string_member(event.data, "by") == "dispatcher")
       return {on_request(request_id, ReleaseDispatch{id, "cancelled"})};
     if (e != "declined" && e != "withdrawn") return {};
@@ -232,7 +225,7 @@ std::vector<FollowUp> DispatchProcess::react(const Envelope& event) {
     if (e != "reported" && e != "not_attended" && e != "cancelled") return {};
     const std::string dispatch = string_member(event.data, "dispatch_id");
     if (dispatch.empty()) return {};
-    RequestMovedOn moved{e, string_member(event.data, "outcome"), int_member(event.data, "work_minutes")};
+    RequestMovedOn moved{e, string_member(event.data, "outcome"), int_member(event.data, "work_minutes").value_or(0)};
     return {{dispatch_kind(), dispatch, [dispatch, moved](const AggregateHead& head, Timestamp now) {
                return decide_dispatch(dispatch_state(head.state.get()), dispatch, moved, now);
              }}};

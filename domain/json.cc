@@ -173,6 +173,14 @@ std::string string_member(std::string_view json, const char* key) {
   return std::string(v);
 }
 
+std::optional<int64_t> int_member(std::string_view json, const char* key) {
+  thread_local simdjson::dom::parser parser;
+  auto doc = parse_strict(parser, json);
+  int64_t v;
+  if (!doc || (*doc)[key].get_int64().get(v)) return std::nullopt;
+  return v;
+}
+
 Result<std::string> with_null_field(const std::string& data, std::string_view name) {
   if (data.size() < 2 || data.back() != '}') return Status{Errc::corruption, "data is not an object"};
   std::string out = data.substr(0, data.size() - 1);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,8 @@ Result<simdjson::dom::element> parse_strict(simdjson::dom::parser& parser, std::
 // A top-level string member of the JSON object `json`; "" when it is absent,
 // not a string, or `json` is not an object. For reading stored state.
 std::string string_member(std::string_view json, const char* key);
+// The integer member `key` of a JSON object, if it is one.
+std::optional<int64_t> int_member(std::string_view json, const char* key);
 
 // The JSON object `data` with `"<name>":null` appended: an upcaster's step
 // for a field a newer event version added.

@@ -77,7 +77,12 @@ Decision decide_stock(const StockState& s, std::string_view warehouse_id, std::s
           return movement(s, warehouse_id, part_no, "received", std::move(w), now);
         } else if constexpr (std::is_same_v<T, ShipStock>) {
           if (!valid_qty(cmd.qty)) return invalid("\"qty\" must be 1..1000000");
-          if (cmd.qty > s.available()) return conflict(shortfall(s, cmd.qty, "shipping"));
+          if (cmd.qty > s.available()) {
+            if (!cmd.refusal_as_event) return conflict(shortfall(s, cmd.qty, "shipping"));
+            w.field("transfer_id", cmd.transfer_id).field("to", cmd.to).field_int("qty", cmd.qty);
+            w.field("reason", shortfall(s, cmd.qty, "shipping"));
+            return movement(s, warehouse_id, part_no, "shipment_refused", std::move(w), now);
+          }
           w.field("transfer_id", cmd.transfer_id).field("to", cmd.to).field_int("qty", cmd.qty);
           return movement(s, warehouse_id, part_no, "shipped", std::move(w), now);
         } else if constexpr (std::is_same_v<T, ExpectStock>) {
@@ -160,6 +165,8 @@ Status apply_stock(StockState& s, const Event& e) {
     s.on_hand += f.integer("qty");
   } else if (n == "shipped") {
     s.on_hand -= f.integer("qty");
+  } else if (n == "shipment_refused") {
+    // Nothing moved: the transfer's line is refused.
   } else if (n == "incoming") {
     const int64_t q = f.integer("qty");
     s.incoming[f.str("transfer_id")] += q;

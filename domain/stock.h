@@ -50,7 +50,10 @@ struct StockState {
 std::optional<std::string> stock_item_id(std::string_view warehouse_id, std::string_view part_no);
 
 struct ReceiveStock { int64_t qty = 0; std::string reference; };
-struct ShipStock { std::string transfer_id, to; int64_t qty = 0; };          // out of here, into transit
+// Out of here, into transit. A shortfall is refused (409) — or, for a
+// process manager's step (`refusal_as_event`), recorded as a
+// `shipment_refused` event, so the transfer can say which line failed.
+struct ShipStock { std::string transfer_id, to; int64_t qty = 0; bool refusal_as_event = false; };
 struct ExpectStock { std::string transfer_id, from; int64_t qty = 0; };      // in transit to here
 struct TakeInStock { std::string transfer_id; };                            // the transfer arrived here
 struct ReserveStock { std::string dispatch_id; int64_t qty = 0; };

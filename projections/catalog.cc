@@ -4,6 +4,7 @@
 #include "projections/dispatch_views.h"
 #include "projections/master_view.h"
 #include "projections/request_views.h"
+#include "projections/stock_views.h"
 
 namespace aftercare {
 
@@ -27,6 +28,7 @@ Catalog make_catalog() {
   c.projections.push_back(std::make_unique<EventIndexProjection>());
   c.projections.push_back(std::make_unique<DispatchViews>());
   c.projections.push_back(std::make_unique<EngineerBoard>());
+  c.projections.push_back(std::make_unique<StockViews>());
   add_upcasters(c.upcasters);
   return c;
 }

@@ -51,6 +51,7 @@ const TokenCase kTokens[] = {
     {"south-agent", kSouthAgentToken, "agent", true},
     {"engineer-E-7", kEngineerE7Token, "engineer", true},
     {"engineer-E-8", kEngineerE8Token, "engineer", true},
+    {"north-warehouse", kNorthWarehouseToken, "warehouse", true},
 };
 
 // The fixture's data, and which of it each token may see:
@@ -59,13 +60,14 @@ const TokenCase kTokens[] = {
 //   Dispatches: RN.1 (E-7), R8.1 (E-8), RD.1 (south, E-S).
 struct Ids {
   std::string rn, r8, rs, rd;
+  std::string tn, ts;  // transfers N-0 -> N-1 and S-0 -> S-1
 };
 
 // For a token: {its resource, one outside its scope} of a kind of resource.
 // Unscoped tokens have no resource outside their scope: both are theirs.
 std::pair<std::string, std::string> resources(const TokenCase& t, std::string_view kind, const Ids& ids) {
   const std::string label = t.label;
-  const bool south = label == "south-agent", north = label == "north-dispatcher";
+  const bool south = label == "south-agent", north = label == "north-dispatcher" || label == "north-warehouse";
   const bool e7 = label == "engineer-E-7", e8 = label == "engineer-E-8";
   if (kind == "request") {
     if (south) return {ids.rs, ids.rn};
@@ -90,6 +92,16 @@ std::pair<std::string, std::string> resources(const TokenCase& t, std::string_vi
   }
   if (kind == "catalogue") return {"X-0", "X-0"};  // every token sees the whole catalogue
   if (kind == "webhook") return {"W-0", "W-0"};      // admins only, and admins see every webhook
+  if (kind == "transfer") {  // seen through its warehouses: E-7's van is N-0, E-8's S-0
+    if (south || e8) return {ids.ts, ids.tn};
+    if (north || e7) return {ids.tn, ids.ts};
+    return {ids.tn, ids.tn};
+  }
+  if (kind == "stock") {  // stock of warehouses N-0 and S-0; an engineer sees their van only (E-7: N-0, E-8: S-0)
+    if (south || e8) return {"S-0", "N-0"};
+    if (north || e7) return {"N-0", "S-0"};
+    return {"N-0", "N-0"};
+  }
   if (kind == "regional") {  // outlets, warehouses: by region, for every role
     if (south) return {"S-0", "N-0"};
     if (north) return {"N-0", "S-0"};
@@ -132,7 +144,7 @@ struct Row {
   std::string body;
 };
 
-const std::set<std::string> kEveryRole = {"admin", "agent", "auditor", "manager", "dispatcher", "engineer"};
+const std::set<std::string> kEveryRole = {"admin", "agent", "auditor", "manager", "dispatcher", "engineer", "warehouse"};
 
 std::map<std::pair<std::string, std::string>, Row> policy_table() {
   const std::set<std::string> history = {"manager", "auditor", "admin"};
@@ -163,7 +175,7 @@ std::map<std::pair<std::string, std::string>, Row> policy_table() {
       {{"PUT", "/v1/engineers/{id}"}, {admin, "engineer", "{}"}},
       {{"GET", "/v1/units/{id}"}, {kEveryRole, "unit", ""}},
       {{"PUT", "/v1/units/{id}"}, {admin, "unit", "{}"}},
-      {{"GET", "/v1/stats/problems"}, {{"admin", "agent", "auditor", "manager", "dispatcher"}, "", ""}},
+      {{"GET", "/v1/stats/problems"}, {{"admin", "agent", "auditor", "manager", "dispatcher", "warehouse"}, "", ""}},
       // Dispatch (api-field.md): bodies that pass the policy and change nothing.
       {{"POST", "/v1/requests/{id}/dispatch"}, {{"dispatcher", "manager", "admin"}, "request", R"({"mode":"sideways"})"}},
       {{"GET", "/v1/requests/{id}/dispatch-candidates"}, {{"dispatcher", "manager", "admin", "agent", "auditor"}, "request", ""}},
@@ -174,6 +186,17 @@ std::map<std::pair<std::string, std::string>, Row> policy_table() {
       {{"GET", "/v1/engineers/{id}/dispatches"}, {kEveryRole, "engineer", ""}},
       {{"POST", "/v1/engineers/{id}/status"}, {{"engineer", "dispatcher", "manager", "admin"}, "engineer", "{}"}},
       // Webhooks hear every region: admins only.
+      // The stock ledger: moved by warehouse clerks, managers, admins; read by every role but agents.
+      {{"GET", "/v1/stock"}, {{"admin", "auditor", "manager", "dispatcher", "engineer", "warehouse"}, "", ""}},
+      {{"POST", "/v1/stock/receipts"}, {{"warehouse", "manager", "admin"}, "", "{}"}},
+      {{"POST", "/v1/stock/counts"}, {{"warehouse", "manager", "admin"}, "", "{}"}},
+      {{"POST", "/v1/stock/returns"}, {{"warehouse", "manager", "admin"}, "", "{}"}},
+      {{"GET", "/v1/stock/{warehouse_id}/{part_no}"}, {{"admin", "auditor", "manager", "dispatcher", "engineer", "warehouse"}, "stock", ""}},
+      {{"GET", "/v1/stock/{warehouse_id}/{part_no}/movements"}, {{"admin", "auditor", "manager", "dispatcher", "engineer", "warehouse"}, "stock", ""}},
+      {{"PUT", "/v1/stock/{warehouse_id}/{part_no}/policy"}, {{"warehouse", "manager", "admin"}, "stock", "{}"}},
+      {{"POST", "/v1/stock/transfers"}, {{"warehouse", "manager", "admin"}, "", "{}"}},
+      {{"GET", "/v1/stock/transfers/{id}"}, {{"admin", "auditor", "manager", "dispatcher", "engineer", "warehouse"}, "transfer", ""}},
+      {{"POST", "/v1/stock/transfers/{id}/receive"}, {{"warehouse", "manager", "admin"}, "transfer", "[]"}},
       {{"GET", "/v1/webhooks"}, {admin, "", ""}},
       {{"GET", "/v1/webhooks/{id}"}, {admin, "webhook", ""}},
       {{"PUT", "/v1/webhooks/{id}"}, {admin, "webhook", "{}"}},
@@ -250,12 +273,22 @@ class AccessTest : public ::testing::Test {
         record.replace(record.find(was), was.size(), "\"region\":\"" + std::string(region) + "\"");
         admin(verb::put, "/v1/" + std::string(k.master()->collection) + "/" + char(std::toupper(region[0])) + "-0", record);
       }
+    // Stock at both warehouses; E-7's van is N-0, E-8's is S-0.
+    for (const char* w : {"N-0", "S-0"})
+      admin(verb::post, "/v1/stock/receipts", std::string(R"({"warehouse_id":")") + w + R"(","lines":[{"part_no":"P-1","qty":5}]})");
+    for (const char* w : {"N-1", "S-1"})
+      admin(verb::put, std::string("/v1/warehouses/") + w, std::string(R"({"name":"Van","kind":"van","region":")") + (w[0] == 'N' ? "north" : "south") + "\"}");
+    ids.tn = field(admin(verb::post, "/v1/stock/transfers", R"({"from":"N-0","to":"N-1","lines":[{"part_no":"P-1","qty":1}]})"), "id");
+    ids.ts = field(admin(verb::post, "/v1/stock/transfers", R"({"from":"S-0","to":"S-1","lines":[{"part_no":"P-1","qty":1}]})"), "id");
+    admin(verb::put, "/v1/engineers/E-7", R"({"name":"Li","region":"north","active":true,"van_warehouse_id":"N-0"})");
+    admin(verb::put, "/v1/engineers/E-8", R"({"name":"Wu","region":"north","active":true,"van_warehouse_id":"S-0"})");
   }
 };
 
 std::string fill(std::string pattern, const std::string& id) {
   const size_t at = pattern.find('{');
   if (at != std::string::npos) pattern.replace(at, pattern.find('}', at) - at + 1, id);
+  if (const size_t part = pattern.find("{part_no}"); part != std::string::npos) pattern.replace(part, 9, "P-1");
   return pattern;
 }
 

@@ -130,6 +130,32 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
        R"({"url":"http://127.0.0.1:9/hook","event_types":["aftercare.dispatch.offered.v1"],"secret":"0123456789abcdef"})");
   call(verb::put, "/v1/webhooks/WH-1",
        R"({"url":"http://127.0.0.1:9/hook","event_types":["aftercare.dispatch.offered.v1","aftercare.request.opened.v1"],"active":false})");
+  // The stock ledger: a receipt of two lines, a policy that the count then crosses, a return.
+  call(verb::put, "/v1/warehouses/W-9", R"({"name":"Depot","region":"north","kind":"central"})");
+  call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-9","reference":"PO-1","lines":[{"part_no":"P-1","qty":5},{"part_no":"P-2","qty":1}]})");
+  call(verb::put, "/v1/stock/W-9/P-1/policy", R"({"safety_stock":3,"reorder_qty":10})");
+  call(verb::post, "/v1/stock/counts", R"({"warehouse_id":"W-9","lines":[{"part_no":"P-1","counted":2}]})");
+  call(verb::post, "/v1/stock/returns", R"({"warehouse_id":"W-9","part_no":"P-2","serial_no":"SN-1","reason":"worn"})");
+  // A transfer through transit to its receipt; and two transfers of the same
+  // last part requested before the first is shipped: the second's line is
+  // refused at the source by the process manager.
+  call(verb::put, "/v1/warehouses/W-10", R"({"name":"Van 10","region":"north","kind":"van"})");
+  const std::string moved = field(call(verb::post, "/v1/stock/transfers", R"({"from":"W-9","to":"W-10","lines":[{"part_no":"P-1","qty":1}]})").body, "id");
+  for (int i = 0; i < 200 && field(server.call(verb::get, "/v1/stock/transfers/" + moved, kAdminToken).body, "status") != "in_transit"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  call(verb::post, "/v1/stock/transfers/" + moved + "/receive", "{}");
+  call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-9","lines":[{"part_no":"P-3","qty":1}]})");
+  std::string raced;
+  for (int attempt = 0; attempt < 20 && raced.empty(); ++attempt) {
+    const std::string body = R"({"from":"W-9","to":"W-10","lines":[{"part_no":"P-3","qty":1}]})";
+    const Reply first = server.call(verb::post, "/v1/stock/transfers", kAdminToken, body, {{"Content-Type", "application/json"}});
+    const Reply second = server.call(verb::post, "/v1/stock/transfers", kAdminToken, body, {{"Content-Type", "application/json"}});
+    if (first.status == 201 && second.status == 201) raced = field(second.body, "id");
+    else if (first.status == 201) call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-9","lines":[{"part_no":"P-3","qty":1}]})");
+  }
+  ASSERT_FALSE(raced.empty()) << "the process manager always shipped before the second request";
+  for (int i = 0; i < 200 && field(server.call(verb::get, "/v1/stock/transfers/" + raced, kAdminToken).body, "status") == "requested"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const std::string visited = open();
   const std::string d1 = field(call(verb::post, "/v1/requests/" + visited + "/dispatch", R"({"mode":"auto"})").body, "id");
   for (const char* step : {"accept", "depart", "arrive", "finish"}) call(verb::post, "/v1/dispatches/" + d1 + "/" + step, "{}");

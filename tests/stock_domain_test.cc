@@ -9,6 +9,7 @@
 
 #include "domain/json.h"
 #include "domain/stock.h"
+#include "domain/transfer.h"
 
 namespace aftercare {
 namespace {
@@ -98,6 +99,15 @@ TEST(Stock, NothingEverGoesBelowZeroAndTheRefusalSaysWhatIsThere) {
   EXPECT_EQ(i.s.available(), 3);
 }
 
+TEST(Stock, AProcessManagersShipmentThatFallsShortIsAnEventNotARefusal) {
+  Item i;
+  i.run(ReceiveStock{2, ""});
+  EXPECT_EQ(refusal(i.run(ShipStock{"T-1", "W-2", 3, false})), Errc::conflict);
+  EXPECT_EQ(i.names(i.run(ShipStock{"T-1", "W-2", 3, true})), std::vector<std::string>{"shipment_refused"});
+  EXPECT_EQ(i.s.on_hand, 2) << "nothing moved";
+  EXPECT_NE(i.history.back().data.find("2 available"), std::string::npos) << i.history.back().data;
+}
+
 TEST(Stock, ACountRecordsItsVarianceAndReleasesReservationsItLeavesWithoutParts) {
   Item i;
   i.run(ReceiveStock{10, ""});
@@ -140,6 +150,44 @@ TEST(Stock, AnEventWhoseBalanceDoesNotAddUpIsCorruption) {
   StockState t;
   Event negative{"shipped", 1, R"({"warehouse_id":"W-1","part_no":"P-1","transfer_id":"T","to":"W-2","qty":1})", kT};
   EXPECT_EQ(apply_stock(t, negative).code(), Errc::corruption);
+}
+
+TEST(Transfer, EachLineIsShippedOrRefusedThenTheShippedOnesAreReceived) {
+  TransferState t;
+  auto run = [&t](const TransferCommand& c) {
+    Decision d = decide_transfer(t, c, kT);
+    if (!rejected(d)) {
+      for (const Event& e : std::get<std::vector<Event>>(d)) EXPECT_TRUE(apply_transfer(t, e)) << e.name;
+    }
+    return d;
+  };
+  EXPECT_EQ(refusal(run(RequestTransfer{"T-1", "W-A", "W-A", "", {{"P-1", 1}}})), Errc::unprocessable);
+  EXPECT_EQ(refusal(run(ReceiveTransfer{})), Errc::not_found);
+  ASSERT_EQ(refusal(run(RequestTransfer{"T-1", "W-A", "W-B", "refill", {{"P-1", 2}, {"P-2", 1}}})), Errc::ok);
+  EXPECT_EQ(t.status(), "requested");
+  EXPECT_EQ(refusal(run(ReceiveTransfer{})), Errc::conflict) << "a line is not answered yet";
+  EXPECT_EQ(refusal(run(RequestTransfer{"T-1", "W-A", "W-B", "", {{"P-1", 1}}})), Errc::conflict) << "exists";
+  run(LineShipped{"P-1"});
+  EXPECT_TRUE(std::get<std::vector<Event>>(run(LineShipped{"P-1"})).empty()) << "answered once";
+  EXPECT_EQ(refusal(run(LineShipped{"P-9"})), Errc::not_found);
+  run(LineRefused{"P-2", "0 available"});
+  EXPECT_EQ(t.status(), "in_transit");
+  const Decision received = run(ReceiveTransfer{});
+  ASSERT_EQ(refusal(received), Errc::ok);
+  EXPECT_EQ(std::get<std::vector<Event>>(received)[0].data, R"({"to":"W-B","lines":[{"part_no":"P-1","qty":2}]})")
+      << "only the line in transit is taken in";
+  EXPECT_EQ(t.status(), "received");
+  EXPECT_EQ(refusal(run(ReceiveTransfer{})), Errc::conflict);
+  EXPECT_EQ(*transfer_from_json(transfer_to_json(t)), t);
+  // Every line refused: the transfer is refused, and nothing can be received.
+  TransferState r;
+  for (const TransferCommand& c : {TransferCommand{RequestTransfer{"T-2", "W-A", "W-B", "", {{"P-1", 1}}}},
+                                   TransferCommand{LineRefused{"P-1", "0 available"}}}) {
+    const Decision d = decide_transfer(r, c, kT);
+    for (const Event& e : std::get<std::vector<Event>>(d)) ASSERT_TRUE(apply_transfer(r, e));
+  }
+  EXPECT_EQ(r.status(), "refused");
+  EXPECT_EQ(refusal(decide_transfer(r, ReceiveTransfer{}, kT)), Errc::conflict);
 }
 
 TEST(Stock, ItemIdsAreWarehouseColonPart) {

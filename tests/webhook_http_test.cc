@@ -88,7 +88,9 @@ class WebhookTest : public ::testing::TestWithParam<LogMode> {
     if (r.status < 300) position = merge_positions(position, r.header("X-Position"));
     return r;
   }
-  Reply get(const std::string& path, const char* token = kAdminToken) { return server->call(verb::get, path, token); }
+  Reply get(const std::string& path, const char* token = kAdminToken) {
+    return server->call(verb::get, path, token, "", {{"X-Min-Position", position}});
+  }
   std::string subscribe(const std::string& id, const std::string& types, const std::string& extra = "") {
     const Reply r = send(verb::put, "/v1/webhooks/" + id,
                          R"({"url":")" + receiver.url() + R"(","event_types":)" + types + R"(,"secret":")" + kSecret + "\"" +

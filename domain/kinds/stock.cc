@@ -23,7 +23,7 @@ std::vector<Event> example(uint64_t seed) {
     StockCommand c;
     switch (next(10)) {
       case 0: c = ReceiveStock{q * 3, "PO-" + n}; break;
-      case 1: c = ShipStock{"T-" + n, "W-VAN-" + std::to_string(next(3)), q}; break;
+      case 1: c = ShipStock{"T-" + n, "W-VAN-" + std::to_string(next(3)), q, next(2) == 0}; break;
       case 2: c = ExpectStock{"T-" + n, "W-C", q}; break;
       case 3: c = TakeInStock{s.incoming.empty() ? "T-none" : s.incoming.begin()->first}; break;
       case 4: c = ReserveStock{"R-" + std::to_string(next(4)) + ".1", q}; break;
@@ -50,7 +50,7 @@ std::vector<Event> example(uint64_t seed) {
 const KindSpec kSpec{
     .name = "stock",
     .topic = "aftercare.parts",
-    .events = {{"received"}, {"shipped"}, {"incoming"}, {"transfer_received"}, {"reserved"}, {"reservation_released"},
+    .events = {{"received"}, {"shipped"}, {"shipment_refused"}, {"incoming"}, {"transfer_received"}, {"reserved"}, {"reservation_released"},
                {"issued"}, {"defective_returned"}, {"counted"}, {"policy_set"}, {"reorder_suggested"}},
     .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<State>(); },
     .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {

@@ -23,6 +23,16 @@ CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 TOPIC_OF = {}
 
 
+
+# Event types of the ledger that no HTTP route writes yet: reservations and
+# issues come with dispatches that carry parts and with visits (issue 15).
+# A type leaves this set with the route that writes it.
+NOT_WRITTEN_BY_ANY_ROUTE_YET = {
+    "aftercare.stock.reserved.v1",
+    "aftercare.stock.reservation_released.v1",
+    "aftercare.stock.issued.v1",
+}
+
 def murmur2(data: bytes) -> int:
     """org.apache.kafka.common.utils.Utils.murmur2, as a signed 32-bit int."""
     m, r, mask = 0x5BD1E995, 24, 0xFFFFFFFF
@@ -134,10 +144,13 @@ def main() -> int:
                 fail(f"subject {event.get('subject')} does not name the aggregate")
             if rec["topic"] != TOPIC_OF.get(aggregate):
                 fail(f"{etype} on topic {rec['topic']}, documented: {TOPIC_OF.get(aggregate)}")
-            # A dispatch ("<request id>.<n>") is keyed by its request (docs/consumers.md).
+            # A dispatch ("<request id>.<n>") is keyed by its request; a stock item
+            # ("<warehouse>:<part>") by "<warehouse>/<part>" (docs/consumers.md).
             key = event.get("aggregateid", "")
             if aggregate == "dispatch":
                 key = key.rsplit(".", 1)[0]
+            elif aggregate == "stock":
+                key = key.replace(":", "/", 1)
             if rec.get("key") != key:
                 fail(f"key {rec.get('key')!r}, documented: {key!r} (aggregate {event.get('aggregateid')!r})")
             elif rec["partition"] != partition_for(rec["key"], args.partitions):
@@ -165,7 +178,7 @@ def main() -> int:
             if int(version) > newest.get(base, 0):
                 newest[base] = int(version)
         for t in sorted(f"{base}.v{v}" for base, v in newest.items()):
-            if t not in seen_types:
+            if t not in seen_types and t not in NOT_WRITTEN_BY_ANY_ROUTE_YET:
                 errors.append(f"no record of type {t} was seen")
     for e in errors[:50]:
         print("FAIL", e)
