@@ -3,7 +3,7 @@
 // arrived, for a fixed time; prints throughput and latency percentiles.
 //
 //   loadgen --port P --token T [--host 127.0.0.1] [--connections 64] [--seconds 10]
-//           [--scenario intake|day|view|list|static|status|board] [--path /file] [--warmup 2]
+//           [--scenario intake|day|view|list|static|status|board|stock|stock-view] [--path /file] [--warmup 2]
 //           [--rate R]
 //
 // Scenarios:
@@ -65,6 +65,7 @@ struct Call {
 };
 
 constexpr int kEngineers = 200;  // the status and board scenarios' engineers
+constexpr int kWarehouses = 100, kParts = 100;  // the stock scenarios' 10,000 items
 
 // What one connection sends next, scenario by scenario.
 class Script {
@@ -88,6 +89,20 @@ class Script {
       return {http::verb::post, "/v1/engineers/E-LOAD-" + std::to_string(e) + "/status", body, ""};
     }
     if (o_.scenario == "board") return {http::verb::get, "/v1/engineers?region=north&limit=50", "", ""};
+    if (o_.scenario == "stock") {
+      // A goods receipt of one line on one of kWarehouses x kParts items.
+      const int w = std::uniform_int_distribution<int>(0, kWarehouses - 1)(rng_);
+      const int p = std::uniform_int_distribution<int>(0, kParts - 1)(rng_);
+      char body[160];
+      std::snprintf(body, sizeof body, R"({"warehouse_id":"W-LOAD-%d","reference":"load","lines":[{"part_no":"P-%d","qty":%d}]})", w, p,
+                    std::uniform_int_distribution<int>(1, 9)(rng_));
+      return {http::verb::post, "/v1/stock/receipts", body, prefix_ + std::to_string(n_)};
+    }
+    if (o_.scenario == "stock-view") {
+      const int w = std::uniform_int_distribution<int>(0, kWarehouses - 1)(rng_);
+      const int p = std::uniform_int_distribution<int>(0, kParts - 1)(rng_);
+      return {http::verb::get, "/v1/stock/W-LOAD-" + std::to_string(w) + "/P-" + std::to_string(p), "", ""};
+    }
     return day();
   }
   // The id of the request a day script is working on (from the last answer).
@@ -237,6 +252,12 @@ std::string setup(const Options& o) {
       if (conn.send(http::verb::put, "/v1/engineers/" + id, R"({"name":"Load","region":"north","active":true,"skills":["washers"]})", "") >= 300)
         return std::fprintf(stderr, "loadgen: setup failed (engineer %s)\n", id.c_str()), std::string();
     }
+  if (o.scenario == "stock" || o.scenario == "stock-view")
+    for (int i = 0; i < kWarehouses; ++i) {
+      const std::string id = "W-LOAD-" + std::to_string(i);
+      if (conn.send(http::verb::put, "/v1/warehouses/" + id, R"({"name":"Load","region":"north","kind":"outlet"})", "") >= 300)
+        return std::fprintf(stderr, "loadgen: setup failed (warehouse %s)\n", id.c_str()), std::string();
+    }
   // Reads are measured on a request the read models already have.
   for (int i = 0; i < 6000 && conn.send(http::verb::get, view, "", "") != 200; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -245,7 +266,7 @@ std::string setup(const Options& o) {
 
 int usage() {
   std::fputs("usage: loadgen --port P [--token T] [--host H] [--connections N] [--seconds S]\n"
-             "               [--warmup S] [--scenario intake|day|view|list|static|status|board] [--path /file]\n"
+             "               [--warmup S] [--scenario intake|day|view|list|static|status|board|stock|stock-view] [--path /file]\n"
              "               [--rate R]\n",
              stderr);
   return 2;
@@ -270,7 +291,7 @@ int main(int argc, char** argv) {
   }
   if (o.port.empty() || (argc - 1) % 2 != 0) return usage();
   if (o.scenario == "static" ? o.path.empty() : o.token.empty()) return usage();
-  const std::string scenarios[] = {"intake", "day", "view", "list", "static", "status", "board"};
+  const std::string scenarios[] = {"intake", "day", "view", "list", "static", "status", "board", "stock", "stock-view"};
   if (std::find(std::begin(scenarios), std::end(scenarios), o.scenario) == std::end(scenarios)) return usage();
 
   std::string view = o.path;

@@ -80,6 +80,10 @@ wait "$STATUS_PID" || true
 cat "$WORK/status.txt" "$WORK/board.txt" >&2
 row "(g) engineer status at 2000/s, 64 conn|$(num requests/s "$WORK/status.txt") req/s|p50 $(num 'latency p50' "$WORK/status.txt") ms, p99 $(num 'latency p99' "$WORK/status.txt") ms|$(sed -n 's/^  non-2xx *//p' "$WORK/status.txt") non-2xx"
 row "(g) board reads meanwhile, 8 conn|$(num requests/s "$WORK/board.txt") req/s|p50 $(num 'latency p50' "$WORK/board.txt") ms, p99 $(num 'latency p99' "$WORK/board.txt") ms|target p99 ≤ 10 ms"
+# (i) the stock ledger (issue 15): one-line goods receipts on 10,000 (warehouse,
+# part) items, then reads of random items.
+scenario "(i) stock receipts on 10,000 items, 64 conn" --scenario stock --connections 64
+scenario "(i) stock item view, 64 conn" --scenario stock-view --connections 64
 # (h) webhook delivery (issue 14): every request.opened event the scenarios
 # above wrote, delivered from the beginning of the log to a local receiver;
 # the same-run baseline is the deliverer's HTTP client posting bare bodies.
