@@ -217,4 +217,17 @@ int run_aftercare(const std::vector<std::string>& args, std::string* output) {
   return code;
 }
 
+std::vector<std::string> with_log_args(std::vector<std::string> args, const std::string& data_dir, const DevBroker* broker) {
+  auto more = log_args(data_dir, broker);
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+void expect_rebuild_and_chains_verify(const std::string& data_dir, const DevBroker* broker) {
+  std::string out;
+  EXPECT_EQ(run_aftercare(with_log_args({"replay", "--verify"}, data_dir, broker), &out), 0) << out;
+  EXPECT_NE(out.find("byte-identical"), std::string::npos) << out;
+  EXPECT_EQ(run_aftercare(with_log_args({"audit", "--verify-chains"}, data_dir, broker), &out), 0) << out;
+}
+
 }  // namespace aftercare::testing

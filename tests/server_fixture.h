@@ -137,4 +137,10 @@ std::string merge_positions(const std::string& a, const std::string& b);
 // Runs the aftercare binary with `args`; its exit code, and stdout and stderr.
 int run_aftercare(const std::vector<std::string>& args, std::string* output = nullptr);
 
+// `args` followed by the log options of a server on `data_dir` (and `broker`).
+std::vector<std::string> with_log_args(std::vector<std::string> args, const std::string& data_dir, const DevBroker* broker);
+// After the server on `data_dir` stopped: every read model rebuilt from the
+// log is byte-identical to the live one, and every hash chain verifies.
+void expect_rebuild_and_chains_verify(const std::string& data_dir, const DevBroker* broker);
+
 }  // namespace aftercare::testing

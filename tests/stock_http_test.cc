@@ -93,15 +93,7 @@ TEST_P(StockTest, ReceiptsCountsReturnsAndPolicyMoveStockAndLeaveTheirHistory) {
 
   // Every read model rebuilt from the log is byte-identical; the chains verify.
   server.reset();
-  std::string out;
-  auto args = [&](std::vector<std::string> a) {
-    auto more = log_args(tmp.sub("data"), broker.get());
-    a.insert(a.end(), more.begin(), more.end());
-    return a;
-  };
-  EXPECT_EQ(run_aftercare(args({"replay", "--verify"}), &out), 0) << out;
-  EXPECT_NE(out.find("byte-identical"), std::string::npos) << out;
-  EXPECT_EQ(run_aftercare(args({"audit", "--verify-chains"}), &out), 0) << out;
+  expect_rebuild_and_chains_verify(tmp.sub("data"), broker.get());
 }
 
 TEST_P(StockTest, StockIsScopedByTheWarehousesRegionAndAnEngineersVan) {
