@@ -203,7 +203,7 @@ TEST(Stock, ItemIdsAreWarehouseColonPart) {
 // negative, defective stock equals returns, and every item's state folded
 // again from its events (through JSON) is the same.
 TEST(StockProperty, GoodsAreConservedAndReplayGivesTheSameState) {
-  for (uint64_t seed = 1; seed <= 200; ++seed) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
     std::mt19937_64 rng(seed);
     auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
     const std::vector<std::string> warehouses = {"W-C", "W-A", "W-VAN1", "W-VAN2"}, parts = {"P-1", "P-2", "P-3"};
