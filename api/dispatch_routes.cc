@@ -16,21 +16,7 @@
 namespace aftercare {
 namespace {
 
-constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 
-std::string query(const Target& t, const char* k) {
-  auto it = t.query.find(k);
-  return it == t.query.end() ? std::string() : it->second;
-}
-
-std::optional<size_t> limit_of(const Target& t) {
-  const std::string v = query(t, "limit");
-  if (v.empty()) return kDefaultLimit;
-  size_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > kMaxLimit) return std::nullopt;
-  return n;
-}
 
 Rejection no_such_dispatch() { return {Errc::not_found, "no such dispatch", ""}; }
 
@@ -185,7 +171,7 @@ void ApiService::dispatch_events(const CallPtr& call) {
     auto row = visible_dispatch_row(*call->principal, id);
     if (!row) return call->fail(row.status());
     if (!*row) return call->fail(http::status::not_found, "no such dispatch");
-    auto events = events_of(d_.log, d_.store, "dispatch/" + id, UINT64_MAX, 0, kMaxLimit);
+    auto events = events_of(d_.log, d_.store, "dispatch/" + id, UINT64_MAX, 0, kMaxPageLimit);
     if (!events) return call->fail(events.status());
     std::string body = "{\"items\":[";
     for (size_t i = 0; i < events->size(); ++i) body += (i ? "," : "") + (*events)[i].raw;
@@ -199,10 +185,10 @@ void ApiService::dispatch_events(const CallPtr& call) {
 void ApiService::list_dispatches(const CallPtr& call) {
   const Target& t = call->target;
   const Principal& who = *call->principal;
-  auto limit = limit_of(t);
+  auto limit = page_limit(t);
   if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
-  std::string engineer = call->params.empty() ? query(t, "engineer_id") : call->params[0];
-  const std::string status = query(t, "status"), region = query(t, "region"), outlet = query(t, "outlet_id");
+  std::string engineer = call->params.empty() ? query_value(t, "engineer_id") : call->params[0];
+  const std::string status = query_value(t, "status"), region = query_value(t, "region"), outlet = query_value(t, "outlet_id");
   if (!status.empty() && !dispatch_status_from_name(status))
     return call->fail(http::status::bad_request, "unknown status \"" + status + "\"");
   if (who.role == Role::engineer) {
@@ -219,7 +205,7 @@ void ApiService::list_dispatches(const CallPtr& call) {
   }
   if (engineer.empty() && region.empty())
     for (const auto& r : who.regions) prefixes.push_back("list/" + key_part(r) + "/");
-  const std::string cursor = query(t, "cursor");
+  const std::string cursor = query_value(t, "cursor");
   after_min_position(call, [=, this, n = *limit]() mutable {
     if (engineer.empty() && region.empty() && who.regions.empty()) {
       // All regions: one prefix per region that has dispatches.
@@ -313,10 +299,10 @@ void ApiService::report_status(const CallPtr& call) {
 void ApiService::engineers_board(const CallPtr& call) {
   const Target& t = call->target;
   const Principal& who = *call->principal;
-  auto limit = limit_of(t);
+  auto limit = page_limit(t);
   if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
-  const std::string region = query(t, "region"), status = query(t, "status"), outlet = query(t, "outlet_id");
-  const std::string cursor = query(t, "cursor");
+  const std::string region = query_value(t, "region"), status = query_value(t, "status"), outlet = query_value(t, "outlet_id");
+  const std::string cursor = query_value(t, "cursor");
   std::vector<std::string> prefixes;
   if (!region.empty()) {
     if (who.sees_region(region)) prefixes.push_back("board/" + key_part(region) + "/");

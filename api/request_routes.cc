@@ -19,7 +19,6 @@ namespace aftercare {
 namespace {
 
 constexpr auto kMaxPositionWait = std::chrono::milliseconds(5000);
-constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 
 // Rejections for what the token may not see: worded as for what does not exist.
 Rejection no_such_request() { return {Errc::not_found, "no such request", ""}; }
@@ -31,20 +30,6 @@ Result<RequestState> state_of_view(const std::string& row) {
   return request_from_json(view->state);
 }
 
-std::optional<size_t> parse_limit(const Target& t) {
-  auto it = t.query.find("limit");
-  if (it == t.query.end()) return kDefaultLimit;
-  size_t n = 0;
-  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-  if (ec != std::errc() || p != it->second.data() + it->second.size() || n < 1 || n > kMaxLimit)
-    return std::nullopt;
-  return n;
-}
-
-std::string query(const Target& t, const char* k) {
-  auto it = t.query.find(k);
-  return it == t.query.end() ? std::string() : it->second;
-}
 
 }  // namespace
 
@@ -203,7 +188,7 @@ void ApiService::request_action(const CallPtr& call) {
 
 void ApiService::get_request(const CallPtr& call) {
   const std::string id = call->params[0];
-  const auto as_of_text = query(call->target, "as_of");
+  const auto as_of_text = query_value(call->target, "as_of");
   if (!as_of_text.empty()) {
     if (Status s = role_allows(*call->principal, Operation::read_history); !s) return call->fail(s);
     auto as_of = parse_rfc3339(as_of_text);
@@ -250,9 +235,9 @@ void ApiService::request_events(const CallPtr& call) {
     // sequence in `cursor`: a request may have any number of events, and
     // this runs on an I/O thread.
     const Target& t = call->target;
-    size_t limit = kMaxLimit;
+    size_t limit = kMaxPageLimit;
     if (t.query.count("limit")) {
-      auto l = parse_limit(t);
+      auto l = page_limit(t);
       if (!l) return call->fail(http::status::bad_request, "limit must be 1..500");
       limit = *l;
     }
@@ -282,10 +267,10 @@ void ApiService::request_events(const CallPtr& call) {
 void ApiService::list_requests(const CallPtr& call) {
   const Target& t = call->target;
   const Principal& who = *call->principal;
-  auto limit = parse_limit(t);
+  auto limit = page_limit(t);
   if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
-  const std::string status = query(t, "status"), type = query(t, "type"), region = query(t, "region");
-  std::string customer = query(t, "customer_id"), engineer = query(t, "engineer_id");
+  const std::string status = query_value(t, "status"), type = query_value(t, "type"), region = query_value(t, "region");
+  std::string customer = query_value(t, "customer_id"), engineer = query_value(t, "engineer_id");
   if (!status.empty() && !status_from_name(status)) return call->fail(http::status::bad_request, "unknown status \"" + status + "\"");
   if (who.role == Role::engineer) {
     if (!engineer.empty() && engineer != who.engineer_id)
@@ -305,7 +290,7 @@ void ApiService::list_requests(const CallPtr& call) {
   if (who.regions.empty()) prefixes.push_back("idx/" + dim);
   for (const auto& r : who.regions)
     if (region.empty() || region == r) prefixes.push_back("ridx/" + key_part(r) + "/" + dim);
-  const std::string cursor = query(t, "cursor");
+  const std::string cursor = query_value(t, "cursor");
   if (!cursor.empty() && (cursor.size() < 18 || cursor[16] != '/' || cursor.find_first_not_of("0123456789abcdef") < 16))
     return call->fail(http::status::bad_request, "cursor is not one this server returned");
   after_min_position(call, [=, this, n = *limit] {
@@ -343,7 +328,7 @@ void ApiService::list_requests(const CallPtr& call) {
 
 void ApiService::problem_stats(const CallPtr& call) {
   const Target& t = call->target;
-  const std::string model = query(t, "product_model"), from = query(t, "from"), to = query(t, "to");
+  const std::string model = query_value(t, "product_model"), from = query_value(t, "from"), to = query_value(t, "to");
   std::optional<Timestamp> from_t, to_t;
   if (!from.empty() && !(from_t = parse_rfc3339(from))) return call->fail(http::status::bad_request, "from must be an RFC 3339 date-time");
   if (!to.empty() && !(to_t = parse_rfc3339(to))) return call->fail(http::status::bad_request, "to must be an RFC 3339 date-time");

@@ -128,4 +128,18 @@ Result<CommandContext> command_context_of(const HttpRequest& req, const std::str
   return ctx;
 }
 
+std::string query_value(const Target& t, std::string_view key) {
+  auto it = t.query.find(key);
+  return it == t.query.end() ? std::string() : it->second;
+}
+
+std::optional<size_t> page_limit(const Target& t) {
+  const std::string v = query_value(t, "limit");
+  if (v.empty()) return kDefaultPageLimit;
+  size_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > kMaxPageLimit) return std::nullopt;
+  return n;
+}
+
 }  // namespace aftercare

@@ -21,6 +21,12 @@ struct Target {
 // nullopt for a target that is not an absolute path with valid escapes.
 std::optional<Target> parse_target(std::string_view target);
 
+// A query parameter's value ("" when absent).
+std::string query_value(const Target& t, std::string_view key);
+// A list page's `limit`: 1..500, 50 when absent; nullopt when malformed.
+inline constexpr size_t kDefaultPageLimit = 50, kMaxPageLimit = 500;
+std::optional<size_t> page_limit(const Target& t);
+
 // `"7"`, `W/"7"` or `7` -> 7; nullopt when malformed.
 std::optional<uint64_t> parse_etag(std::string_view value);
 

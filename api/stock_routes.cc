@@ -29,21 +29,7 @@ namespace aftercare {
 namespace {
 
 constexpr size_t kMaxLines = 100;
-constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 
-std::string query(const Target& t, const char* k) {
-  auto it = t.query.find(k);
-  return it == t.query.end() ? std::string() : it->second;
-}
-
-std::optional<size_t> limit_of(const Target& t, size_t fallback = kDefaultLimit) {
-  const std::string v = query(t, "limit");
-  if (v.empty()) return fallback;
-  size_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > kMaxLimit) return std::nullopt;
-  return n;
-}
 
 Status unknown_warehouse(std::string_view id) {
   return {Errc::unprocessable, "unknown warehouse \"" + std::string(id.substr(0, kMaxIdBytes)) + "\""};
@@ -231,9 +217,9 @@ void ApiService::get_stock_item(const CallPtr& call) {
 // GET /v1/stock/{warehouse_id}/{part_no}/movements?cursor=&limit=: the whole history, newest first.
 void ApiService::stock_movements(const CallPtr& call) {
   const std::string warehouse_id = call->params[0], part_no = call->params[1];
-  auto limit = limit_of(call->target);
+  auto limit = page_limit(call->target);
   if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
-  const std::string cursor = query(call->target, "cursor");
+  const std::string cursor = query_value(call->target, "cursor");
   if (!cursor.empty() && (cursor.size() != 16 || cursor.find_first_not_of("0123456789abcdef") != std::string::npos))
     return call->fail(http::status::bad_request, "cursor must be the next_cursor of a page");
   after_min_position(call, [this, call, warehouse_id, part_no, n = *limit, cursor] {
@@ -258,10 +244,10 @@ void ApiService::stock_movements(const CallPtr& call) {
 // GET /v1/stock?warehouse_id=&part_no=&below_safety=true: stock levels this token may see.
 void ApiService::list_stock(const CallPtr& call) {
   const Target& t = call->target;
-  auto limit = limit_of(t);
+  auto limit = page_limit(t);
   if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
-  const std::string warehouse_id = query(t, "warehouse_id"), part_no = query(t, "part_no"), cursor = query(t, "cursor");
-  const std::string below = query(t, "below_safety");
+  const std::string warehouse_id = query_value(t, "warehouse_id"), part_no = query_value(t, "part_no"), cursor = query_value(t, "cursor");
+  const std::string below = query_value(t, "below_safety");
   if (!below.empty() && below != "true" && below != "false")
     return call->fail(http::status::bad_request, "below_safety must be true or false");
   const std::string index = below == "true" ? "low/" : "item/";

@@ -15,7 +15,6 @@
 namespace aftercare {
 namespace {
 
-constexpr size_t kDefaultLimit = 50, kMaxLimit = 500;
 // Each webhook is a consumer and a thread of its own: a bound, not a quota.
 constexpr size_t kMaxWebhooks = 100;
 
@@ -34,7 +33,7 @@ void ApiService::put_webhook(const CallPtr& call) {
   if (!body) return;
   auto settings = decode_webhook_settings(*body);
   if (!settings) return call->fail(settings.status());
-  if (!d_.webhooks->describe(id) && d_.webhooks->count() >= kMaxWebhooks)
+  if (!d_.webhooks->has(id) && d_.webhooks->count() >= kMaxWebhooks)
     return call->fail(http::status::unprocessable_entity,
                       "there are " + std::to_string(kMaxWebhooks) + " webhooks already, the most this service delivers to; "
                       "pause or reuse one");
@@ -106,20 +105,20 @@ void ApiService::list_webhooks(const CallPtr& call) {
 
 void ApiService::webhook_deliveries(const CallPtr& call) {
   const std::string id = call->params[0];
-  if (!d_.webhooks || !d_.webhooks->describe(id)) return call->fail(no_such_webhook());
-  auto number = [&](const char* name, uint64_t lo, uint64_t hi) -> std::optional<uint64_t> {
-    auto it = call->target.query.find(name);
-    if (it == call->target.query.end()) return std::nullopt;
+  if (!d_.webhooks || !d_.webhooks->has(id)) return call->fail(no_such_webhook());
+  const auto limit = page_limit(call->target);
+  if (!limit) return call->fail(http::status::bad_request, "limit must be 1..500");
+  const std::string cursor = query_value(call->target, "cursor");
+  std::optional<uint64_t> before;
+  if (!cursor.empty()) {
     uint64_t n = 0;
-    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-    if (ec != std::errc() || p != it->second.data() + it->second.size() || n < lo || n > hi) return UINT64_MAX;
-    return n;
-  };
-  const auto limit = number("limit", 1, kMaxLimit), before = number("cursor", 1, UINT64_MAX - 1);
-  if (limit == UINT64_MAX) return call->fail(http::status::bad_request, "limit must be 1..500");
-  if (before == UINT64_MAX) return call->fail(http::status::bad_request, "cursor must be the next_cursor of a page");
+    auto [p, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), n);
+    if (ec != std::errc() || p != cursor.data() + cursor.size() || n < 1)
+      return call->fail(http::status::bad_request, "cursor must be the next_cursor of a page");
+    before = n;
+  }
   std::optional<uint64_t> next;
-  auto rows = d_.webhooks->deliveries(id, before, limit.value_or(kDefaultLimit), next);
+  auto rows = d_.webhooks->deliveries(id, before, *limit, next);
   if (!rows) return call->fail(rows.status());
   std::string body = "{\"items\":[";
   for (size_t i = 0; i < rows->size(); ++i) body += (i ? "," : "") + (*rows)[i];

@@ -380,8 +380,6 @@ Status WebhookManager::start() {
     on_head(webhook_kind(), id, head);
   });
   if (!s) return s;
-  std::lock_guard lock(mu_);
-  started_ = true;
   thread_ = std::thread([this] { loop(); });
   return Status::ok();
 }
@@ -480,6 +478,12 @@ std::optional<std::string> WebhookManager::describe(const std::string& id) const
   auto it = webhooks_.find(id);
   if (it == webhooks_.end() || !it->second.sequence) return std::nullopt;
   return describe_locked(id, it->second);
+}
+
+bool WebhookManager::has(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = webhooks_.find(id);
+  return it != webhooks_.end() && it->second.sequence;
 }
 
 size_t WebhookManager::count() const {

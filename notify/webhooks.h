@@ -103,6 +103,7 @@ class WebhookManager {
 
   // The webhook as a client sees it, with its delivery progress (nullopt: none such).
   std::optional<std::string> describe(const std::string& id) const;
+  bool has(const std::string& id) const;
   size_t count() const;
   // Every webhook, in id order.
   std::vector<std::string> describe_all() const;
@@ -134,7 +135,7 @@ class WebhookManager {
   std::condition_variable changed_;
   std::set<std::string> pending_;  // webhooks whose deliverer is not of their newest head
   std::map<std::string, Webhook> webhooks_;
-  bool started_ = false, stop_ = false;
+  bool stop_ = false;
   std::thread thread_;
 };
 

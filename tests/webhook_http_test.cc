@@ -315,15 +315,25 @@ TEST_P(WebhookTest, BadSubscriptionsGetClearErrorsAndTheSecretNeverReachesTheLog
   EXPECT_NE(field(over.body, "detail").find("100 webhooks"), std::string::npos) << over.body;
   EXPECT_EQ(send(verb::put, "/v1/webhooks/w100", R"({"url":")" + url + R"(",)" + types + "}").status, 200) << "updating one is fine";
 
+  // The webhook's events as the log holds them, decoded: the secret only sealed.
+  std::string audit;
+  ASSERT_EQ(run_aftercare(with_log_args({"audit", "w1"}, tmp.sub("data"), broker.get()), &audit), 0) << audit;
+  EXPECT_NE(audit.find("aftercare.webhook.registered.v1"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("a256gcm:"), std::string::npos) << audit;
+  EXPECT_EQ(audit.find(clear), std::string::npos) << audit;
   if (GetParam() == LogMode::embedded) {
     // Every byte the service wrote to disk, log included: the secret is sealed everywhere.
+    // The url, which the event holds in clear, is found: the scan sees what the log holds.
+    bool url_seen = false;
     for (const auto& f : std::filesystem::recursive_directory_iterator(tmp.sub("data"))) {
       if (!f.is_regular_file()) continue;
       std::ifstream in(f.path(), std::ios::binary);
       std::stringstream bytes;
       bytes << in.rdbuf();
+      url_seen = url_seen || bytes.str().find(url) != std::string::npos;
       EXPECT_EQ(bytes.str().find(clear), std::string::npos) << f.path();
     }
+    EXPECT_TRUE(url_seen) << "the scan could not see the events' bytes, so it proves nothing";
   }
 }
 
