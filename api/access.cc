@@ -44,6 +44,7 @@ std::string_view operation_name(Operation op) {
     case Operation::manage_webhooks: return "manage_webhooks";
     case Operation::move_stock: return "move_stock";
     case Operation::read_stock: return "read_stock";
+    case Operation::read_settlement: return "read_settlement";
   }
   return "unknown";
 }
@@ -88,6 +89,9 @@ Status role_allows(const Principal& p, Operation op, std::string_view action) {
     case Operation::read_stock:
       if (p.role != Role::agent) return Status::ok();
       return {Errc::forbidden, "stock levels are not for agent tokens"};
+    case Operation::read_settlement:
+      if (role_in(p, {Role::manager, Role::auditor, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "settlements are for managers, auditors and admins"};
     case Operation::manage_webhooks:
       if (p.role == Role::admin) return Status::ok();
       return {Errc::forbidden, "webhooks are for admin tokens: a webhook hears every region's events"};

@@ -38,6 +38,7 @@ enum class Operation {
   manage_webhooks,  // webhooks and their delivery logs: admins only (they hear every region)
   move_stock,       // receipts, transfers, returns, counts, stock policy: warehouse clerks, managers, admins
   read_stock,       // stock levels and movements: not agents; engineers their van only
+  read_settlement,  // an outlet's monthly settlement: managers, auditors, admins
 };
 
 std::string_view operation_name(Operation op);

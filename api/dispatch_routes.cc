@@ -129,6 +129,7 @@ void ApiService::dispatch_action(const CallPtr& call) {
   if (!cmd) return call->fail(cmd.status());
   auto ctx = command_context(*call);
   if (!ctx) return call->fail(ctx.status());
+  const CommandContext context = *ctx;
   d_.bus.execute(
       dispatch_kind(), id, std::move(ctx).value(),
       [this, id, principal, cmd = std::move(cmd).value()](const AggregateHead& head, Timestamp now) -> Decision {
@@ -145,7 +146,10 @@ void ApiService::dispatch_action(const CallPtr& call) {
         }
         return decide_dispatch(s, id, cmd, now);
       },
-      [this, call, id](CommandOutcome o) { answer_command(call, dispatch_kind(), id, "/v1/dispatches/" + id, std::move(o)); });
+      [this, call, id, action, context](CommandOutcome o) {
+        if (action == "arrive" && o.status && d_.visits) return open_visit_then_answer(call, id, context, std::move(o));
+        answer_command(call, dispatch_kind(), id, "/v1/dispatches/" + id, std::move(o));
+      });
 }
 
 Result<std::optional<std::string>> ApiService::visible_dispatch_row(const Principal& p, const std::string& id) {

@@ -27,12 +27,14 @@
 #include "commands/dispatch_process.h"
 #include "domain/request.h"
 #include "domain/stock.h"
+#include "domain/visit.h"
 #include "projections/read_store.h"
 #include "projections/read_side.h"
 
 namespace aftercare {
 
 class WebhookManager;
+class VisitProcess;
 
 struct ApiDeps {
   EventLog& log;
@@ -48,6 +50,8 @@ struct ApiDeps {
   DispatchPlanner* planner = nullptr;  // dispatch decisions (commands/dispatch_process.h)
   WebhookManager* webhooks = nullptr;  // delivery and its progress (notify/webhooks.h)
   const Sealer* sealer = nullptr;      // seals webhook secrets (base/sealed.h)
+  VisitProcess* visits = nullptr;      // opens a visit when its dispatch arrives (commands/visit_process.h)
+  ChargingPolicy charging;             // the default charging method and labour rate (docs/charging.md)
 };
 
 // The master record kind served at /v1/<collection>, if any.
@@ -102,6 +106,17 @@ class ApiService final : public Handler {
   void engineers_board(const CallPtr& call);
   Result<std::optional<RequestState>> visible_request(const Principal& p, const std::string& id);
   Result<std::optional<std::string>> visible_dispatch_row(const Principal& p, const std::string& id);
+
+  // Visits and settlement (visit_routes.cc).
+  Result<VisitState> visible_visit(const Principal& p, const std::string& id);
+  Result<Charge> visit_charge(const VisitState& v, int64_t work_minutes, Timestamp now);
+  void get_visit(const CallPtr& call);
+  void visit_parts(const CallPtr& call);
+  void complete_visit(const CallPtr& call);
+  void open_visit_then_answer(const CallPtr& call, const std::string& dispatch_id, const CommandContext& ctx,
+                              CommandOutcome arrived);
+  void request_visits(const CallPtr& call);
+  void outlet_settlement(const CallPtr& call);
 
   // Webhooks (webhook_routes.cc).
   void put_webhook(const CallPtr& call);

@@ -9,6 +9,7 @@
 
 #include "app/cli.h"
 #include "commands/state_store.h"
+#include "domain/kind.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
 #include "eventstore/quarantine.h"
@@ -214,21 +215,32 @@ int audit_main(const std::vector<std::string>& argv) {
     EventIndexProjection events;
     if (!ProjectionRunner::stale(*index, **log, {&events}).empty()) index.reset();
   }
-  auto entries = history(**log, id, &*quarantine, index.get());
+  auto entries = case_history(**log, id, &*quarantine, index.get());
   if (!entries) return fail("audit", entries.status().message());
   if (entries->empty()) return fail("audit", "no events recorded for " + id);
   std::printf("history of %s (partition %d)\n", id.c_str(), (*log)->partition_of(id));
   std::printf("%-24s  %-40s  %-18s  %-4s  %-24s  %s\n", "time", "type", "subject", "seq", "actor",
               "command id");
-  std::vector<std::string> subjects;
+  std::vector<std::string> subjects, related;
   for (const auto& e : *entries) {
     const auto& v = e.envelope;
     const bool after = as_of && v.time > *as_of;
     std::printf("%-24s  %-40s  %-18s  %-4llu  %-24s  %s%s\n", format_rfc3339(v.time).c_str(),
                 v.type.c_str(), v.subject.c_str(), static_cast<unsigned long long>(v.sequence),
                 v.actor.c_str(), v.command_id.c_str(), after ? "  (after --as-of)" : "");
-    if (std::find(subjects.begin(), subjects.end(), v.subject) == subjects.end())
-      subjects.push_back(v.subject);
+    std::vector<std::string>& list = e.related ? related : subjects;
+    if (std::find(list.begin(), list.end(), v.subject) == list.end()) list.push_back(v.subject);
+  }
+  if (!related.empty()) {
+    std::printf("\nthe part movements above are those of this case; each item's whole history:\n");
+    for (const auto& subject : related) {
+      const size_t slash = subject.find('/');
+      auto kind = kind_named(subject.substr(0, slash));
+      const std::string id = subject.substr(slash + 1);
+      // Its key in the log (a stock item's is "<warehouse>/<part>"), which audit takes.
+      const auto none = kind ? kind->spec().empty_state() : nullptr;
+      std::printf("  aftercare audit %s\n", (kind ? kind->partition_key(id, none.get()) : id).c_str());
+    }
   }
   for (const auto& subject : subjects) {
     auto state = state_as_of(*entries, subject, as_of);

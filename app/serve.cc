@@ -23,6 +23,7 @@
 #include "commands/roster.h"
 #include "commands/state_store.h"
 #include "commands/stock_process.h"
+#include "commands/visit_process.h"
 #include "notify/webhooks.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/kafka_log.h"
@@ -55,6 +56,10 @@ constexpr const char* kServeHelp =
     "  --webhook-retry-max      the longest delay (env AFTERCARE_WEBHOOK_RETRY_MAX; 300000)\n"
     "  --webhook-failing-after  failure this long makes a webhook \"failing\"\n"
     "                           (env AFTERCARE_WEBHOOK_FAILING_AFTER; 600000)\n"
+    "\n"
+    "Charging a visit no warranty or agreement covers (docs/charging.md):\n"
+    "  --charging     parts_only or time_and_material (env AFTERCARE_CHARGING; time_and_material)\n"
+    "  --labour-rate  per hour, in minor units (env AFTERCARE_LABOUR_RATE; 12000 = 120.00)\n"
     "\n"
     "Prints `listening on HOST:PORT` once it accepts connections; SIGTERM or SIGINT\n"
     "drains in-flight commands and exits cleanly.\n";
@@ -95,7 +100,7 @@ int fail(const std::string& what) {
 
 int serve_main(const std::vector<std::string>& argv) {
   Args args(argv, {"listen", "data", "tokens", "kafka", "threads", "partitions", "webhook-timeout", "webhook-retry-base",
-                   "webhook-retry-max", "webhook-failing-after"},
+                   "webhook-retry-max", "webhook-failing-after", "charging", "labour-rate"},
             {"help"});
   if (args.has("help")) return std::fputs(kServeHelp, stdout), 0;
   if (!args.ok() || !args.positional().empty())
@@ -125,6 +130,20 @@ int serve_main(const std::vector<std::string>& argv) {
     millis("webhook-failing-after", "AFTERCARE_WEBHOOK_FAILING_AFTER", webhook_options.failing_after);
   } catch (...) {
     return fail("--threads, --partitions and the --webhook-* options take positive numbers");
+  }
+  ChargingPolicy charging;
+  charging.default_method = args.get("charging", "AFTERCARE_CHARGING", charging.default_method);
+  if (charging.default_method != "parts_only" && charging.default_method != "time_and_material")
+    return fail("--charging must be parts_only or time_and_material");
+  try {
+    const std::string rate = args.get("labour-rate", "AFTERCARE_LABOUR_RATE", "");
+    if (!rate.empty()) {
+      size_t used = 0;
+      charging.labour_rate = std::stoll(rate, &used);
+      if (used != rate.size() || charging.labour_rate < 0 || charging.labour_rate > kMaxLabourRate) throw std::invalid_argument(rate);
+    }
+  } catch (...) {
+    return fail("--labour-rate takes an amount per hour in minor units, 0.." + std::to_string(kMaxLabourRate));
   }
 
   // Signals are taken by sigwait() below, never by a worker thread.
@@ -215,9 +234,12 @@ int serve_main(const std::vector<std::string>& argv) {
   // A transfer's goods move on its stock items (commands/stock_process.h).
   StockProcess stock_process;
   ProcessManagerRunner stock_mover(**log, bus, stock_process, catalog.upcasters, {.checkpoint_dir = data + "/process"});
+  // Parts, visits, the request and the stock follow one another (commands/visit_process.h).
+  VisitProcess visit_process(**state);
+  ProcessManagerRunner visit_follower(**log, bus, visit_process, catalog.upcasters, {.checkpoint_dir = data + "/process"});
   ApiService api({**log, **store, read_side, **state, bus, *tokens, clock,
                   [&server](std::function<void()> task) { server.post(std::move(task)); }, &planner,
-                  &webhooks, &*sealer});
+                  &webhooks, &*sealer, &visit_process, charging});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
@@ -261,6 +283,8 @@ int serve_main(const std::vector<std::string>& argv) {
       log_warn("serve.process_manager_not_started", {{"process_manager", "dispatch"}, {"error", s.to_string()}});
     if (Status s = stock_mover.start(); !s)
       log_warn("serve.process_manager_not_started", {{"process_manager", "stock"}, {"error", s.to_string()}});
+    if (Status s = visit_follower.start(); !s)
+      log_warn("serve.process_manager_not_started", {{"process_manager", "visit"}, {"error", s.to_string()}});
     log_info("serve.ready");
   });
 
@@ -273,6 +297,7 @@ int serve_main(const std::vector<std::string>& argv) {
   catch_up.join();
   dispatch_follower.stop();
   stock_mover.stop();
+  visit_follower.stop();
   webhooks.stop();                             // each deliverer saves its checkpoint
   timer.stop();
   (*log)->close();                             // every queued append is durable or failed

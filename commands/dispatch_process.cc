@@ -150,7 +150,23 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
   }
   // The passed-over engineers go with the dispatch, for the next one.
   cmd.passed_over = in->passed_over;
+  auto warehouse = parts_warehouse(cmd.engineer_id, cmd.outlet_id);
+  if (!warehouse) return refusal(warehouse.status());
+  cmd.parts_warehouse_id = *warehouse;
   return decide_dispatch(existing, id, cmd, now);
+}
+
+Result<std::string> DispatchPlanner::parts_warehouse(const std::string& engineer_id, const std::string& outlet_id) {
+  auto engineer = state_.load(engineer_kind(), engineer_id);
+  if (!engineer) return engineer.status();
+  if (engineer->state) {
+    std::string van = string_member(master_record(engineer->state.get()).fields, "van_warehouse_id");
+    if (!van.empty()) return van;
+  }
+  if (outlet_id.empty()) return std::string();
+  auto outlet = state_.load(outlet_kind(), outlet_id);
+  if (!outlet) return outlet.status();
+  return outlet->state ? string_member(master_record(outlet->state.get()).fields, "warehouse_id") : std::string();
 }
 
 CommandContext follow_up_context(std::string_view pm, std::string_view event_id, std::string_view correlation_id,
@@ -211,6 +227,7 @@ std::vector<FollowUp> DispatchProcess::react(const Envelope& event) {
     const std::string& e = type->event;
     if (e == "offered")
       return {follow_offer(request_id, id, string_member(event.data, "engineer_id"), string_member(event.data, "note"))};
+    // Finished by its visit: the visit process manager moves the request (commands/visit_process.h).
     if (e == "finished" && string_member(event.data, "by") == "engineer")
       return {on_request(request_id, ReportRequest{string_member(event.data, "outcome"), string_member(event.data, "notes"),
                                                    int_member(event.data, "work_minutes").value_or(0), "", id})};

@@ -55,6 +55,8 @@ class DispatchPlanner {
                   const DispatchOrder& order, const std::function<bool(std::string_view region)>& may_see, Timestamp now);
 
  private:
+  // The engineer's van, else the outlet's warehouse, else "".
+  Result<std::string> parts_warehouse(const std::string& engineer_id, const std::string& outlet_id);
   StateStore& state_;
   const Roster& roster_;
 };

@@ -8,10 +8,7 @@ namespace aftercare {
 namespace {
 
 FollowUp on_item(const std::string& warehouse_id, const std::string& part_no, StockCommand c) {
-  const std::string id = stock_item_id(warehouse_id, part_no).value_or(warehouse_id + ":" + part_no);
-  return {stock_kind(), id, [warehouse_id, part_no, c = std::move(c)](const AggregateHead& head, Timestamp now) {
-            return decide_stock(stock_state(head.state.get()), warehouse_id, part_no, c, now);
-          }};
+  return stock_follow_up(warehouse_id, part_no, std::move(c));
 }
 
 FollowUp on_transfer(const std::string& transfer_id, TransferCommand c) {
@@ -35,6 +32,13 @@ std::vector<std::pair<std::string, int64_t>> lines_of(std::string_view data) {
 }
 
 }  // namespace
+
+FollowUp stock_follow_up(const std::string& warehouse_id, const std::string& part_no, StockCommand c) {
+  const std::string id = stock_item_id(warehouse_id, part_no).value_or(warehouse_id + ":" + part_no);
+  return {stock_kind(), id, [warehouse_id, part_no, c = std::move(c)](const AggregateHead& head, Timestamp now) {
+            return decide_stock(stock_state(head.state.get()), warehouse_id, part_no, c, now);
+          }};
+}
 
 std::vector<FollowUp> StockProcess::react(const Envelope& e) {
   auto type = parse_type(e.type);

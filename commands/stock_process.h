@@ -10,8 +10,12 @@
 #pragma once
 
 #include "commands/process_manager.h"
+#include "domain/stock.h"
 
 namespace aftercare {
+
+// A follow-up on the stock item (warehouse_id, part_no).
+FollowUp stock_follow_up(const std::string& warehouse_id, const std::string& part_no, StockCommand c);
 
 class StockProcess final : public ProcessManager {
  public:

@@ -77,6 +77,7 @@ Status read_offer(simdjson::dom::element root, Fields& f, DispatchState& s) {
   s.expires_at = f.time("expires_at").value_or(Timestamp{});
   s.passed_over = f.strings("passed_over");
   s.ranking = f.raw("ranking");
+  s.parts_warehouse_id = f.str("parts_warehouse_id");
   auto within = parse_iso_duration(f.str("accept_within"));
   if (!within) return corrupt("bad accept_within");
   s.accept_within_ms = *within;
@@ -109,6 +110,7 @@ Decision offer(const DispatchState& s, const std::string& id, const OfferDispatc
   write_time(w, "scheduled_start", c.scheduled_start);
   write_time(w, "scheduled_end", c.scheduled_end);
   write_parts(w, c.parts);
+  write_text_or_null(w, "parts_warehouse_id", c.parts_warehouse_id);
   w.field("note", c.note).field("accept_within", format_iso_duration(c.accept_within_ms));
   w.field("expires_at", format_rfc3339(Timestamp{now.ms + c.accept_within_ms}));
   write_strings(w, "passed_over", c.passed_over);
@@ -116,7 +118,7 @@ Decision offer(const DispatchState& s, const std::string& id, const OfferDispatc
   if (c.ranking.empty()) w.null();
   else w.raw(c.ranking);
   w.end_object();
-  return std::vector<Event>{event("offered", w, now)};
+  return std::vector<Event>{Event{"offered", 2, w.take(), now}};
 }
 
 JsonWriter reason_data(const std::string& reason, std::string_view by) {
@@ -232,12 +234,15 @@ std::string dispatch_to_json(const DispatchState& s) {
   write_time(w, "scheduled_start", s.scheduled_start);
   write_time(w, "scheduled_end", s.scheduled_end);
   write_parts(w, s.parts);
+  write_text_or_null(w, "parts_warehouse_id", s.parts_warehouse_id);
   w.field("note", s.note).field("accept_within", format_iso_duration(s.accept_within_ms));
   w.field("offered_at", format_rfc3339(s.offered_at)).field("expires_at", format_rfc3339(s.expires_at));
   write_time(w, "accepted_at", s.accepted_at);
   write_time(w, "departed_at", s.departed_at);
   write_time(w, "arrived_at", s.arrived_at);
   write_time(w, "ended_at", s.ended_at);
+  // Arriving opens the dispatch's visit, which has the dispatch's id (domain/visit.h).
+  write_text_or_null(w, "visit_id", s.arrived_at ? s.id : std::string());
   write_text_or_null(w, "outcome", s.outcome);
   write_text_or_null(w, "end_reason", s.end_reason);
   write_strings(w, "passed_over", s.passed_over);
@@ -340,7 +345,7 @@ Decision decide_dispatch(const DispatchState& s, const std::string& id, const Di
           },
           [&](const FinishDispatch& c) -> Decision {
             if (s.status != DispatchStatus::on_site) return illegal(s, "finish");
-            return finish(c.outcome, c.notes, c.work_minutes, "engineer", now);
+            return finish(c.outcome, c.notes, c.work_minutes, c.by, now);
           },
           [&](const CancelDispatch& c) -> Decision {
             if (!is_open(s.status)) return illegal(s, "cancel");

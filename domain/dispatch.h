@@ -52,6 +52,10 @@ struct DispatchState {
   std::string engineer_id, outlet_id, type, note, region, customer_id;
   std::optional<Timestamp> scheduled_start, scheduled_end;
   std::vector<PartLine> parts;
+  // Where its parts are reserved and a needs_parts visit waits for them: the
+  // engineer's van, else the outlet's warehouse ("" when neither exists).
+  // Decided when offered and stored (v2 of the offered event).
+  std::string parts_warehouse_id;
   int64_t accept_within_ms = kDefaultAcceptWithinMs;
   Timestamp offered_at, expires_at;
   // Engineers this request's earlier dispatches went to and who declined or
@@ -78,6 +82,7 @@ struct OfferDispatch {
   std::string request_id, mode, engineer_id, outlet_id, type, note, region, customer_id;
   std::optional<Timestamp> scheduled_start, scheduled_end;
   std::vector<PartLine> parts;
+  std::string parts_warehouse_id;
   int64_t accept_within_ms = kDefaultAcceptWithinMs;
   std::vector<std::string> passed_over;
   std::string ranking;  // canonical JSON of the ranking (auto), "" (manual)
@@ -86,7 +91,9 @@ struct AcceptDispatch {};
 struct DeclineDispatch { std::string reason; };
 struct DepartDispatch {};
 struct ArriveDispatch {};
-struct FinishDispatch { std::string outcome, notes; int64_t work_minutes = 0; };
+// `by`: "engineer" (POST .../finish) or "visit" (its visit completed; the
+// visit process manager then moves the request).
+struct FinishDispatch { std::string outcome, notes; int64_t work_minutes = 0; std::string by = "engineer"; };
 struct CancelDispatch { std::string reason; };
 // The request left `assigned` on its own (reported, not attended, cancelled):
 // an open dispatch ends with it. `because` is the request's event.

@@ -95,6 +95,13 @@ Status write_field(const FieldSpec& f, simdjson::dom::element v, JsonWriter& w) 
       w.field_bool(f.name, b);
       return Status::ok();
     }
+    case FieldType::money: {
+      int64_t n;
+      if (v.get_int64().get(n)) return wrong_type(f.name, "an integer amount in minor units (8000 for 80.00)");
+      if (n < 0 || n > kMaxMoney) return invalid(f.name, "must be between 0 and " + std::to_string(kMaxMoney));
+      w.field_int(f.name, n);
+      return Status::ok();
+    }
     case FieldType::count: {
       int64_t n;
       if (v.get_int64().get(n)) return wrong_type(f.name, "an integer");
@@ -311,6 +318,7 @@ std::vector<Event> master_example(const MasterSpec& spec, uint64_t seed) {
       switch (f.type) {
         case FieldType::boolean: w.field_bool(f.name, (bits >> 40) % 2); break;
         case FieldType::count: w.field_int(f.name, static_cast<int64_t>((bits >> 40) % 100)); break;
+        case FieldType::money: w.field_int(f.name, static_cast<int64_t>((bits >> 40) % 100'000)); break;
         case FieldType::time: w.field(f.name, format_rfc3339(Timestamp{static_cast<int64_t>((bits >> 30) % 4'000'000'000'000)})); break;
         case FieldType::enumeration: w.field(f.name, f.allowed[(bits >> 40) % f.allowed.size()]); break;
         case FieldType::text_list: w.key(f.name).begin_array().string(value).end_array(); break;

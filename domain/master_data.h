@@ -23,6 +23,7 @@ enum class FieldType {
   text, long_text, time, boolean, text_list, enumeration, count,
   location,      // {"lat": -90..90, "lon": -180..180}, kept to 6 decimals (about 0.1 m)
   money_by_key,  // {"<one of allowed>": <integer minor units>, ...}: docs/money.md
+  money,         // an integer amount in minor units: docs/money.md
 };
 
 struct FieldSpec {
@@ -102,6 +103,7 @@ AggregateKind unit_kind();
 AggregateKind product_kind();
 AggregateKind outlet_kind();
 AggregateKind warehouse_kind();
+AggregateKind part_kind();
 
 inline constexpr size_t kMaxIdBytes = 64;
 inline constexpr size_t kMaxShortText = 256;

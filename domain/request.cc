@@ -102,6 +102,9 @@ std::string request_to_json(const RequestState& s) {
   w.key("suspended_from");
   if (s.suspended_from) w.string(status_name(*s.suspended_from));
   else w.null();
+  w.key("suspend_reason");
+  if (s.status == RequestStatus::suspended && !s.suspend_reason.empty()) w.string(s.suspend_reason);
+  else w.null();
   w.field("opened_at", format_rfc3339(s.opened_at)).field("updated_at", format_rfc3339(s.updated_at));
   w.end_object();
   return w.take();
@@ -137,6 +140,7 @@ Result<RequestState> request_from_json(std::string_view json) {
   s.complaint = read_complaint(f);
   const std::string from = f.str("suspended_from");
   if (!from.empty()) s.suspended_from = status_from_name(from);
+  s.suspend_reason = f.str("suspend_reason");
   s.opened_at = f.time("opened_at").value_or(Timestamp{});
   s.updated_at = f.time("updated_at").value_or(Timestamp{});
   if (!f.ok() || !status || (s.complaint && s.complaint->level < 0)) return corrupt("bad stored state");
@@ -203,6 +207,7 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
   } else if (e.name == "suspended") {
     s.suspended_from = s.status;
     s.status = RequestStatus::suspended;
+    s.suspend_reason = f.str("reason");
   } else if (e.name == "resumed") {
     s.status = s.suspended_from.value_or(RequestStatus::awaiting_assignment);
     s.suspended_from.reset();
@@ -239,6 +244,7 @@ Status apply_request(RequestState& s, const std::string& id, const Event& e) {
   if (!st) return st;
   if (!f.ok()) return corrupt(e.name + ": malformed data");
   s.updated_at = e.time;
+  if (s.status != RequestStatus::suspended) s.suspend_reason.clear();
   return Status::ok();
 }
 

@@ -56,6 +56,7 @@ struct RequestState {
   int dispatches = 0;       // dispatches it has followed: the next is "<id>.<dispatches + 1>"
   std::string lock_reason;
   std::optional<RequestStatus> suspended_from;
+  std::string suspend_reason;  // while suspended
   std::optional<Complaint> complaint;
   Timestamp opened_at, updated_at;
   bool operator==(const RequestState&) const = default;
@@ -85,7 +86,13 @@ struct OpenRequest {
 // the dispatch process manager): a second delivery changes nothing.
 struct AssignRequest { std::string engineer_id, note, dispatch_id; };
 struct SuspendRequest { std::string reason; };
-struct ResumeRequest {};
+// `only_if_reason`: resume only a request suspended for that reason (the
+// parts process manager resumes a request awaiting parts, nothing else).
+struct ResumeRequest { std::string only_if_reason; };
+// A visit needs parts: the request lets its dispatch go and is suspended
+// (reason awaiting_parts) until they are at the warehouse. Nothing when it
+// no longer follows that dispatch.
+struct AwaitParts { std::string dispatch_id; };
 // With a dispatch_id, the report of a finished dispatch: nothing when the
 // request no longer follows that dispatch.
 struct ReportRequest { std::string outcome, notes; int64_t work_minutes = 0; std::string engineer_id, dispatch_id; };
@@ -102,7 +109,8 @@ struct DeadlinePassed { std::string kind; Timestamp due; };  // kind: required_b
 
 using RequestCommand =
     std::variant<OpenRequest, AssignRequest, SuspendRequest, ResumeRequest, ReportRequest,
-                 ResolveRemotely, RecordCallback, UnlockRequest, CancelRequest, DeadlinePassed, ReleaseDispatch>;
+                 ResolveRemotely, RecordCallback, UnlockRequest, CancelRequest, DeadlinePassed, ReleaseDispatch,
+                 AwaitParts>;
 
 // The action name of api.md ("assign", "resolve-remotely", …; "open", "deadline").
 std::string_view action_name(const RequestCommand& c);

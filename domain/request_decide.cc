@@ -162,7 +162,7 @@ std::string_view action_name(const RequestCommand& c) {
   static constexpr std::string_view kNames[] = {"open",   "assign",           "suspend",
                                                 "resume", "report",           "resolve-remotely",
                                                 "callback", "unlock",         "cancel",
-                                                "deadline", "release-dispatch"};
+                                                "deadline", "release-dispatch", "await-parts"};
   return kNames[c.index()];
 }
 
@@ -199,7 +199,9 @@ Decision decide_request(const RequestState& s, const std::string& id, const Requ
               return illegal(s, "suspend");
             return std::vector<Event>{event("suspended", one_field("reason", c.reason), now)};
           },
-          [&](const ResumeRequest&) -> Decision {
+          [&](const ResumeRequest& c) -> Decision {
+            if (!c.only_if_reason.empty() && (s.status != RequestStatus::suspended || s.suspend_reason != c.only_if_reason))
+              return std::vector<Event>{};  // resumed or suspended otherwise meanwhile: not the parts' to resume
             if (s.status != RequestStatus::suspended) return illegal(s, "resume");
             JsonWriter w;
             w.begin_object().end_object();
@@ -228,6 +230,13 @@ Decision decide_request(const RequestState& s, const std::string& id, const Requ
             return std::vector<Event>{event("cancelled", w, now, 2)};
           },
           [&](const DeadlinePassed& c) { return deadline(s, c, now); },
+          [&](const AwaitParts& c) -> Decision {
+            if (s.status != RequestStatus::assigned || s.dispatch_id != c.dispatch_id) return std::vector<Event>{};
+            JsonWriter w;
+            w.begin_object().field("dispatch_id", c.dispatch_id).field("engineer_id", s.engineer_id);
+            w.field("because", "needs_parts").end_object();
+            return std::vector<Event>{event("dispatch_released", w, now), event("suspended", one_field("reason", "awaiting_parts"), now)};
+          },
       },
       cmd);
 }

@@ -47,6 +47,15 @@ Decision movement(const StockState& s, std::string_view warehouse_id, std::strin
   if (Status st = apply_stock(after, draft); !st) return Rejection{Errc::corruption, st.message(), ""};
   write_balance(w, after);
   std::vector<Event> events{Event{std::move(name), 1, w.end_object().take(), now}};
+  // Visits waiting for the part, in turn, while available covers them all.
+  int64_t promised = 0;
+  for (const auto& [visit, qty] : after.awaiting) {
+    if (promised + qty > after.available()) break;
+    promised += qty;
+    JsonWriter a = start(warehouse_id, part_no);
+    a.field("visit_id", visit).field_int("qty", qty).field_int("available", after.available());
+    events.push_back(Event{"awaited_available", 1, a.end_object().take(), now});
+  }
   if (!s.below_safety && after.available() < after.safety_stock) {
     JsonWriter r = start(warehouse_id, part_no);
     r.field_int("available", after.available()).field_int("safety_stock", after.safety_stock);
@@ -98,7 +107,11 @@ Decision decide_stock(const StockState& s, std::string_view warehouse_id, std::s
         } else if constexpr (std::is_same_v<T, ReserveStock>) {
           if (!valid_qty(cmd.qty)) return invalid("\"qty\" must be 1..1000000");
           if (s.reservations.contains(cmd.dispatch_id)) return std::vector<Event>{};  // reserved once per dispatch
-          if (cmd.qty > s.available()) return conflict(shortfall(s, cmd.qty, "reserving"));
+          if (cmd.qty > s.available()) {
+            if (!cmd.refusal_as_event) return conflict(shortfall(s, cmd.qty, "reserving"));
+            w.field("dispatch_id", cmd.dispatch_id).field_int("qty", cmd.qty).field("reason", shortfall(s, cmd.qty, "reserving"));
+            return movement(s, warehouse_id, part_no, "reservation_refused", std::move(w), now);
+          }
           w.field("dispatch_id", cmd.dispatch_id).field_int("qty", cmd.qty);
           return movement(s, warehouse_id, part_no, "reserved", std::move(w), now);
         } else if constexpr (std::is_same_v<T, ReleaseReservation>) {
@@ -110,12 +123,24 @@ Decision decide_stock(const StockState& s, std::string_view warehouse_id, std::s
           if (!valid_qty(cmd.qty)) return invalid("\"qty\" must be 1..1000000");
           auto it = cmd.dispatch_id.empty() ? s.reservations.end() : s.reservations.find(cmd.dispatch_id);
           const int64_t from_reservation = it == s.reservations.end() ? 0 : std::min(it->second, cmd.qty);
-          if (cmd.qty - from_reservation > s.available()) return conflict(shortfall(s, cmd.qty - from_reservation, "issuing"));
-          w.field("visit_id", cmd.visit_id).field("dispatch_id", cmd.dispatch_id).field_int("qty", cmd.qty);
+          if (cmd.qty - from_reservation > s.available()) {
+            if (!cmd.refusal_as_event) return conflict(shortfall(s, cmd.qty - from_reservation, "issuing"));
+            w.field("visit_id", cmd.visit_id).field("dispatch_id", cmd.dispatch_id).field_int("line", cmd.line);
+            w.field_int("qty", cmd.qty).field("reason", shortfall(s, cmd.qty - from_reservation, "issuing"));
+            return movement(s, warehouse_id, part_no, "issue_refused", std::move(w), now);
+          }
+          w.field("visit_id", cmd.visit_id).field("dispatch_id", cmd.dispatch_id).field_int("line", cmd.line);
+          w.field_int("qty", cmd.qty);
           w.field_int("from_reservation", from_reservation).key("serials").begin_array();
           for (const std::string& serial : cmd.serials) w.string(serial);
           w.end_array();
           return movement(s, warehouse_id, part_no, "issued", std::move(w), now);
+        } else if constexpr (std::is_same_v<T, AwaitStock>) {
+          if (!valid_qty(cmd.qty)) return invalid("\"qty\" must be 1..1000000");
+          for (const auto& [visit, qty] : s.awaiting)
+            if (visit == cmd.visit_id) return std::vector<Event>{};  // awaited already
+          w.field("visit_id", cmd.visit_id).field_int("qty", cmd.qty);
+          return movement(s, warehouse_id, part_no, "awaited", std::move(w), now);
         } else if constexpr (std::is_same_v<T, ReturnDefective>) {
           w.field("serial_no", cmd.serial_no).field("visit_id", cmd.visit_id).field("reason", cmd.reason);
           return movement(s, warehouse_id, part_no, "defective_returned", std::move(w), now);
@@ -165,8 +190,15 @@ Status apply_stock(StockState& s, const Event& e) {
     s.on_hand += f.integer("qty");
   } else if (n == "shipped") {
     s.on_hand -= f.integer("qty");
-  } else if (n == "shipment_refused") {
-    // Nothing moved: the transfer's line is refused.
+  } else if (n == "shipment_refused" || n == "reservation_refused" || n == "issue_refused") {
+    // Nothing moved: the step was refused, and says why.
+  } else if (n == "awaited") {
+    s.awaiting.emplace_back(f.str("visit_id"), f.integer("qty"));
+  } else if (n == "awaited_available") {
+    const std::string visit = f.str("visit_id");
+    auto it = std::find_if(s.awaiting.begin(), s.awaiting.end(), [&](const auto& a) { return a.first == visit; });
+    if (it == s.awaiting.end()) return bad("a visit told of parts it did not await");
+    s.awaiting.erase(it);
   } else if (n == "incoming") {
     const int64_t q = f.integer("qty");
     s.incoming[f.str("transfer_id")] += q;
@@ -223,7 +255,7 @@ Status apply_stock(StockState& s, const Event& e) {
     return bad(n + " leaves " + s.warehouse_id + ":" + s.part_no + " below zero");
   // Back at or above the safety stock: the next crossing suggests again.
   if (s.available() >= s.safety_stock) s.below_safety = false;
-  if (n != "reorder_suggested" && (*root)["balance"].error() == simdjson::SUCCESS) {
+  if (n != "reorder_suggested" && n != "awaited_available" && (*root)["balance"].error() == simdjson::SUCCESS) {
     Fields b((*root)["balance"].value_unsafe());
     if (b.integer("on_hand") != s.on_hand || b.integer("reserved") != s.reserved ||
         b.integer("in_transit_in") != s.in_transit_in || b.integer("defective") != s.defective || !b.ok())
@@ -244,7 +276,9 @@ std::string stock_to_json(const StockState& s) {
   for (const auto& [d, q] : s.reservations) w.field_int(d, q);
   w.end_object().key("incoming").begin_object();
   for (const auto& [t, q] : s.incoming) w.field_int(t, q);
-  w.end_object().field("updated_at", format_rfc3339(s.updated_at));
+  w.end_object().key("awaiting").begin_array();
+  for (const auto& [visit, qty] : s.awaiting) w.begin_object().field("visit_id", visit).field_int("qty", qty).end_object();
+  w.end_array().field("updated_at", format_rfc3339(s.updated_at));
   return w.end_object().take();
 }
 
@@ -273,6 +307,13 @@ Result<StockState> stock_from_json(std::string_view json) {
       if (v.get_int64().get(q)) return Status{Errc::corruption, "stock state is malformed"};
       (*map)[std::string(k)] = q;
     }
+  }
+  simdjson::dom::array awaiting;
+  if ((*root)["awaiting"].get_array().get(awaiting)) return Status{Errc::corruption, "stock state is malformed"};
+  for (auto a : awaiting) {
+    Fields af(a);
+    s.awaiting.emplace_back(af.str("visit_id"), af.integer("qty"));
+    if (!af.ok()) return Status{Errc::corruption, "stock state is malformed"};
   }
   if (!f.ok() || !at) return Status{Errc::corruption, "stock state is malformed"};
   s.updated_at = *at;

@@ -40,6 +40,9 @@ struct StockState {
   bool below_safety = false;  // a reorder was suggested and available has not recovered since
   std::map<std::string, int64_t> reservations;  // dispatch id -> quantity
   std::map<std::string, int64_t> incoming;      // transfer id -> quantity in transit here
+  // Visits that need this part here (needs_parts), first come first served:
+  // each is told once `available` covers it and every visit before it.
+  std::vector<std::pair<std::string, int64_t>> awaiting;  // visit id, quantity
   Timestamp updated_at;
   int64_t available() const { return on_hand - reserved; }
   bool operator==(const StockState&) const = default;
@@ -56,17 +59,30 @@ struct ReceiveStock { int64_t qty = 0; std::string reference; };
 struct ShipStock { std::string transfer_id, to; int64_t qty = 0; bool refusal_as_event = false; };
 struct ExpectStock { std::string transfer_id, from; int64_t qty = 0; };      // in transit to here
 struct TakeInStock { std::string transfer_id; };                            // the transfer arrived here
-struct ReserveStock { std::string dispatch_id; int64_t qty = 0; };
+// A dispatch's parts (a process manager's step: a shortfall is recorded as
+// `reservation_refused`, visible in the audit, and the dispatch goes on).
+struct ReserveStock { std::string dispatch_id; int64_t qty = 0; bool refusal_as_event = false; };
 struct ReleaseReservation { std::string dispatch_id; };
 // Parts used on a visit: the dispatch's reservation is consumed first.
-struct IssueStock { std::string visit_id, dispatch_id; int64_t qty = 0; std::vector<std::string> serials; };
+// `line`: the visit's part line; a process manager's issue records a
+// shortfall as `issue_refused` (the visit shows the line refused).
+struct IssueStock {
+  std::string visit_id, dispatch_id;
+  int64_t qty = 0;
+  std::vector<std::string> serials;
+  int64_t line = 0;
+  bool refusal_as_event = false;
+};
+// A visit that needs this part here: `awaited`, then `awaited_available`
+// (in the same or a later movement) once available covers it in turn.
+struct AwaitStock { std::string visit_id; int64_t qty = 0; };
 struct ReturnDefective { std::string serial_no, visit_id, reason; };
 // A stock count: on_hand becomes `counted`; reservations above it are released (newest dispatch id first).
 struct CountStock { int64_t counted = 0; };
 struct SetStockPolicy { int64_t safety_stock = 0, reorder_qty = 0; };
 
 using StockCommand = std::variant<ReceiveStock, ShipStock, ExpectStock, TakeInStock, ReserveStock, ReleaseReservation,
-                                  IssueStock, ReturnDefective, CountStock, SetStockPolicy>;
+                                  IssueStock, ReturnDefective, CountStock, SetStockPolicy, AwaitStock>;
 
 Decision decide_stock(const StockState& s, std::string_view warehouse_id, std::string_view part_no,
                       const StockCommand& c, Timestamp now);

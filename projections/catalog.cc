@@ -5,6 +5,7 @@
 #include "projections/master_view.h"
 #include "projections/request_views.h"
 #include "projections/stock_views.h"
+#include "projections/visit_views.h"
 
 namespace aftercare {
 
@@ -29,6 +30,7 @@ Catalog make_catalog() {
   c.projections.push_back(std::make_unique<DispatchViews>());
   c.projections.push_back(std::make_unique<EngineerBoard>());
   c.projections.push_back(std::make_unique<StockViews>());
+  c.projections.push_back(std::make_unique<VisitViews>());
   add_upcasters(c.upcasters);
   return c;
 }

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
+#include "domain/json.h"
 #include "domain/kind.h"
 #include "projections/catalog.h"
 #include "projections/event_reader.h"
@@ -159,6 +161,58 @@ Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key, c
   }
   // One command's events share a time; within it, keep each aggregate's sequence.
   std::stable_sort(out.begin(), out.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
+    if (a.envelope.time != b.envelope.time) return a.envelope.time < b.envelope.time;
+    if (a.envelope.subject == b.envelope.subject) return a.envelope.sequence < b.envelope.sequence;
+    return false;
+  });
+  return out;
+}
+
+namespace {
+
+// The stock items (Kafka keys "<warehouse>/<part>") an event of a case names.
+void stock_keys_named(const Envelope& e, simdjson::dom::parser& parser, std::set<std::string>& keys) {
+  auto doc = parser.parse(e.data);
+  if (doc.error()) return;
+  simdjson::dom::element data = doc.value_unsafe();
+  std::string_view warehouse, part;
+  if (!data["warehouse_id"].get_string().get(warehouse) && !data["part_no"].get_string().get(part))
+    keys.insert(std::string(warehouse) + "/" + std::string(part));
+  if (data["parts_warehouse_id"].get_string().get(warehouse)) return;
+  for (const char* list : {"parts", "parts_needed"}) {
+    simdjson::dom::array lines;
+    if (data[list].get_array().get(lines)) continue;
+    for (auto line : lines)
+      if (!line["part_no"].get_string().get(part)) keys.insert(std::string(warehouse) + "/" + std::string(part));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<HistoryEntry>> case_history(EventLog& log, std::string_view key, const Quarantine* quarantine,
+                                               const ReadStore* index) {
+  auto out = history(log, key, quarantine, index);
+  if (!out) return out;
+  simdjson::dom::parser parser;
+  std::set<std::string> ids, items;  // the case's aggregate ids; the stock items it names
+  for (const HistoryEntry& h : *out) {
+    ids.insert(h.envelope.aggregate_id);
+    stock_keys_named(h.envelope, parser, items);
+  }
+  const size_t own = out->size();
+  for (const std::string& item : items) {
+    auto moves = history(log, item, quarantine, index);
+    if (!moves) return moves.status();
+    for (HistoryEntry& m : *moves) {
+      if (m.envelope.subject.rfind("stock/", 0) != 0) continue;
+      const std::string dispatch = string_member(m.envelope.data, "dispatch_id"), visit = string_member(m.envelope.data, "visit_id");
+      if (!ids.contains(dispatch) && !ids.contains(visit)) continue;
+      m.related = true;
+      out->push_back(std::move(m));
+    }
+  }
+  if (out->size() == own) return out;
+  std::stable_sort(out->begin(), out->end(), [](const HistoryEntry& a, const HistoryEntry& b) {
     if (a.envelope.time != b.envelope.time) return a.envelope.time < b.envelope.time;
     if (a.envelope.subject == b.envelope.subject) return a.envelope.sequence < b.envelope.sequence;
     return false;

@@ -57,6 +57,9 @@ Status verify_against_live(EventLog& log, const ReadStore& live, const std::stri
 struct HistoryEntry {
   RecordId at;
   Envelope envelope;
+  // An event of another aggregate the case caused (case_history()): its
+  // aggregate's other events are not in the history.
+  bool related = false;
 };
 
 // All events recorded under partition key `key` (a request id: its request,
@@ -70,6 +73,15 @@ struct HistoryEntry {
 Result<std::vector<HistoryEntry>> history(EventLog& log, std::string_view key,
                                           const Quarantine* quarantine = nullptr,
                                           const ReadStore* index = nullptr);
+
+// A service case: history(key) and the part movements its aggregates
+// caused. Those are keyed by their stock item ("<warehouse>/<part>"), so
+// they are found through the items the case's events name (a dispatch's
+// parts at its parts warehouse, a visit's parts used and needed) and kept
+// when they name one of the case's dispatches or visits. In order.
+Result<std::vector<HistoryEntry>> case_history(EventLog& log, std::string_view key,
+                                               const Quarantine* quarantine = nullptr,
+                                               const ReadStore* index = nullptr);
 
 // The state of aggregate `subject` ("request/R-1") after its events up to
 // and including `as_of` (all events when nullopt); "" if it did not exist yet.

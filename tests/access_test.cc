@@ -197,6 +197,12 @@ std::map<std::pair<std::string, std::string>, Row> policy_table() {
       {{"POST", "/v1/stock/transfers"}, {{"warehouse", "manager", "admin"}, "", "{}"}},
       {{"GET", "/v1/stock/transfers/{id}"}, {{"admin", "auditor", "manager", "dispatcher", "engineer", "warehouse"}, "transfer", ""}},
       {{"POST", "/v1/stock/transfers/{id}/receive"}, {{"warehouse", "manager", "admin"}, "transfer", "[]"}},
+      // Visits (a visit's id is its dispatch's): acted on as its dispatch; settlement for managers, auditors, admins.
+      {{"GET", "/v1/visits/{id}"}, {kEveryRole, "dispatch", ""}},
+      {{"POST", "/v1/visits/{id}/parts"}, {{"engineer", "dispatcher", "manager", "admin"}, "dispatch", "[]"}},
+      {{"POST", "/v1/visits/{id}/complete"}, {{"engineer", "dispatcher", "manager", "admin"}, "dispatch", "[]"}},
+      {{"GET", "/v1/requests/{id}/visits"}, {kEveryRole, "request", ""}},
+      {{"GET", "/v1/outlets/{id}/settlement"}, {history, "regional", ""}},
       {{"GET", "/v1/webhooks"}, {admin, "", ""}},
       {{"GET", "/v1/webhooks/{id}"}, {admin, "webhook", ""}},
       {{"PUT", "/v1/webhooks/{id}"}, {admin, "webhook", "{}"}},
@@ -260,6 +266,9 @@ class AccessTest : public ::testing::Test {
     ids.rs = open("C-S");
     ids.rd = open("C-S");
     admin(verb::post, "/v1/requests/" + ids.rd + "/assign", R"({"engineer_id":"E-S"})");
+    // Each dispatch arrives: its visit opens (the visit rows name it).
+    for (const std::string& request : {ids.rn, ids.r8, ids.rd})
+      for (const char* step : {"accept", "depart", "arrive"}) admin(verb::post, "/v1/dispatches/" + request + ".1/" + step, "{}");
     admin(verb::put, "/v1/webhooks/W-0",
           R"({"url":"http://127.0.0.1:9/nobody-listens","event_types":["aftercare.request.opened.v1"],"secret":"a secret of 16+ bytes"})");
     for (const AggregateKind& k : catalogue_kinds())

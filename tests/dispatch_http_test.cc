@@ -98,7 +98,7 @@ TEST_P(DispatchTest, ACallIsDispatchedAutomaticallyAndFollowedToItsCallback) {
   EXPECT_EQ(field(view.body, "status"), "finished");
   const Reply events = get("/v1/dispatches/" + d + "/events", kAuditorToken);
   ASSERT_EQ(events.status, 200);
-  for (const char* t : {"dispatch.offered.v1", "dispatch.accepted.v1", "dispatch.departed.v1", "dispatch.arrived.v1", "dispatch.finished.v1"})
+  for (const char* t : {"dispatch.offered.v2", "dispatch.accepted.v1", "dispatch.departed.v1", "dispatch.arrived.v1", "dispatch.finished.v1"})
     EXPECT_NE(events.body.find(t), std::string::npos) << t;
   const Reply mine = get("/v1/engineers/E-7/dispatches", kEngineerE7Token);
   EXPECT_NE(mine.body.find(d), std::string::npos) << mine.body;
@@ -303,7 +303,7 @@ TEST_P(DispatchTest, AuditShowsTheWholeCaseAndReplayRebuildsTheBoardsByteForByte
     return a;
   };
   ASSERT_EQ(run_aftercare(args({"audit", id}), &out), 0) << out;
-  for (const char* t : {"aftercare.request.opened.v1", "aftercare.dispatch.offered.v1", "aftercare.request.assigned.v2",
+  for (const char* t : {"aftercare.request.opened.v1", "aftercare.dispatch.offered.v2", "aftercare.request.assigned.v2",
                         "aftercare.dispatch.declined.v1", "aftercare.request.dispatch_released.v1"})
     EXPECT_NE(out.find(t), std::string::npos) << t << " missing from the case:\n" << out;
   EXPECT_EQ(run_aftercare(args({"replay", "--verify"}), &out), 0) << out;

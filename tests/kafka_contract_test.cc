@@ -67,6 +67,13 @@ class KafkaContractTest : public ::testing::Test {
   }
 };
 
+// The integer member `name` of a JSON object (-1 when absent).
+int64_t number_field(const std::string& json, const std::string& name) {
+  const std::string k = "\"" + name + "\":";
+  const size_t at = json.find(k);
+  return at == std::string::npos ? -1 : std::stoll(json.substr(at + k.size()));
+}
+
 TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   call(verb::put, "/v1/customers/C-1", R"({"name":"王芳","region":"north","tier":"gold"})");
   call(verb::put, "/v1/customers/C-1", R"({"name":"王芳","region":"north","tier":"platinum","phone":"+86 24 1234 5678"})");
@@ -156,6 +163,45 @@ TEST_F(KafkaContractTest, EveryRecordOnEveryTopicFollowsTheContract) {
   ASSERT_FALSE(raced.empty()) << "the process manager always shipped before the second request";
   for (int i = 0; i < 200 && field(server.call(verb::get, "/v1/stock/transfers/" + raced, kAdminToken).body, "status") == "requested"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  // Visits: parts reserved on a van (one refused for want of stock), used
+  // (one line refused in a race), an old part back as defective, needs_parts
+  // waiting for a part until it is received, and a reservation released.
+  call(verb::put, "/v1/parts/P-1", R"({"name":"Belt","price":3000,"unit":"pcs","abc_class":"C"})");
+  call(verb::put, "/v1/engineers/E-9", R"({"name":"Qi","region":"north","active":true,"van_warehouse_id":"W-10"})");
+  call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-10","lines":[{"part_no":"P-1","qty":1}]})");
+  const std::string fixing = open();
+  const std::string d5 = field(call(verb::post, "/v1/requests/" + fixing + "/dispatch",
+                                    R"({"engineer_id":"E-9","parts":[{"part_no":"P-1","qty":1},{"part_no":"P-7","qty":1}]})").body, "id");
+  for (const char* step : {"accept", "depart", "arrive"}) call(verb::post, "/v1/dispatches/" + d5 + "/" + step, "{}");
+  call(verb::post, "/v1/visits/" + d5 + "/parts", R"({"part_no":"P-1","qty":1,"serials_removed":["OLD-1"]})");
+  bool refused_line = false;
+  for (int attempt = 0; attempt < 20 && !refused_line; ++attempt) {
+    call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-10","lines":[{"part_no":"P-1","qty":1}]})");
+    const std::string body = R"({"part_no":"P-1","qty":1})";
+    server.call(verb::post, "/v1/visits/" + d5 + "/parts", kAdminToken, body, {{"Content-Type", "application/json"}});
+    server.call(verb::post, "/v1/visits/" + d5 + "/parts", kAdminToken, body, {{"Content-Type", "application/json"}});
+    for (int i = 0; i < 200; ++i) {
+      const std::string v = server.call(verb::get, "/v1/visits/" + d5, kAdminToken).body;
+      if (v.find(R"("issue":"pending")") == std::string::npos) {
+        refused_line = v.find(R"("issue":"refused")") != std::string::npos;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  ASSERT_TRUE(refused_line) << "the process manager always issued before the second line was recorded";
+  call(verb::post, "/v1/visits/" + d5 + "/complete", R"({"outcome":"needs_parts","work_minutes":20,"parts_needed":[{"part_no":"P-8","qty":1}]})");
+  wait_until(fixing, R"("suspend_reason":"awaiting_parts")");
+  call(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-10","lines":[{"part_no":"P-8","qty":1}]})");
+  wait_until(fixing, R"("status":"awaiting_assignment")");
+  const std::string d6 = field(call(verb::post, "/v1/requests/" + fixing + "/dispatch",
+                                    R"({"engineer_id":"E-9","parts":[{"part_no":"P-8","qty":1}]})").body, "id");
+  for (int i = 0; i < 200 && number_field(server.call(verb::get, "/v1/stock/W-10/P-8", kAdminToken).body, "reserved") != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  call(verb::post, "/v1/dispatches/" + d6 + "/cancel", R"({"reason":"customer away"})");
+  for (int i = 0; i < 200 && number_field(server.call(verb::get, "/v1/stock/W-10/P-8", kAdminToken).body, "reserved") != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+
   const std::string visited = open();
   const std::string d1 = field(call(verb::post, "/v1/requests/" + visited + "/dispatch", R"({"mode":"auto"})").body, "id");
   for (const char* step : {"accept", "depart", "arrive", "finish"}) call(verb::post, "/v1/dispatches/" + d1 + "/" + step, "{}");

@@ -1,6 +1,7 @@
 // The dispatch as a registered aggregate kind (domain/kind.h): topic
 // aftercare.dispatches, keyed by its request, one deadline (the offer's).
 #include "domain/dispatch.h"
+#include "domain/json.h"
 #include "domain/kind.h"
 
 namespace aftercare {
@@ -33,6 +34,7 @@ std::vector<Event> example(uint64_t seed) {
   offer.region = "north";
   offer.customer_id = "C-1";
   if (next(2)) offer.parts = {{"P-" + std::to_string(next(9)), 1 + static_cast<int64_t>(next(3))}};
+  if (next(2)) offer.parts_warehouse_id = "VAN-1";
   if (next(2)) offer.passed_over = {"E-9"};
   if (offer.mode == "auto")
     offer.ranking = R"({"considered":3,"excluded":{"off_duty":1},"candidates":[{"engineer_id":"E-1","score":9000,"distance_km":12},{"engineer_id":"E-2","score":8000,"distance_km":0.1}]})";
@@ -45,7 +47,7 @@ std::vector<Event> example(uint64_t seed) {
         case 1: cmd = DeclineDispatch{"busy"}; break;
         case 2: cmd = DepartDispatch{}; break;
         case 3: cmd = ArriveDispatch{}; break;
-        case 4: cmd = FinishDispatch{"resolved", "done", 45}; break;
+        case 4: cmd = FinishDispatch{"resolved", "done", 45, next(2) ? "engineer" : "visit"}; break;
         case 5: cmd = CancelDispatch{"customer away"}; break;
         case 6: cmd = RequestMovedOn{next(2) ? "reported" : "cancelled", "resolved", 30}; break;
         case 7: cmd = OfferExpired{state.expires_at}; break;
@@ -76,13 +78,16 @@ Decision deadline_passed(const AggregateState& state, std::string_view id, const
   return decide_dispatch(dispatch_of(state), std::string(id), OfferExpired{d.due}, now);
 }
 
+// v2 added "parts_warehouse_id" (v1 offers reserved nothing anywhere).
+Result<std::string> upcast_offered_v1(const std::string& data) { return with_null_field(data, "parts_warehouse_id"); }
+
 // Keyed by the request: a case's request, dispatch and visit events share a partition.
 std::string partition_key(std::string_view id, const AggregateState&) { return request_of_dispatch(id); }
 
 const KindSpec kSpec{
     .name = "dispatch",
     .topic = "aftercare.dispatches",
-    .events = {{"offered"}, {"accepted"}, {"declined"}, {"departed"}, {"arrived"}, {"finished"}, {"cancelled"},
+    .events = {{"offered", 2, {upcast_offered_v1}}, {"accepted"}, {"declined"}, {"departed"}, {"arrived"}, {"finished"}, {"cancelled"},
                {"withdrawn"}},
     .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<State>(); },
     .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {

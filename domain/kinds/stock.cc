@@ -21,14 +21,15 @@ std::vector<Event> example(uint64_t seed) {
     const std::string n = std::to_string(i);
     const int64_t q = static_cast<int64_t>(next(6)) + 1;
     StockCommand c;
-    switch (next(10)) {
+    switch (next(12)) {
       case 0: c = ReceiveStock{q * 3, "PO-" + n}; break;
       case 1: c = ShipStock{"T-" + n, "W-VAN-" + std::to_string(next(3)), q, next(2) == 0}; break;
       case 2: c = ExpectStock{"T-" + n, "W-C", q}; break;
       case 3: c = TakeInStock{s.incoming.empty() ? "T-none" : s.incoming.begin()->first}; break;
-      case 4: c = ReserveStock{"R-" + std::to_string(next(4)) + ".1", q}; break;
+      case 4: c = ReserveStock{"R-" + std::to_string(next(4)) + ".1", q, next(2) == 0}; break;
       case 5: c = ReleaseReservation{"R-" + std::to_string(next(4)) + ".1"}; break;
-      case 6: c = IssueStock{"V-" + n, "R-" + std::to_string(next(4)) + ".1", q, {"SN-" + n}}; break;
+      case 6: c = IssueStock{"V-" + n, "R-" + std::to_string(next(4)) + ".1", q, {"SN-" + n}, 1, next(2) == 0}; break;
+      case 10: c = AwaitStock{"R-" + std::to_string(next(4)) + ".2", q}; break;
       case 7: c = ReturnDefective{"SN-OLD-" + n, "V-" + n, "burnt"}; break;
       case 8: c = CountStock{static_cast<int64_t>(next(12))}; break;
       default: c = SetStockPolicy{static_cast<int64_t>(next(8)), static_cast<int64_t>(next(20))}; break;
@@ -51,7 +52,8 @@ const KindSpec kSpec{
     .name = "stock",
     .topic = "aftercare.parts",
     .events = {{"received"}, {"shipped"}, {"shipment_refused"}, {"incoming"}, {"transfer_received"}, {"reserved"}, {"reservation_released"},
-               {"issued"}, {"defective_returned"}, {"counted"}, {"policy_set"}, {"reorder_suggested"}},
+               {"issued"}, {"defective_returned"}, {"counted"}, {"policy_set"}, {"reorder_suggested"}, {"reservation_refused"},
+               {"issue_refused"}, {"awaited"}, {"awaited_available"}},
     .empty_state = []() -> std::unique_ptr<AggregateState> { return std::make_unique<State>(); },
     .state_from_json = [](std::string_view json) -> Result<std::unique_ptr<AggregateState>> {
       auto s = stock_from_json(json);
