@@ -5,7 +5,11 @@
 // real hash chains, so `aftercare replay` and `serve` treat the log like
 // any other. Written without fsync (it is test data) in large batches.
 //
-//   make_log --dir DATA/log --requests 1000000 [--events-per-request 2] [--partitions 8]
+// With --visits N it also writes N completed visits of one outlet (O-BENCH)
+// in one month (2026-11), each with its stored charge: the settlement
+// benchmark's data (bench/README.md).
+//
+//   make_log --dir DATA/log --requests 1000000 [--events-per-request 2] [--partitions 8] [--visits N]
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -14,6 +18,7 @@
 #include "commands/command_bus.h"
 #include "domain/master_data.h"
 #include "domain/request.h"
+#include "domain/visit.h"
 #include "eventstore/embedded_log.h"
 #include "eventstore/envelope.h"
 
@@ -28,7 +33,7 @@ struct Chain {
 
 // Wraps `ev` like the command bus does and advances the chain.
 AppendItem wrap(const std::string& kind, const std::string& id, const Event& ev, Chain& chain,
-                const std::string& command_id, Timestamp now) {
+                const std::string& command_id, Timestamp now, const std::string& key = {}) {
   Envelope env;
   env.sequence = ++chain.sequence;
   env.id = event_id(command_id, "bench", env.sequence);
@@ -43,8 +48,8 @@ AppendItem wrap(const std::string& kind, const std::string& id, const Event& ev,
   env.data = ev.data;
   std::string bytes = encode(env);
   chain.hash = chain_hash(bytes);
-  const Topic topic = kind == "request" ? Topic::requests : Topic::master;
-  return AppendItem{topic, id, std::move(bytes), env.type, env.id};
+  const Topic topic = kind == "request" ? Topic::requests : kind == "visit" ? Topic::visits : Topic::master;
+  return AppendItem{topic, key.empty() ? id : key, std::move(bytes), env.type, env.id};
 }
 
 int fail(const std::string& what) {
@@ -59,12 +64,14 @@ int main(int argc, char** argv) {
   int64_t requests = 1000000;
   int per_request = 2;
   int partitions = kDefaultPartitions;
+  int64_t visits = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--dir") dir = v;
     else if (a == "--requests") requests = std::stoll(v);
     else if (a == "--events-per-request") per_request = std::stoi(v);
     else if (a == "--partitions") partitions = std::stoi(v);
+    else if (a == "--visits") visits = std::stoll(v);
     else return fail("unknown option " + a);
   }
   if (dir.empty() || per_request < 1 || per_request > 4) {
@@ -99,6 +106,11 @@ int main(int argc, char** argv) {
     const std::string fields = std::string(R"({"id":")") + id + R"(","name":"Engineer","region":")" +
                                regions[e % 4] + R"(","active":true})";
     batch.push_back(wrap("engineer", id, Event{"registered", 1, fields, now}, chain, "master-" + id, now));
+  }
+  if (visits > 0) {  // the outlet the visits settle with
+    Chain chain;
+    batch.push_back(wrap("outlet", "O-BENCH", Event{"registered", 1, R"({"id":"O-BENCH","name":"Bench outlet","region":"north"})", now},
+                         chain, "master-O-BENCH", now));
   }
   if (!flush()) return 1;
 
@@ -138,9 +150,42 @@ int main(int argc, char** argv) {
     if (batch.size() >= 8192 && !flush()) return 1;
   }
   if (!flush()) return 1;
+  // Completed visits of one outlet, November 2026: opened, then completed with a charge.
+  for (int64_t v = 0; v < visits; ++v) {
+    const std::string request = "R-visit-" + std::to_string(v), id = request + ".1";
+    VisitState state;
+    Chain chain;
+    OpenVisit open{request, id, "E-" + std::to_string(v % 100), "O-BENCH", regions[v % 4], "C-" + std::to_string(v % 1000),
+                   v % 10 ? "on_site" : "installation", "", models[v % 4], "VAN-" + std::to_string(v % 100)};
+    CompleteVisit done;
+    done.outcome = v % 7 ? "fixed" : "no_fault_found";
+    done.work_minutes = 20 + v % 60;
+    ChargeInput in;
+    in.work_minutes = done.work_minutes;
+    in.parts = {{"P-" + std::to_string(v % 50), 1, 1000 + (v % 50) * 100, 0}};
+    in.dispatch_type = open.type;
+    in.outlet_fee = v % 10 ? 8000 : 12000;
+    in.now = now;
+    done.charge = charge_for(in);
+    const std::vector<VisitCommand> commands{open, done};
+    for (size_t k = 0; k < commands.size(); ++k) {
+      now.ms += 1;
+      Decision d = decide_visit(state, id, commands[k], now);
+      auto* evs = std::get_if<std::vector<Event>>(&d);
+      if (!evs) return fail(id + ": " + std::get<Rejection>(d).message);
+      for (Event& ev : *evs) {
+        ev.time = now;
+        if (Status s = apply_visit(state, id, ev); !s) return fail(s.message());
+        batch.push_back(wrap("visit", id, ev, chain, id + "/" + std::to_string(k), now, request));
+        ++events;
+      }
+    }
+    if (batch.size() >= 8192 && !flush()) return 1;
+  }
+  if (!flush()) return 1;
   (*log)->close();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("wrote %lld requests, %lld request events (+1,100 master events) to %s in %.1f s\n",
-              static_cast<long long>(requests), static_cast<long long>(events), dir.c_str(), secs);
+  std::printf("wrote %lld requests and %lld visits, %lld request and visit events (+1,100 master events) to %s in %.1f s\n",
+              static_cast<long long>(requests), static_cast<long long>(visits), static_cast<long long>(events), dir.c_str(), secs);
   return 0;
 }

@@ -143,6 +143,18 @@ cat "$WORK/dispatch.txt" >&2
 for n in 500 5000; do
   row "auto-dispatch decision, $n engineers in the region|$(sed -n "s/.*, *$n engineers in the region: p50 \([0-9.]*\) ms.*/p50 \1 ms/p" "$WORK/dispatch.txt")|$(sed -n "s/.*, *$n engineers in the region: .*p99 \([0-9.]*\) ms.*/p99 \1 ms/p" "$WORK/dispatch.txt")|$([ $n = 5000 ] && echo 'target p99 ≤ 5 ms' || echo 'same-run baseline')"
 done
+# (j) an outlet's month with 100,000 completed visits (issue 15): the totals,
+# and every line read page by page, from a served log.
+echo "== (j) settlement of 100,000 visits" >&2
+mkdir -p "$WORK/settle"
+"$BUILD/bench/make_log" --dir "$WORK/settle/log" --requests 0 --visits 100000 >&2
+serve "$WORK/settle"
+settle > /dev/null
+python3 "$(dirname "$0")/settlement_walk.py" "$PORT" "$TOKEN" O-BENCH 2026-11 > "$WORK/settlement.txt"
+cat "$WORK/settlement.txt" >&2
+row "(j) settlement: a month's totals, 100,000 visits|$(sed -n 's/^totals \([0-9.]*\) ms.*/\1 ms/p' "$WORK/settlement.txt")||target ≤ 1 s"
+row "(j) settlement: every line, 500 a page|$(sed -n 's/.*; lines \([0-9]*\) in \([0-9]*\) pages, \([0-9.]*\) s.*/\3 s/p' "$WORK/settlement.txt")|$(sed -n 's/.*; lines \([0-9]*\) in \([0-9]*\) pages.*/\1 lines, \2 pages/p' "$WORK/settlement.txt")|"
+kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true
 serve "$WORK/big"
 curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null
 RSS=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status")
