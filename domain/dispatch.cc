@@ -6,6 +6,7 @@
 
 #include "domain/body.h"
 #include "domain/json.h"
+#include "domain/overloaded.h"
 
 namespace aftercare {
 namespace {
@@ -16,13 +17,6 @@ constexpr std::pair<DispatchStatus, std::string_view> kStatusNames[] = {
     {DispatchStatus::finished, "finished"},   {DispatchStatus::declined, "declined"},
     {DispatchStatus::cancelled, "cancelled"}, {DispatchStatus::withdrawn, "withdrawn"},
 };
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Status corrupt(const std::string& what) { return {Errc::corruption, "dispatch: " + what}; }
 

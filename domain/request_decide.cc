@@ -3,17 +3,11 @@
 #include <type_traits>
 
 #include "domain/json.h"
+#include "domain/overloaded.h"
 #include "domain/request.h"
 
 namespace aftercare {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Rejection illegal(const RequestState& s, std::string_view action) {
   return {Errc::conflict,

@@ -6,16 +6,10 @@
 #include "domain/body.h"
 #include "domain/json.h"
 #include "domain/master_data.h"
+#include "domain/overloaded.h"
 
 namespace aftercare {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Status corrupt(const std::string& what) { return {Errc::corruption, "visit: " + what}; }
 
