@@ -117,6 +117,11 @@ class ApiService final : public Handler {
                               CommandOutcome arrived);
   void request_visits(const CallPtr& call);
   void outlet_settlement(const CallPtr& call);
+  // Parts reports (part_report_routes.cc).
+  Result<int64_t> part_demand(const Principal& who, const std::string& part_no, const std::string& month);
+  void part_demand_report(const CallPtr& call);
+  void parts_abc(const CallPtr& call);
+  void parts_hit_rate(const CallPtr& call);
 
   // Webhooks (webhook_routes.cc).
   void put_webhook(const CallPtr& call);

@@ -1,5 +1,6 @@
 #include "projections/visit_views.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -17,6 +18,10 @@ std::string settlement_prefix(std::string_view outlet_id, std::string_view month
 
 std::string settlement_sum_key(std::string_view outlet_id, std::string_view month, std::string_view total) {
   return "sum/" + key_part(outlet_id) + "/" + std::string(month) + "/" + std::string(total);
+}
+
+std::string demand_prefix(std::string_view part_no, std::string_view month) {
+  return "demand/" + key_part(part_no) + "/" + std::string(month) + "/";
 }
 
 namespace {
@@ -77,10 +82,28 @@ Status VisitViews::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   auto after = fold(visit_kind(), id, *before, Event{type->event, type->version, ev.envelope.data, ev.envelope.time});
   if (!after) return after.status();
   txn.put(key, view_json(*after, ev.envelope.sequence));
-  if (type->event == "opened") txn.put("req/" + key_part(string_member(ev.envelope.data, "request_id")) + "/" + key_part(id), "");
+  const std::string& data = ev.envelope.data;
+  const std::string when = format_rfc3339(ev.envelope.time);
+  if (type->event == "opened") {
+    const std::string request = key_part(string_member(data, "request_id"));
+    txn.put("req/" + request + "/" + key_part(id), "");
+    if (decode_counter(txn.get("nvisits/" + request).value_or("")) == 0) txn.put("first/" + key_part(id), "");
+    txn.add("nvisits/" + request, 1);
+  }
+  if (type->event == "part_issued") {
+    const std::string region = string_member(*after, "region");
+    txn.add(demand_prefix(string_member(data, "part_no"), when.substr(0, 7)) + key_part(region),
+            int_member(data, "qty").value_or(0));
+  }
   if (type->event == "completed") {
     auto v = visit_from_json(*after);
     if (!v) return v.status();
+    if (txn.get("first/" + key_part(id))) {
+      const std::string day = "hit/" + key_part(v->region) + "/" + when.substr(0, 10) + "/";
+      txn.add(day + "first", 1);
+      const bool refused = std::any_of(v->parts.begin(), v->parts.end(), [](const UsedPart& p) { return p.issue == "refused"; });
+      if (v->outcome != "needs_parts" && !refused) txn.add(day + "hit", 1);
+    }
     if (v->outlet_id.empty() || !v->charge) return Status::ok();  // no outlet to settle with
     const std::string month = format_rfc3339(ev.envelope.time).substr(0, 7);
     char ms[24];
