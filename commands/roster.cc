@@ -33,6 +33,7 @@ void Roster::on_head(AggregateKind kind, std::string_view id_view, const Aggrega
     std::string_view s;
     if (!(*doc)["region"].get_string().get(s)) fresh.region = s;
     if (!(*doc)["outlet_id"].get_string().get(s)) fresh.outlet_id = s;
+    if (!(*doc)["van_warehouse_id"].get_string().get(s)) fresh.van = s;
     simdjson::dom::array skills;
     if (!(*doc)["skills"].get_array().get(skills))
       for (auto k : skills)
@@ -51,6 +52,7 @@ void Roster::on_head(AggregateKind kind, std::string_view id_view, const Aggrega
     e.record_seq = head.sequence;
     e.region = std::move(fresh.region);
     e.outlet_id = std::move(fresh.outlet_id);
+    e.van = std::move(fresh.van);
     e.skills = std::move(fresh.skills);
     e.active = fresh.active;
     e.max_open = fresh.max_open;
@@ -65,10 +67,14 @@ void Roster::on_head(AggregateKind kind, std::string_view id_view, const Aggrega
     e.status = st.status;
     if (st.location) e.reported = st.location;
   } else if (kind == outlet_kind()) {
-    const std::string status = master_record(head.state.get()).status;
+    const MasterRecord r = master_record(head.state.get());
+    const std::string warehouse = string_member(r.fields, "warehouse_id");
     std::lock_guard lock(mu_);
     auto& o = outlets_[id];
-    if (head.sequence > o.first) o = {head.sequence, status};
+    if (head.sequence > o.first) {
+      o = {head.sequence, r.status};
+      outlet_warehouses_[id] = warehouse;
+    }
   } else if (kind == dispatch_kind()) {
     const DispatchState& d = dispatch_state(head.state.get());
     std::lock_guard lock(mu_);
@@ -92,15 +98,36 @@ std::string_view Roster::outlet_status(const Engineer& e) const {
   return o == outlets_.end() ? std::string_view("unknown") : std::string_view(o->second.second);
 }
 
-RankingSummary Roster::summarize(std::string_view region, const RankingInput& in) const {
+std::string_view Roster::parts_warehouse(const Engineer& e) const {
+  if (!e.van.empty()) return e.van;
+  auto w = outlet_warehouses_.find(e.outlet_id);
+  return w == outlet_warehouses_.end() ? std::string_view() : std::string_view(w->second);
+}
+
+std::set<std::string> Roster::parts_warehouses_in(std::string_view region) const {
+  std::set<std::string> out;
+  std::lock_guard lock(mu_);
+  auto r = by_region_.find(region);
+  if (r == by_region_.end()) return out;
+  for (const std::string& id : r->second)
+    if (const std::string_view w = parts_warehouse(engineers_.at(id)); !w.empty()) out.emplace(w);
+  return out;
+}
+
+RankingSummary Roster::summarize(std::string_view region, const RankingInput& in, const PartsAt* parts_at) const {
   RankingSummary summary(in);
   std::lock_guard lock(mu_);
   auto r = by_region_.find(region);
   if (r == by_region_.end()) return summary;
   for (const std::string& id : r->second) {
     const Engineer& e = engineers_.at(id);
+    std::optional<bool> parts;
+    if (parts_at) {
+      auto at = parts_at->find(parts_warehouse(e));
+      parts = at != parts_at->end() && at->second;
+    }
     summary.add(EngineerView{id, e.outlet_id, e.status, outlet_status(e), &e.skills, e.active && e.record_seq > 0,
-                             e.max_open, e.reported ? e.reported : e.home, static_cast<int64_t>(e.open.size())});
+                             e.max_open, e.reported ? e.reported : e.home, static_cast<int64_t>(e.open.size()), parts});
   }
   return summary;
 }

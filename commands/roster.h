@@ -33,7 +33,12 @@ class Roster {
   std::vector<EngineerFacts> engineers_in(std::string_view region) const;
   // The ranking automatic dispatch decides on for `region`, in one pass
   // under the lock without copying any engineer (domain/ranking.h).
-  RankingSummary summarize(std::string_view region, const RankingInput& in) const;
+  // `parts_at`: for an order with parts, whether each warehouse has all of
+  // them available (an engineer's is their van, else their outlet's).
+  using PartsAt = std::map<std::string, bool, std::less<>>;
+  RankingSummary summarize(std::string_view region, const RankingInput& in, const PartsAt* parts_at = nullptr) const;
+  // The warehouses the engineers of `region` would take an order's parts from.
+  std::set<std::string> parts_warehouses_in(std::string_view region) const;
   // One engineer's (nullopt when not registered).
   std::optional<EngineerFacts> engineer(std::string_view id) const;
   size_t size() const;
@@ -43,7 +48,7 @@ class Roster {
  private:
   struct Engineer {
     uint64_t record_seq = 0, status_seq = 0;
-    std::string region, outlet_id;
+    std::string region, outlet_id, van;
     std::vector<std::string> skills;
     bool active = false;
     int64_t max_open = kDefaultMaxOpenDispatches;
@@ -58,12 +63,14 @@ class Roster {
   };
   EngineerFacts facts(const std::string& id, const Engineer& e) const;  // REQUIRES: mu_
   std::string_view outlet_status(const Engineer& e) const;             // REQUIRES: mu_
+  std::string_view parts_warehouse(const Engineer& e) const;           // REQUIRES: mu_
 
   StateStore& state_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Engineer> engineers_;
   std::map<std::string, std::set<std::string>, std::less<>> by_region_;
   std::unordered_map<std::string, std::pair<uint64_t, std::string>> outlets_;  // id -> (seq, status)
+  std::unordered_map<std::string, std::string> outlet_warehouses_;            // id -> its warehouse
   std::unordered_map<std::string, Dispatch> dispatches_;  // the open ones
 };
 

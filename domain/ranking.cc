@@ -22,7 +22,7 @@ Assessment assess_fast(const RankingInput& in, const EngineerView& e) {
                   (e.skills && std::binary_search(e.skills->begin(), e.skills->end(), in.required_skill));
   if (in.customer_location && e.location) a.distance_tenths = distance_tenths_km(*in.customer_location, *e.location);
   a.score = kBaseScore - std::min(a.distance_tenths.value_or(kDistanceCapTenths), kDistanceCapTenths) -
-            kOpenDispatchWeight * e.open_dispatches;
+            kOpenDispatchWeight * e.open_dispatches + (e.parts_on_hand.value_or(false) ? kPartsOnHandBonus : 0);
   if (!e.active) a.exclusion = "inactive";
   else if (e.status == "off_duty") a.exclusion = "off_duty";
   else if (e.open_dispatches >= e.max_open) a.exclusion = "at_capacity";
@@ -39,6 +39,7 @@ Candidate candidate_of(const RankingInput& in, const EngineerView& e, const Asse
   c.outlet_id = e.outlet_id;
   c.open_dispatches = e.open_dispatches;
   c.skill_match = a.skill_match;
+  c.parts_on_hand = e.parts_on_hand;
   c.distance_tenths = a.distance_tenths;
   c.score = a.score;
   if (!a.exclusion) return c;
@@ -73,7 +74,10 @@ void write_candidate(JsonWriter& w, const Candidate& c) {
   w.key("score").integer(c.score);
   write_distance(w, c.distance_tenths);
   w.key("open_dispatches").integer(c.open_dispatches).field_bool("skill_match", c.skill_match);
-  w.key("parts_on_hand").null().key("excluded_because");
+  w.key("parts_on_hand");
+  if (c.parts_on_hand) w.boolean(*c.parts_on_hand);
+  else w.null();
+  w.key("excluded_because");
   if (c.eligible()) w.null();
   else w.string(c.excluded_because);
   w.end_object();
@@ -82,7 +86,8 @@ void write_candidate(JsonWriter& w, const Candidate& c) {
 }  // namespace
 
 EngineerView view_of(const EngineerFacts& e) {
-  return EngineerView{e.id, e.outlet_id, e.status, e.outlet_status, &e.skills, e.active, e.max_open, e.location, e.open_dispatches};
+  return EngineerView{e.id,     e.outlet_id, e.status,   e.outlet_status,   &e.skills,
+                      e.active, e.max_open,  e.location, e.open_dispatches, e.parts_on_hand};
 }
 
 void RankingSummary::add(const EngineerView& e) {

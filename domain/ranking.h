@@ -15,7 +15,10 @@
 // The distance is great-circle from the customer's location to the
 // engineer's last reported one (else the engineer record's); unknown counts
 // as the cap, 500 km. So one open dispatch weighs as 20 km of travel.
-// Parts on hand are unknown until the parts ledger exists (null).
+// When the order names parts, an engineer whose van (or, without a van, whose
+// outlet's warehouse) has every one available scores kPartsOnHandBonus more:
+// having the parts weighs as 100 km, since a visit without them is a second
+// visit. Without parts in the order `parts_on_hand` is null and counts nothing.
 // Ties: fewer open dispatches, then the engineer id.
 #pragma once
 
@@ -30,6 +33,7 @@ namespace aftercare {
 
 inline constexpr int64_t kDefaultMaxOpenDispatches = 8;
 inline constexpr int64_t kBaseScore = 10'000, kDistanceCapTenths = 5'000, kOpenDispatchWeight = 200;
+inline constexpr int64_t kPartsOnHandBonus = 1'000;
 // The offered event keeps the best this many of the ranking (and counts the rest):
 // 5,000 candidates of ~150 bytes would make one event 750 KB.
 inline constexpr size_t kRankingKept = 20;
@@ -43,6 +47,7 @@ struct EngineerFacts {
   std::optional<Location> location;
   int64_t open_dispatches = 0;
   std::string outlet_status;        // the outlet's certification; "" when it names none; "unknown" when not registered
+  std::optional<bool> parts_on_hand;  // the order's parts at its parts warehouse; null: the order names none
 };
 
 struct RankingInput {
@@ -57,6 +62,7 @@ struct Candidate {
   std::optional<int64_t> distance_tenths;  // nullopt: unknown
   int64_t open_dispatches = 0;
   bool skill_match = false;
+  std::optional<bool> parts_on_hand;
   std::string excluded_because;            // "" when eligible
   std::string exclusion;                   // its code: off_duty, at_capacity, ...
   bool eligible() const { return excluded_because.empty(); }
@@ -71,6 +77,7 @@ struct EngineerView {
   int64_t max_open = kDefaultMaxOpenDispatches;
   std::optional<Location> location;
   int64_t open_dispatches = 0;
+  std::optional<bool> parts_on_hand;
 };
 EngineerView view_of(const EngineerFacts& e);
 

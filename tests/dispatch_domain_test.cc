@@ -342,6 +342,27 @@ TEST(RankingTest, DistanceIsGreatCircleAndUnknownCountsAsTheCap) {
   EXPECT_EQ(ranked[0].score, kBaseScore - kDistanceCapTenths);
 }
 
+TEST(RankingTest, HavingTheOrdersPartsWeighsAsAHundredKilometres) {
+  RankingInput in{"washers", Location{39'900'000, 116'300'000}, {}};
+  EngineerFacts near = engineer("E-near"), far = engineer("E-far"), farther = engineer("E-farther");
+  near.parts_on_hand = false;
+  far.parts_on_hand = true;
+  far.location = Location{40'350'000, 116'300'000};  // about 50 km north
+  farther.parts_on_hand = true;
+  farther.location = Location{41'000'000, 116'300'000};  // about 122 km north
+  auto ranked = rank_engineers(in, {near, far, farther});
+  EXPECT_EQ(ranked[0].engineer_id, "E-far");
+  EXPECT_EQ(ranked[1].engineer_id, "E-near");
+  EXPECT_EQ(ranked[2].engineer_id, "E-farther");
+  EXPECT_EQ(ranked[0].score, kBaseScore - *ranked[0].distance_tenths + kPartsOnHandBonus);
+  EXPECT_NE(candidate_json(ranked[0]).find(R"("parts_on_hand":true)"), std::string::npos);
+  EXPECT_NE(candidate_json(ranked[1]).find(R"("parts_on_hand":false)"), std::string::npos);
+  // The one-pass summary auto mode stores agrees with the full ranking.
+  RankingSummary summary(in);
+  for (const EngineerFacts* e : {&near, &far, &farther}) summary.add(view_of(*e));
+  EXPECT_EQ(summary.json(), ranking_json(ranked));
+}
+
 // Property: over random engineers, the chosen one is eligible and scores no
 // worse than any other eligible engineer; the order does not depend on the
 // order engineers were listed in; nobody eligible means no choice.

@@ -98,7 +98,11 @@ TEST_P(VisitTest, AVisitNeedsAPartTheRequestWaitsForItAndASecondVisitFixesIt) {
   const std::string request = open_request();
   // The dispatch reserves its part on the engineer's van (its parts warehouse).
   const std::string v1 = arrive(request, R"({"mode":"auto","parts":[{"part_no":"P-BELT","qty":1}]})");
-  EXPECT_EQ(field(get("/v1/dispatches/" + v1).body, "parts_warehouse_id"), "W-V7");
+  const std::string offered = get("/v1/dispatches/" + v1).body;
+  EXPECT_EQ(field(offered, "parts_warehouse_id"), "W-V7");
+  // Auto mode knew E-7's van had the belt, and stored that in its ranking.
+  EXPECT_NE(offered.find(R"("open_dispatches":0,"skill_match":true,"parts_on_hand":true)"),
+            std::string::npos) << offered;
   EXPECT_EQ(number(await("/v1/stock/W-V7/P-BELT", [](const std::string& b) { return number(b, "reserved") == 1; }), "available"), 1);
   const std::string visit = await_field("/v1/visits/" + v1, "status", "open");
   EXPECT_EQ(get("/v1/visits/" + v1, kEngineerE7Token).status, 200);
@@ -161,6 +165,22 @@ TEST_P(VisitTest, AVisitNeedsAPartTheRequestWaitsForItAndASecondVisitFixesIt) {
   const Reply visits = get("/v1/requests/" + request + "/visits");
   ASSERT_EQ(visits.status, 200) << visits.body;
   EXPECT_TRUE(visits.body.find(v1) < visits.body.find(v2)) << visits.body;
+
+  // The parts reports: this month's demand, the ABC classes by value, the hit rate of first visits.
+  const Reply demand = get("/v1/parts/P-PUMP/demand?months=3", kNorthWarehouseToken);
+  ASSERT_EQ(demand.status, 200) << demand.body;
+  EXPECT_NE(demand.body.find(R"("issued":1,"complete":false}])"), std::string::npos) << demand.body;
+  EXPECT_NE(demand.body.find(R"("over_months":3,"issued":0)"), std::string::npos) << demand.body;
+  EXPECT_EQ(number(get("/v1/parts/P-PUMP/demand", kSouthAgentToken).body, "issued"), 0);  // another region's consumption
+  EXPECT_EQ(get("/v1/parts/P-NONE/demand").status, 404);
+  EXPECT_EQ(get("/v1/parts/P-PUMP/demand?months=0").status, 400);
+  const Reply abc = get("/v1/stats/parts-abc?months=1");
+  ASSERT_EQ(abc.status, 200) << abc.body;
+  EXPECT_NE(abc.body.find(R"({"part_no":"P-PUMP","issued":1,"value":99900,"class":"A","configured_class":null})"), std::string::npos) << abc.body;
+  EXPECT_NE(abc.body.find(R"({"part_no":"P-BELT","issued":1,"value":3000,"class":"C","configured_class":null})"), std::string::npos) << abc.body;
+  const Reply hits = get("/v1/stats/parts-hit-rate");
+  EXPECT_NE(hits.body.find(R"({"first_visits":1,"with_every_part":0,"hit_rate":0})"), std::string::npos) << hits.body;
+  EXPECT_EQ(get("/v1/stats/parts-hit-rate", kEngineerE7Token).status, 403);
 
   // The outlet's month: two on-site visits, each line pointing at its event.
   const std::string month = field(get("/v1/visits/" + v2).body, "completed_at").substr(0, 7);
