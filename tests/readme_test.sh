@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs README.md's two walk-throughs, as written, against a real server on a
+# Runs README.md's walk-throughs, as written, against a real server on a
 # fresh data directory: the examples must work (on any date — they compute
 # their dates) and tell the story they claim.
 #   tests/readme_test.sh AFTERCARE_BINARY SOURCE_DIR
@@ -23,13 +23,15 @@ python3 - "$SRC/README.md" "$port" > walk.sh <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 start = text.index("## Walk-through: one request")
-end = text.index("\n## ", text.index("## Walk-through: automatic dispatch") + 3)
+end = text.index("\n## ", text.index("## Walk-through: a visit that needs a part") + 3)
 blocks = re.findall(r"```sh\n(.*?)```", text[start:end], re.S)
-assert len(blocks) == 3, blocks
+assert len(blocks) == 4, blocks
 print("set -euo pipefail")
-print("\n".join(blocks).replace("U=localhost:8080", "U=127.0.0.1:" + sys.argv[2]))
+walk = "\n".join(blocks).replace("U=localhost:8080", "U=127.0.0.1:" + sys.argv[2])
+# The audit reads the log the server is writing: the binary under test, on its data directory.
+print(walk.replace("./build/release/aftercare audit", '"$BIN" audit').replace("--data ./data", "--data data"))
 PY
-bash walk.sh > out.txt 2>&1 || { echo "the walk-through failed:"; cat out.txt; exit 1; }
+BIN="$BIN" timeout 300 bash walk.sh > out.txt 2>&1 || { echo "the walk-through failed:"; cat out.txt; exit 1; }
 
 fail() { echo "README walk-through: $1"; cat out.txt; exit 1; }
 grep -q '"status":"closed","type":"repair"' out.txt || grep -q '"status":"closed"' out.txt || fail "no request was closed"
@@ -38,7 +40,11 @@ grep -q '"current_status":"locked"' out.txt || fail "assigning the locked reques
 grep -q '"engineer_id":"E-21","score"' out.txt || fail "no ranking was shown"
 grep -q '"excluded_because":"off duty"' out.txt || fail "the off-duty engineer was not excluded with a reason"
 [ "$(grep -c '"status":"closed"' out.txt)" -ge 2 ] || fail "the automatically dispatched request was not closed"
+grep -q '{"status":"suspended","suspend_reason":"awaiting_parts"}' out.txt || fail "the visit that needs a part did not suspend the request"
+grep -q '"outlet_fee":8000' out.txt || fail "the second visit's charge was not shown"
+grep -q '"payable":16000' out.txt || fail "the outlet's settlement does not pay two on-site visits"
+grep -q 'aftercare.stock.awaited_available.v1' out.txt || fail "the audit does not show the part movements of the case"
 problems=$(grep -o '"type":"https://aftercare.dev/problems/[a-z-]*"' out.txt | sort | uniq -c)
 [ "$(echo "$problems" | wc -l)" -eq 1 ] && echo "$problems" | grep -q illegal-transition \
   || fail "unexpected problems: $problems"
-echo "README walk-throughs ran: 2 requests closed (one dispatched automatically), 1 locked and unlocked"
+echo "README walk-throughs ran: 2 requests closed (one dispatched automatically), 1 locked and unlocked, 1 fixed on a second visit after waiting for a part"

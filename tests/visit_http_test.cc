@@ -148,10 +148,20 @@ TEST_P(VisitTest, AVisitNeedsAPartTheRequestWaitsForItAndASecondVisitFixesIt) {
   ASSERT_NE(v1, v2);
   ASSERT_EQ(send(verb::post, "/v1/visits/" + v2 + "/parts", R"({"part_no":"P-PUMP","qty":1,"serials_installed":["PUMP-9"]})", kEngineerE7Token).status, 200);
   await("/v1/visits/" + v2, [](const std::string& b) { return b.find(R"("issue":"issued")") != std::string::npos; });
-  const Reply fixed = send(verb::post, "/v1/visits/" + v2 + "/complete",
-                           R"({"outcome":"fixed","work_minutes":45,"notes":"pump replaced","customer_signature":{"name":"Wang","signed_at":"2026-11-25T10:00:00Z"}})",
-                           kEngineerE7Token);
+  // The engineer's app sends the completion twice at once (a retry on a flaky network), with one Idempotency-Key.
+  const std::string done = R"({"outcome":"fixed","work_minutes":45,"notes":"pump replaced","customer_signature":{"name":"Wang","signed_at":"2026-11-25T10:00:00Z"}})";
+  Reply fixed, twin;
+  std::thread other([&] {
+    twin = server->call(verb::post, "/v1/visits/" + v2 + "/complete", kEngineerE7Token, done,
+                        {{"Content-Type", "application/json"}, {"Idempotency-Key", "complete-" + v2}});
+  });
+  fixed = server->call(verb::post, "/v1/visits/" + v2 + "/complete", kEngineerE7Token, done,
+                       {{"Content-Type", "application/json"}, {"Idempotency-Key", "complete-" + v2}});
+  other.join();
   ASSERT_EQ(fixed.status, 200) << fixed.body;
+  ASSERT_EQ(twin.status, 200) << twin.body;
+  EXPECT_EQ(field(fixed.body, "version"), field(twin.body, "version"));
+  position = merge_positions(position, fixed.header("X-Position"));
   // 45 min at 120.00/h = 90.00, plus the pump 250.00.
   EXPECT_NE(fixed.body.find(R"("labour_rate":12000,"labour_minutes":45,"labour":9000)"), std::string::npos) << fixed.body;
   EXPECT_NE(fixed.body.find(R"("parts_value":25000,"parts_charged":25000,"total":34000,"dispatch_type":"on_site","outlet_fee":8000)"), std::string::npos) << fixed.body;
@@ -204,6 +214,11 @@ TEST_P(VisitTest, AVisitNeedsAPartTheRequestWaitsForItAndASecondVisitFixesIt) {
                         "visit.completed", "request.suspended", "stock.awaited", "stock.awaited_available", "visit.parts_ready",
                         "request.resumed", "request.reported"})
     EXPECT_NE(audit.find(e), std::string::npos) << e << " missing from the audit";
+  // One completion per visit, however often it was sent.
+  size_t completions = 0;
+  for (size_t at = audit.find("aftercare.visit.completed"); at != std::string::npos; at = audit.find("aftercare.visit.completed", at + 1))
+    ++completions;
+  EXPECT_EQ(completions, 2u) << audit;
   expect_rebuild_and_chains_verify(tmp.sub("data"), broker.get());
 }
 
