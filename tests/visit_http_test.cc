@@ -277,6 +277,54 @@ TEST_P(VisitTest, VisitsAreScopedAndBadInputIsRefusedClearly) {
   EXPECT_EQ(late.status, 409) << late.body;
 }
 
+// kill -9 right after six visits recorded their parts and completed with
+// needs_parts, while the process manager is issuing, returning, finishing,
+// suspending and awaiting: after the restart every step happened once.
+TEST_P(VisitTest, KillDashNineWhileVisitsAreFollowedNeitherLosesNorDoublesAStep) {
+  ok(verb::post, "/v1/stock/receipts", R"({"warehouse_id":"W-V7","lines":[{"part_no":"P-BELT","qty":20}]})", kNorthWarehouseToken);
+  std::vector<std::string> requests, visits;
+  for (int i = 0; i < 6; ++i) {
+    requests.push_back(open_request());
+    visits.push_back(arrive(requests.back(), R"({"engineer_id":"E-7","parts":[{"part_no":"P-BELT","qty":1}]})"));
+  }
+  for (size_t i = 0; i < visits.size(); ++i) {
+    const std::string used = R"({"part_no":"P-BELT","qty":1,"serials_removed":["OLD-)" + std::to_string(i) + R"("]})";
+    ASSERT_EQ(send(verb::post, "/v1/visits/" + visits[i] + "/parts", used, kEngineerE7Token).status, 200);
+    ASSERT_EQ(send(verb::post, "/v1/visits/" + visits[i] + "/complete",
+                   R"({"outcome":"needs_parts","work_minutes":10,"parts_needed":[{"part_no":"P-PUMP","qty":1}]})", kEngineerE7Token).status,
+              200);
+  }
+  server->kill9();
+  server = std::make_unique<ServerProcess>(tmp.sub("data"), kafka());
+  position.clear();
+  for (const std::string& r : requests) await_field("/v1/requests/" + r, "suspend_reason", "awaiting_parts");
+  for (const std::string& v : visits) {
+    const std::string view = await("/v1/visits/" + v, [](const std::string& b) { return b.find(R"("issue":"issued")") != std::string::npos; });
+    EXPECT_EQ(field(view, "status"), "completed");
+    EXPECT_EQ(field(get("/v1/dispatches/" + v).body, "status"), "finished");
+  }
+  // 22 belts, 6 issued once each, none left reserved, 6 old ones back.
+  const std::string belts = await("/v1/stock/W-V7/P-BELT", [](const std::string& b) { return number(b, "reserved") == 0 && number(b, "defective") == 6; });
+  EXPECT_EQ(number(belts, "on_hand"), 16) << belts;
+  // The pumps arrive: every request resumes, once.
+  const Reply t = send(verb::post, "/v1/stock/transfers", R"({"from":"W-C","to":"W-V7","lines":[{"part_no":"P-PUMP","qty":5}]})", kNorthWarehouseToken);
+  ASSERT_EQ(t.status, 201) << t.body;
+  await_field("/v1/stock/transfers/" + field(t.body, "id"), "status", "in_transit");
+  ASSERT_EQ(send(verb::post, "/v1/stock/transfers/" + field(t.body, "id") + "/receive", "{}", kNorthWarehouseToken).status, 200);
+  // Five pumps for six waiting visits: five are told (first come, first served), one still waits.
+  int resumed = 0;
+  for (int i = 0; i < 200 && resumed < 5; ++i) {
+    resumed = 0;
+    for (const std::string& r : requests) resumed += field(get("/v1/requests/" + r).body, "status") == "awaiting_assignment";
+    if (resumed < 5) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(resumed, 5);
+  const std::string pumps = get("/v1/stock/W-V7/P-PUMP").body;
+  EXPECT_NE(pumps.find(R"("awaiting":[{"visit_id":")"), std::string::npos) << "one visit still waits: " << pumps;
+  server.reset();
+  expect_rebuild_and_chains_verify(tmp.sub("data"), broker.get());
+}
+
 INSTANTIATE_TEST_SUITE_P(Logs, VisitTest, ::testing::Values(LogMode::embedded, LogMode::kafka), log_mode_name);
 
 }  // namespace
