@@ -18,6 +18,7 @@
 #include "domain/engineer_status.h"
 #include "domain/master_data.h"
 #include "domain/ranking.h"
+#include "domain/stock.h"
 #include "eventstore/embedded_log.h"
 
 using namespace aftercare;
@@ -37,8 +38,8 @@ void fill(Roster& roster, const std::string& region, int n) {
     const double lat = 41.0 + (i % 100) * 0.01, lon = 123.0 + (i / 100 % 100) * 0.01;
     char fields[512];
     std::snprintf(fields, sizeof fields,
-                  R"({"id":"%s","name":"Engineer %d","outlet_id":"O-%d","region":"%s","skills":["%s"],"active":true,"location":{"lat":%.2f,"lon":%.2f}})",
-                  id.c_str(), i, i % 50, region.c_str(), i % 3 ? "washers" : "fridges", lat, lon);
+                  R"({"id":"%s","name":"Engineer %d","outlet_id":"O-%d","region":"%s","skills":["%s"],"active":true,"location":{"lat":%.2f,"lon":%.2f},"van_warehouse_id":"VAN-%s"})",
+                  id.c_str(), i, i % 50, region.c_str(), i % 3 ? "washers" : "fridges", lat, lon, id.c_str());
     roster.on_head(engineer_kind(), id, head_of(engineer_kind(), id, "registered", 2, fields));
     const char* status = i % 7 == 0 ? "off_duty" : "available";
     roster.on_head(engineer_status_kind(), id,
@@ -56,21 +57,31 @@ void fill(Roster& roster, const std::string& region, int n) {
   }
 }
 
-void measure(Roster& roster, const std::string& region, int engineers, int decisions) {
+// With `state`: the order names one part, so every van of the region is
+// checked on the write side's stock items first (as DispatchPlanner does;
+// the items are not there, so each check is a state-store miss).
+void measure(Roster& roster, const std::string& region, int engineers, int decisions, StateStore* state = nullptr) {
   RankingInput in{"washers", Location{41'500'000, 123'500'000}, {}};
   std::vector<double> us;
   us.reserve(decisions);
   size_t bytes = 0;
   for (int i = 0; i < decisions; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string stored = roster.summarize(region, in).json();
+    Roster::PartsAt parts_at;
+    if (state)
+      for (const std::string& w : roster.parts_warehouses_in(region)) {
+        auto item = state->load(stock_kind(), *stock_item_id(w, "P-1"));
+        if (!item) std::abort();
+        parts_at.emplace(w, stock_state(item->state.get()).available() >= 1);
+      }
+    const std::string stored = roster.summarize(region, in, state ? &parts_at : nullptr).json();
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     bytes = stored.size();
   }
   std::sort(us.begin(), us.end());
   auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
-  std::printf("auto-dispatch decision, %5d engineers in the region: p50 %.2f ms  p99 %.2f ms  max %.2f ms  (ranking stored: %zu bytes)\n",
-              engineers, at(0.50) / 1000, at(0.99) / 1000, us.back() / 1000, bytes);
+  std::printf("auto-dispatch decision%s, %5d engineers in the region: p50 %.2f ms  p99 %.2f ms  max %.2f ms  (ranking stored: %zu bytes)\n",
+              state ? " with a part" : "", engineers, at(0.50) / 1000, at(0.99) / 1000, us.back() / 1000, bytes);
 }
 
 }  // namespace
@@ -95,6 +106,7 @@ int main(int argc, char** argv) {
     fill(roster, "south", std::max(1, engineers / 10));
     measure(roster, "south", std::max(1, engineers / 10), decisions);
     measure(roster, "north", engineers, decisions);
+    measure(roster, "north", engineers, std::max(1, decisions / 10), &**state);
   }
   std::filesystem::remove_all(dir);
   return 0;
