@@ -6,7 +6,6 @@
 #include "domain/body.h"
 #include "domain/json.h"
 #include "domain/master_data.h"
-#include "domain/stock.h"
 
 namespace aftercare {
 namespace {
@@ -128,16 +127,8 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
   auto in = ranking_input(request);
   if (!in) return refusal(in.status());
   if (order.mode == "auto") {
-    // Where the order's parts are: every warehouse an engineer of the region would take them from.
-    Roster::PartsAt parts_at;
-    if (!order.parts.empty())
-      for (const std::string& w : roster_.parts_warehouses_in(request.region)) {
-        auto has = has_parts(w, order.parts);
-        if (!has) return refusal(has.status());
-        parts_at.emplace(w, *has);
-      }
-    // One pass over the region's engineers, keeping the best (bench/dispatch_bench.cc).
-    const RankingSummary ranking = roster_.summarize(request.region, *in, order.parts.empty() ? nullptr : &parts_at);
+    // Whether each engineer's van (else outlet warehouse) has the parts: from the roster's stock heads.
+    const RankingSummary ranking = roster_.summarize(request.region, *in, order.parts.empty() ? nullptr : &order.parts);
     if (ranking.best().empty())
       return Rejection{Errc::conflict,
                        "no eligible engineer in region \"" + request.region + "\"" +
@@ -163,17 +154,6 @@ Decision DispatchPlanner::decide(const AggregateHead& head, const std::string& i
   if (!warehouse) return refusal(warehouse.status());
   cmd.parts_warehouse_id = *warehouse;
   return decide_dispatch(existing, id, cmd, now);
-}
-
-Result<bool> DispatchPlanner::has_parts(const std::string& warehouse_id, const std::vector<PartLine>& parts) {
-  for (const PartLine& p : parts) {
-    auto id = stock_item_id(warehouse_id, p.part_no);
-    if (!id) return false;
-    auto item = state_.load(stock_kind(), *id);
-    if (!item) return item.status();
-    if (stock_state(item->state.get()).available() < p.qty) return false;
-  }
-  return true;
 }
 
 Result<std::string> DispatchPlanner::parts_warehouse(const std::string& engineer_id, const std::string& outlet_id) {

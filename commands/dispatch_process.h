@@ -55,8 +55,6 @@ class DispatchPlanner {
                   const DispatchOrder& order, const std::function<bool(std::string_view region)>& may_see, Timestamp now);
 
  private:
-  // Whether every part is available (at least its qty) at the warehouse now.
-  Result<bool> has_parts(const std::string& warehouse_id, const std::vector<PartLine>& parts);
   // The engineer's van, else the outlet's warehouse, else "".
   Result<std::string> parts_warehouse(const std::string& engineer_id, const std::string& outlet_id);
   StateStore& state_;

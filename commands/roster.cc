@@ -6,6 +6,7 @@
 #include "domain/engineer_status.h"
 #include "domain/json.h"
 #include "domain/master_data.h"
+#include "domain/stock.h"
 
 namespace aftercare {
 
@@ -14,7 +15,7 @@ Roster::Roster(StateStore& state) : state_(state) {
 }
 
 Status Roster::load() {
-  for (const AggregateKind& kind : {engineer_kind(), engineer_status_kind(), outlet_kind(), dispatch_kind()}) {
+  for (const AggregateKind& kind : {engineer_kind(), engineer_status_kind(), outlet_kind(), dispatch_kind(), stock_kind()}) {
     Status s = state_.visit_heads(kind, [&](std::string_view id, const AggregateHead& head) { on_head(kind, id, head); });
     if (!s) return s;
   }
@@ -75,6 +76,11 @@ void Roster::on_head(AggregateKind kind, std::string_view id_view, const Aggrega
       o = {head.sequence, r.status};
       outlet_warehouses_[id] = warehouse;
     }
+  } else if (kind == stock_kind()) {
+    const int64_t available = stock_state(head.state.get()).available();
+    std::lock_guard lock(mu_);
+    auto& known = available_[id];
+    if (head.sequence > known.first) known = {head.sequence, available};
   } else if (kind == dispatch_kind()) {
     const DispatchState& d = dispatch_state(head.state.get());
     std::lock_guard lock(mu_);
@@ -104,30 +110,26 @@ std::string_view Roster::parts_warehouse(const Engineer& e) const {
   return w == outlet_warehouses_.end() ? std::string_view() : std::string_view(w->second);
 }
 
-std::set<std::string> Roster::parts_warehouses_in(std::string_view region) const {
-  std::set<std::string> out;
-  std::lock_guard lock(mu_);
-  auto r = by_region_.find(region);
-  if (r == by_region_.end()) return out;
-  for (const std::string& id : r->second)
-    if (const std::string_view w = parts_warehouse(engineers_.at(id)); !w.empty()) out.emplace(w);
-  return out;
+bool Roster::has_parts(std::string_view warehouse, const std::vector<PartLine>& parts) const {
+  if (warehouse.empty()) return false;
+  for (const PartLine& p : parts) {
+    auto item = available_.find(std::string(warehouse) + ":" + p.part_no);
+    if (item == available_.end() || item->second.second < p.qty) return false;
+  }
+  return true;
 }
 
-RankingSummary Roster::summarize(std::string_view region, const RankingInput& in, const PartsAt* parts_at) const {
+RankingSummary Roster::summarize(std::string_view region, const RankingInput& in, const std::vector<PartLine>* parts) const {
   RankingSummary summary(in);
   std::lock_guard lock(mu_);
   auto r = by_region_.find(region);
   if (r == by_region_.end()) return summary;
   for (const std::string& id : r->second) {
     const Engineer& e = engineers_.at(id);
-    std::optional<bool> parts;
-    if (parts_at) {
-      auto at = parts_at->find(parts_warehouse(e));
-      parts = at != parts_at->end() && at->second;
-    }
+    std::optional<bool> on_hand;
+    if (parts) on_hand = has_parts(parts_warehouse(e), *parts);
     summary.add(EngineerView{id, e.outlet_id, e.status, outlet_status(e), &e.skills, e.active && e.record_seq > 0,
-                             e.max_open, e.reported ? e.reported : e.home, static_cast<int64_t>(e.open.size()), parts});
+                             e.max_open, e.reported ? e.reported : e.home, static_cast<int64_t>(e.open.size()), on_hand});
   }
   return summary;
 }

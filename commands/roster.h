@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commands/state_store.h"
+#include "domain/dispatch.h"
 #include "domain/ranking.h"
 
 namespace aftercare {
@@ -33,12 +34,11 @@ class Roster {
   std::vector<EngineerFacts> engineers_in(std::string_view region) const;
   // The ranking automatic dispatch decides on for `region`, in one pass
   // under the lock without copying any engineer (domain/ranking.h).
-  // `parts_at`: for an order with parts, whether each warehouse has all of
-  // them available (an engineer's is their van, else their outlet's).
-  using PartsAt = std::map<std::string, bool, std::less<>>;
-  RankingSummary summarize(std::string_view region, const RankingInput& in, const PartsAt* parts_at = nullptr) const;
-  // The warehouses the engineers of `region` would take an order's parts from.
-  std::set<std::string> parts_warehouses_in(std::string_view region) const;
+  // `parts`: an order's parts; each engineer's parts_on_hand says whether
+  // their van (else their outlet's warehouse) has every one available, from
+  // the stock items' heads the roster follows.
+  RankingSummary summarize(std::string_view region, const RankingInput& in,
+                           const std::vector<PartLine>* parts = nullptr) const;
   // One engineer's (nullopt when not registered).
   std::optional<EngineerFacts> engineer(std::string_view id) const;
   size_t size() const;
@@ -64,6 +64,7 @@ class Roster {
   EngineerFacts facts(const std::string& id, const Engineer& e) const;  // REQUIRES: mu_
   std::string_view outlet_status(const Engineer& e) const;             // REQUIRES: mu_
   std::string_view parts_warehouse(const Engineer& e) const;           // REQUIRES: mu_
+  bool has_parts(std::string_view warehouse, const std::vector<PartLine>& parts) const;  // REQUIRES: mu_
 
   StateStore& state_;
   mutable std::mutex mu_;
@@ -71,6 +72,7 @@ class Roster {
   std::map<std::string, std::set<std::string>, std::less<>> by_region_;
   std::unordered_map<std::string, std::pair<uint64_t, std::string>> outlets_;  // id -> (seq, status)
   std::unordered_map<std::string, std::string> outlet_warehouses_;            // id -> its warehouse
+  std::unordered_map<std::string, std::pair<uint64_t, int64_t>> available_;   // stock item id -> (seq, available)
   std::unordered_map<std::string, Dispatch> dispatches_;  // the open ones
 };
 
