@@ -17,21 +17,20 @@ FollowUp on_transfer(const std::string& transfer_id, TransferCommand c) {
           }};
 }
 
-// The lines of a transfer event's data: [{"part_no", "qty"}].
-std::vector<std::pair<std::string, int64_t>> lines_of(std::string_view data) {
-  std::vector<std::pair<std::string, int64_t>> out;
-  simdjson::dom::parser parser;
+}  // namespace
+
+std::vector<PartLine> part_lines_of(std::string_view data, const char* key) {
+  std::vector<PartLine> out;
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::array lines;
-  if (parser.parse(data.data(), data.size())["lines"].get_array().get(lines)) return out;
+  if (parser.parse(data.data(), data.size())[key].get_array().get(lines)) return out;
   for (auto l : lines) {
     std::string_view part;
     int64_t qty = 0;
-    if (!l["part_no"].get_string().get(part) && !l["qty"].get_int64().get(qty)) out.emplace_back(part, qty);
+    if (!l["part_no"].get_string().get(part) && !l["qty"].get_int64().get(qty)) out.push_back({std::string(part), qty});
   }
   return out;
 }
-
-}  // namespace
 
 FollowUp stock_follow_up(const std::string& warehouse_id, const std::string& part_no, StockCommand c) {
   const std::string id = stock_item_id(warehouse_id, part_no).value_or(warehouse_id + ":" + part_no);
@@ -49,10 +48,10 @@ std::vector<FollowUp> StockProcess::react(const Envelope& e) {
     const std::string transfer_id = e.aggregate_id;
     if (type->event == "requested") {
       const std::string from = string_member(data, "from"), to = string_member(data, "to");
-      for (const auto& [part, qty] : lines_of(data)) out.push_back(on_item(from, part, ShipStock{transfer_id, to, qty, true}));
+      for (const PartLine& l : part_lines_of(data, "lines")) out.push_back(on_item(from, l.part_no, ShipStock{transfer_id, to, l.qty, true}));
     } else if (type->event == "received") {
       const std::string to = string_member(data, "to");
-      for (const auto& [part, qty] : lines_of(data)) out.push_back(on_item(to, part, TakeInStock{transfer_id}));
+      for (const PartLine& l : part_lines_of(data, "lines")) out.push_back(on_item(to, l.part_no, TakeInStock{transfer_id}));
     }
   } else if (type->aggregate == stock_kind().name()) {
     const std::string warehouse = string_member(data, "warehouse_id"), part = string_member(data, "part_no");

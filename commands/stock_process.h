@@ -10,12 +10,17 @@
 #pragma once
 
 #include "commands/process_manager.h"
+#include "domain/dispatch.h"
 #include "domain/stock.h"
 
 namespace aftercare {
 
 // A follow-up on the stock item (warehouse_id, part_no).
 FollowUp stock_follow_up(const std::string& warehouse_id, const std::string& part_no, StockCommand c);
+
+// The [{"part_no", "qty"}] array `key` of an event's data ("lines" of a
+// transfer, "parts" of a dispatch, "parts_needed" of a visit).
+std::vector<PartLine> part_lines_of(std::string_view data, const char* key);
 
 class StockProcess final : public ProcessManager {
  public:

@@ -11,20 +11,6 @@ namespace {
 
 Rejection refusal(const Status& s) { return Rejection{s.code(), s.message(), ""}; }
 
-// The [{"part_no", "qty"}] array `key` of an event's data.
-std::vector<PartLine> part_lines(std::string_view data, const char* key) {
-  std::vector<PartLine> out;
-  simdjson::dom::parser parser;
-  simdjson::dom::array lines;
-  if (parser.parse(data.data(), data.size())[key].get_array().get(lines)) return out;
-  for (auto l : lines) {
-    std::string_view part;
-    int64_t qty = 0;
-    if (!l["part_no"].get_string().get(part) && !l["qty"].get_int64().get(qty)) out.push_back({std::string(part), qty});
-  }
-  return out;
-}
-
 std::vector<std::string> string_array(std::string_view data, const char* key) {
   std::vector<std::string> out;
   simdjson::dom::parser parser;
@@ -85,7 +71,7 @@ std::vector<FollowUp> VisitProcess::on_dispatch(const std::string& e, const std:
   if (e == "offered") {
     const std::string warehouse = string_member(data, "parts_warehouse_id");
     if (warehouse.empty()) return out;
-    for (const PartLine& p : part_lines(data, "parts"))
+    for (const PartLine& p : part_lines_of(data, "parts"))
       out.push_back(stock_follow_up(warehouse, p.part_no, ReserveStock{id, p.qty, true}));
   } else if (e == "arrived") {
     out.push_back(open_visit(id));
@@ -119,7 +105,7 @@ std::vector<FollowUp> VisitProcess::on_visit(const std::string& e, const std::st
     if (outcome == "needs_parts") {
       out.push_back(on_request(request_id, AwaitParts{id}));
       const std::string warehouse = string_member(data, "parts_warehouse_id");
-      for (const PartLine& p : part_lines(data, "parts_needed"))
+      for (const PartLine& p : part_lines_of(data, "parts_needed"))
         out.push_back(stock_follow_up(warehouse, p.part_no, AwaitStock{id, p.qty}));
     } else {
       out.push_back(on_request(request_id, ReportRequest{std::string(request_outcome_of(outcome)), string_member(data, "notes"),

@@ -204,7 +204,6 @@ Result<std::vector<HistoryEntry>> case_history(EventLog& log, std::string_view k
     auto moves = history(log, item, quarantine, index);
     if (!moves) return moves.status();
     for (HistoryEntry& m : *moves) {
-      if (m.envelope.subject.rfind("stock/", 0) != 0) continue;
       const std::string dispatch = string_member(m.envelope.data, "dispatch_id"), visit = string_member(m.envelope.data, "visit_id");
       if (!ids.contains(dispatch) && !ids.contains(visit)) continue;
       m.related = true;
