@@ -32,6 +32,8 @@ std::string_view operation_name(Operation op) {
   switch (op) {
     case Operation::public_info: return "public_info";
     case Operation::read_request: return "read_request";
+    case Operation::read_field: return "read_field";
+    case Operation::issue_portal_token: return "issue_portal_token";
     case Operation::read_history: return "read_history";
     case Operation::read_stats: return "read_stats";
     case Operation::open_request: return "open_request";
@@ -52,11 +54,22 @@ std::string_view operation_name(Operation op) {
 // The role table (api.md → Roles).
 Status role_allows(const Principal& p, Operation op, std::string_view action) {
   const std::string role(role_name(p.role));
+  if (p.role == Role::customer) {
+    // The portal's tokens: their own records and requests, and opening one.
+    if (op == Operation::public_info || op == Operation::read_request || op == Operation::read_master ||
+        op == Operation::open_request)
+      return Status::ok();
+    return {Errc::forbidden, "customer tokens may read their own requests and records, and open requests"};
+  }
   switch (op) {
     case Operation::public_info:
     case Operation::read_request:
+    case Operation::read_field:
     case Operation::read_master:
       return Status::ok();
+    case Operation::issue_portal_token:
+      if (role_in(p, {Role::agent, Role::manager, Role::admin})) return Status::ok();
+      return {Errc::forbidden, "portal tokens are issued by agents, managers and admins"};
     case Operation::read_history:
       if (role_in(p, {Role::manager, Role::auditor, Role::admin})) return Status::ok();
       return {Errc::forbidden, "events and as-of views are for managers, auditors and admins"};
@@ -99,13 +112,16 @@ Status role_allows(const Principal& p, Operation op, std::string_view action) {
   return {Errc::forbidden, "not allowed"};
 }
 
-bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id) {
+bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id,
+                  std::string_view customer_id) {
+  if (p.role == Role::customer) return !customer_id.empty() && customer_id == p.customer_id;
   if (!p.sees_region(region)) return false;
   return p.role != Role::engineer || engineer_id == p.engineer_id;
 }
 
 Result<bool> AccessPolicy::sees_customer(const Principal& p, std::string_view customer_id,
                                          std::string_view region) const {
+  if (p.role == Role::customer) return customer_id == p.customer_id;
   if (!p.sees_region(region)) return false;
   if (p.role != Role::engineer) return true;
   auto row = store_.get(RequestsProjection::kName,
@@ -115,13 +131,14 @@ Result<bool> AccessPolicy::sees_customer(const Principal& p, std::string_view cu
 }
 
 bool AccessPolicy::sees_engineer(const Principal& p, std::string_view engineer_id, std::string_view region) const {
+  if (p.role == Role::customer) return false;
   if (p.role == Role::engineer) return engineer_id == p.engineer_id;
   return p.sees_region(region);
 }
 
 Result<bool> AccessPolicy::sees_warehouse(const Principal& p, std::string_view warehouse_id,
                                           std::string_view row) const {
-  if (!p.sees_region(string_member(row, "region"))) return false;
+  if (p.role == Role::customer || !p.sees_region(string_member(row, "region"))) return false;
   if (p.role != Role::engineer) return true;
   auto engineer = store_.get(MasterView::kName, std::string(engineer_kind().name()) + "/" + p.engineer_id);
   if (!engineer) return engineer.status();
@@ -132,7 +149,7 @@ Result<bool> AccessPolicy::sees_master(const Principal& p, AggregateKind kind, s
                                        std::string_view row) const {
   switch (kind.master()->visibility) {
     case Visibility::everyone: return true;
-    case Visibility::by_region: return p.sees_region(string_member(row, "region"));
+    case Visibility::by_region: return p.role != Role::customer && p.sees_region(string_member(row, "region"));
     case Visibility::as_customer: return sees_customer(p, id, string_member(row, "region"));
     case Visibility::as_engineer: return sees_engineer(p, id, string_member(row, "region"));
     case Visibility::through_customer: {

@@ -25,7 +25,9 @@ namespace aftercare {
 
 enum class Operation {
   public_info,      // healthz, readyz, metrics, openapi.json: no token
-  read_request,     // a request view, lists, the customer screen pop
+  read_request,     // a request view, lists, the customer screen pop (customer tokens: their own)
+  read_field,       // dispatches, visits, engineers, the caller look-up: staff only, not customer tokens
+  issue_portal_token,  // a customer's portal token: agents, managers, admins
   read_history,     // a request's events and as-of views
   read_stats,       // problem statistics
   open_request,
@@ -46,8 +48,11 @@ std::string_view operation_name(Operation op);
 // 403 unless the token's role may perform `op` (`action`: a request action's name).
 Status role_allows(const Principal& p, Operation op, std::string_view action = {});
 
-// A request is visible in its region, and to an engineer when assigned to them.
-bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id);
+// A request is visible in its region, to an engineer when assigned to them,
+// and to a customer token when it is that customer's (an empty
+// `customer_id` is never a customer token's).
+bool sees_request(const Principal& p, std::string_view region, std::string_view engineer_id,
+                  std::string_view customer_id = {});
 
 // Visibility of records, read from the read models. Each answers false for a
 // record the token may not see; the caller answers as if it did not exist.

@@ -23,6 +23,7 @@ struct ApiService::Call {
   std::vector<std::string> params;  // the route's {placeholders}, in order
   const Route* route = nullptr;
   const Principal* principal = nullptr;
+  std::optional<Principal> portal_principal;  // a portal token's customer: `principal` points here
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   void reply(HttpResponse res) {

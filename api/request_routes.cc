@@ -100,7 +100,7 @@ Result<std::optional<ApiService::RequestView>> ApiService::visible_request_view(
   if (!*row) return std::optional<RequestView>();
   auto s = state_of_view(**row);
   if (!s) return s.status();
-  if (!sees_request(p, s->region, s->engineer_id)) return std::optional<RequestView>();
+  if (!sees_request(p, s->region, s->engineer_id, s->customer_id)) return std::optional<RequestView>();
   return std::optional<RequestView>(RequestView{std::move(**row), std::move(*s)});
 }
 
@@ -125,8 +125,15 @@ void ApiService::open_request(const CallPtr& call) {
         auto customer = d_.state.load(customer_kind(), cmd.customer_id);
         if (!customer) return Rejection{customer.status().code(), customer.status().message(), ""};
         const std::string customer_region = string_member(customer->state_json(), "region");
-        if (customer->sequence == 0 || !principal.sees_region(customer_region))
+        if (customer->sequence == 0 || !principal.sees_region(customer_region) ||
+            (principal.role == Role::customer && cmd.customer_id != principal.customer_id))
           return Rejection{Errc::unprocessable, "unknown customer \"" + cmd.customer_id + "\"", ""};
+        if (principal.role == Role::customer) {
+          // The portal: a customer opens requests on the web, in their own region.
+          cmd.channel = "web";
+          if (!cmd.region.empty() && cmd.region != customer_region)
+            return Rejection{Errc::forbidden, "this token does not cover region \"" + cmd.region + "\"", ""};
+        }
         if (cmd.region.empty()) cmd.region = customer_region;
         if (!principal.sees_region(cmd.region))
           return Rejection{Errc::forbidden, "this token does not cover region \"" + cmd.region + "\"", ""};
@@ -155,7 +162,7 @@ void ApiService::request_action(const CallPtr& call) {
   if (!head) return call->fail(head.status());
   if (head->sequence == 0) return call->fail(http::status::not_found, "no such request");
   const RequestState& current = request_state(head->state.get());
-  if (!sees_request(principal, current.region, current.engineer_id))
+  if (!sees_request(principal, current.region, current.engineer_id, current.customer_id))
     return call->fail(http::status::not_found, "no such request");
 
   simdjson::dom::parser parser;
@@ -170,7 +177,7 @@ void ApiService::request_action(const CallPtr& call) {
       [this, cmd = std::move(decoded).value(), id, principal](const AggregateHead& head, Timestamp now) -> Decision {
         if (head.sequence == 0) return no_such_request();
         const RequestState& s = request_state(head.state.get());  // typed: nothing parsed
-        if (!sees_request(principal, s.region, s.engineer_id)) return no_such_request();
+        if (!sees_request(principal, s.region, s.engineer_id, s.customer_id)) return no_such_request();
         if (auto* assign = std::get_if<AssignRequest>(&cmd)) {
           // An engineer this token may not see is refused as an unknown one.
           auto engineer = d_.state.load(engineer_kind(), assign->engineer_id);
@@ -219,7 +226,7 @@ void ApiService::request_as_of(const CallPtr& call, const std::string& id, Times
     if (then.state.empty()) return call->fail(http::status::not_found, "the request did not exist at that time");
     auto s = request_from_json(then.state);
     if (!s) return call->fail(s.status());
-    if (!sees_request(*call->principal, s->region, s->engineer_id))
+    if (!sees_request(*call->principal, s->region, s->engineer_id, s->customer_id))
       return call->fail(http::status::not_found, "the request did not exist at that time");
     call->json(http::status::ok, view_json(then.state, then.version));
   });
@@ -272,6 +279,11 @@ void ApiService::list_requests(const CallPtr& call) {
   const std::string status = query_value(t, "status"), type = query_value(t, "type"), region = query_value(t, "region");
   std::string customer = query_value(t, "customer_id"), engineer = query_value(t, "engineer_id");
   if (!status.empty() && !status_from_name(status)) return call->fail(http::status::bad_request, "unknown status \"" + status + "\"");
+  if (who.role == Role::customer) {
+    if (!customer.empty() && customer != who.customer_id)
+      return call->fail(http::status::forbidden, "customer tokens list only their own requests");
+    customer = who.customer_id;
+  }
   if (who.role == Role::engineer) {
     if (!engineer.empty() && engineer != who.engineer_id)
       return call->fail(http::status::forbidden, "engineer tokens list only their own requests");

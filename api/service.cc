@@ -78,6 +78,13 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {V::get, "/readyz", O::public_info, {}, &ApiService::readyz},
       {V::get, "/metrics", O::public_info, {}, &ApiService::metrics_text},
       {V::get, "/openapi.json", O::public_info, {}, &ApiService::openapi},
+      // The console and the portal (web/): static files, no token; they call the API below.
+      {V::get, "/", O::public_info, {}, &ApiService::static_file},
+      {V::get, "/portal", O::public_info, {}, &ApiService::static_file},
+      {V::get, "/assets/{file}", O::public_info, {}, &ApiService::static_file},
+      {V::get, "/v1/me", O::read_request, {}, &ApiService::whoami},
+      {V::get, "/v1/lookup", O::read_field, {}, &ApiService::lookup},
+      {V::post, "/v1/customers/{id}/portal-token", O::issue_portal_token, {}, &ApiService::issue_portal_token},
       {V::get, "/v1/requests", O::read_request, {}, &ApiService::list_requests},
       {V::post, "/v1/requests", O::open_request, {}, &ApiService::open_request},
       {V::get, "/v1/requests/{id}", O::read_request, {}, &ApiService::get_request},
@@ -94,8 +101,8 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {V::post, "/v1/requests/{id}/cancel", O::act_on_request, "cancel", &ApiService::request_action},
       {V::get, "/v1/customers/{id}/history", O::read_request, {}, &ApiService::customer_history},
       {V::get, "/v1/stats/problems", O::read_stats, {}, &ApiService::problem_stats},
-      {V::get, "/v1/dispatches", O::read_request, {}, &ApiService::list_dispatches},
-      {V::get, "/v1/dispatches/{id}", O::read_request, {}, &ApiService::get_dispatch},
+      {V::get, "/v1/dispatches", O::read_field, {}, &ApiService::list_dispatches},
+      {V::get, "/v1/dispatches/{id}", O::read_field, {}, &ApiService::get_dispatch},
       {V::get, "/v1/dispatches/{id}/events", O::read_history, {}, &ApiService::dispatch_events},
       {V::post, "/v1/dispatches/{id}/accept", O::act_on_dispatch, "accept", &ApiService::dispatch_action},
       {V::post, "/v1/dispatches/{id}/decline", O::act_on_dispatch, "decline", &ApiService::dispatch_action},
@@ -103,16 +110,16 @@ const std::vector<ApiService::Route>& ApiService::routes() {
       {V::post, "/v1/dispatches/{id}/arrive", O::act_on_dispatch, "arrive", &ApiService::dispatch_action},
       {V::post, "/v1/dispatches/{id}/finish", O::act_on_dispatch, "finish", &ApiService::dispatch_action},
       {V::post, "/v1/dispatches/{id}/cancel", O::act_on_dispatch, "cancel", &ApiService::dispatch_action},
-      {V::get, "/v1/visits/{id}", O::read_request, {}, &ApiService::get_visit},
+      {V::get, "/v1/visits/{id}", O::read_field, {}, &ApiService::get_visit},
       {V::post, "/v1/visits/{id}/parts", O::act_on_dispatch, "parts", &ApiService::visit_parts},
       {V::post, "/v1/visits/{id}/complete", O::act_on_dispatch, "complete", &ApiService::complete_visit},
-      {V::get, "/v1/requests/{id}/visits", O::read_request, {}, &ApiService::request_visits},
+      {V::get, "/v1/requests/{id}/visits", O::read_field, {}, &ApiService::request_visits},
       {V::get, "/v1/outlets/{id}/settlement", O::read_settlement, {}, &ApiService::outlet_settlement},
       {V::get, "/v1/parts/{part_no}/demand", O::read_stats, {}, &ApiService::part_demand_report},
       {V::get, "/v1/stats/parts-abc", O::read_stats, {}, &ApiService::parts_abc},
       {V::get, "/v1/stats/parts-hit-rate", O::read_stats, {}, &ApiService::parts_hit_rate},
-      {V::get, "/v1/engineers", O::read_request, {}, &ApiService::engineers_board},
-      {V::get, "/v1/engineers/{id}/dispatches", O::read_request, {}, &ApiService::engineer_dispatches},
+      {V::get, "/v1/engineers", O::read_field, {}, &ApiService::engineers_board},
+      {V::get, "/v1/engineers/{id}/dispatches", O::read_field, {}, &ApiService::engineer_dispatches},
       {V::post, "/v1/engineers/{id}/status", O::report_status, {}, &ApiService::report_status},
       {V::get, "/v1/stock", O::read_stock, {}, &ApiService::list_stock},
       {V::post, "/v1/stock/receipts", O::move_stock, "receipts", &ApiService::stock_command},
@@ -213,9 +220,16 @@ void ApiService::dispatch(const CallPtr& call) {
     if (r.operation != Operation::public_info) {
       // The scheme name is case-insensitive (RFC 9110 §11.1).
       const auto auth = call->req[http::field::authorization];
-      if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
-          !(call->principal = d_.tokens.find(auth.substr(7))))
+      if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer "))
         return call->fail(http::status::unauthorized, "a valid bearer token is required");
+      const std::string_view token = auth.substr(7);
+      if (Tokens::is_portal_token(token)) {
+        call->portal_principal = d_.tokens.find_portal(token, d_.clock.now().ms / 1000);
+        if (call->portal_principal) call->principal = &*call->portal_principal;
+      } else {
+        call->principal = d_.tokens.find(token);
+      }
+      if (!call->principal) return call->fail(http::status::unauthorized, "a valid bearer token is required");
       if (Status s = role_allows(*call->principal, r.operation, r.action); !s) return call->fail(s);
     }
     return (this->*r.handler)(call);

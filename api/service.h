@@ -91,6 +91,12 @@ class ApiService final : public Handler {
   std::optional<Rejection> master_write_refused(const Principal& principal, AggregateKind kind,
                                                 const std::string& normalized);
   void customer_history(const CallPtr& call);
+  // The caller look-up (screen pop) and customers' portal tokens (portal_routes.cc).
+  void lookup(const CallPtr& call);
+  void whoami(const CallPtr& call);  // GET /v1/me: what the console shows this token
+  void issue_portal_token(const CallPtr& call);
+  // The console's and the portal's files, embedded in the binary (web/, static_routes.cc).
+  void static_file(const CallPtr& call);
 
   // Dispatches and engineers in the field (dispatch_routes.cc).
   void dispatch_request(const CallPtr& call);  // POST /v1/requests/{id}/dispatch, and /assign

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -23,13 +24,14 @@ std::string_view role_name(Role r) {
     case Role::auditor: return "auditor";
     case Role::admin: return "admin";
     case Role::warehouse: return "warehouse";
+    case Role::customer: return "customer";
   }
   return "unknown";
 }
 
 std::optional<Role> role_from_name(std::string_view name) {
   for (Role r : {Role::agent, Role::dispatcher, Role::engineer, Role::manager, Role::auditor,
-                 Role::admin, Role::warehouse})
+                 Role::admin, Role::warehouse, Role::customer})
     if (role_name(r) == name) return r;
   return std::nullopt;
 }
@@ -74,6 +76,7 @@ Result<Tokens> Tokens::parse(std::string_view json, std::string_view actor_key) 
   simdjson::dom::array arr;
   if (root->get_array().get(arr)) return Status{Errc::invalid_argument, "tokens file must be a JSON array"};
   Tokens tokens;
+  tokens.portal_key_ = to_hex(hmac_sha256(actor_key, "aftercare portal tokens v1"));
   size_t index = 0;
   for (auto entry : arr) {
     const std::string where = "tokens[" + std::to_string(index++) + "]";
@@ -87,6 +90,10 @@ Result<Tokens> Tokens::parse(std::string_view json, std::string_view actor_key) 
     if (!entry["engineer_id"].get_string().get(engineer)) p.engineer_id = engineer;
     if (p.role == Role::engineer && p.engineer_id.empty())
       return Status{Errc::invalid_argument, where + ": engineer tokens need engineer_id"};
+    std::string_view customer;
+    if (!entry["customer_id"].get_string().get(customer)) p.customer_id = customer;
+    if ((p.role == Role::customer) != !p.customer_id.empty())
+      return Status{Errc::invalid_argument, where + ": customer_id is for customer tokens, and they need it"};
     simdjson::dom::array regions;
     if (!entry["regions"].get_array().get(regions)) {
       for (auto r : regions) {
@@ -144,6 +151,30 @@ const Principal* Tokens::find(std::string_view token) const {
   auto it = by_digest_.find(digest);
   if (it == by_digest_.end() || !constant_time_equal(it->first, digest)) return nullptr;
   return &it->second;
+}
+
+std::string Tokens::issue_portal(std::string_view customer_id, int64_t expires) const {
+  const std::string body = "acp1." + std::string(customer_id) + "." + std::to_string(expires);
+  return body + "." + to_hex(hmac_sha256(portal_key_, body));
+}
+
+std::optional<Principal> Tokens::find_portal(std::string_view token, int64_t now) const {
+  if (!is_portal_token(token) || token.size() > 256) return std::nullopt;
+  const size_t mac_dot = token.rfind('.');
+  const std::string_view body = token.substr(0, mac_dot), mac = token.substr(mac_dot + 1);
+  // The MAC is compared before anything in the body is believed.
+  if (!constant_time_equal(mac, to_hex(hmac_sha256(portal_key_, body)))) return std::nullopt;
+  const size_t expiry_dot = body.rfind('.');
+  if (expiry_dot <= 5) return std::nullopt;
+  int64_t expires = 0;
+  const std::string_view e = body.substr(expiry_dot + 1);
+  auto [end, ec] = std::from_chars(e.data(), e.data() + e.size(), expires);
+  if (ec != std::errc() || end != e.data() + e.size() || expires <= now) return std::nullopt;
+  Principal p;
+  p.role = Role::customer;
+  p.customer_id = std::string(body.substr(5, expiry_dot - 5));
+  p.actor = "customer:" + p.customer_id;
+  return p;
 }
 
 }  // namespace aftercare

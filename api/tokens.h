@@ -13,7 +13,9 @@
 
 namespace aftercare {
 
-enum class Role { agent, dispatcher, engineer, manager, auditor, admin, warehouse };
+// `customer`: the self-service portal's tokens (docs/portal.md); they see one
+// customer's own records and requests and may open requests for them.
+enum class Role { agent, dispatcher, engineer, manager, auditor, admin, warehouse, customer };
 
 std::string_view role_name(Role r);
 std::optional<Role> role_from_name(std::string_view name);
@@ -22,6 +24,7 @@ struct Principal {
   Role role = Role::auditor;
   std::string actor;        // recorded in events: "<role>:<name>"; never the token itself
   std::string engineer_id;  // engineer tokens: the engineer they act as
+  std::string customer_id;  // customer tokens: the customer they are
   std::vector<std::string> regions;  // empty: all regions
 
   bool sees_region(std::string_view region) const;
@@ -44,8 +47,18 @@ class Tokens {
   const Principal* find(std::string_view token) const;
   size_t size() const { return by_digest_.size(); }
 
+  // Portal tokens (docs/portal.md): "acp1.<customer_id>.<expiry>.<mac>", an
+  // HMAC-SHA256 under a key derived from actor.key, issued by an agent for
+  // one customer and valid until `expires` (Unix seconds). Nothing is stored:
+  // rotating actor.key revokes every portal token at once.
+  std::string issue_portal(std::string_view customer_id, int64_t expires) const;
+  // The customer principal of a portal token that is genuine and not expired at `now`.
+  std::optional<Principal> find_portal(std::string_view token, int64_t now) const;
+  static bool is_portal_token(std::string_view token) { return token.starts_with("acp1."); }
+
  private:
   std::unordered_map<std::string, Principal> by_digest_;  // SHA-256 of the token (32 bytes) -> who
+  std::string portal_key_;
 };
 
 }  // namespace aftercare

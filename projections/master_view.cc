@@ -8,6 +8,26 @@
 
 namespace aftercare {
 
+std::string phone_key_digits(std::string_view phone) {
+  std::string reversed;
+  for (auto it = phone.rbegin(); it != phone.rend(); ++it)
+    if (*it >= '0' && *it <= '9') reversed.push_back(*it);
+  return reversed;
+}
+
+namespace {
+
+// "phone/<kind>/<digits, last first>/<id>" for a record with a phone: the
+// caller look-up matches a number by its trailing digits, so "138 0013 8000"
+// finds "+86 138-0013-8000".
+std::string phone_index_key(std::string_view kind, std::string_view record, std::string_view id) {
+  const std::string digits = phone_key_digits(string_member(record, "phone"));
+  if (digits.empty()) return {};
+  return "phone/" + std::string(kind) + "/" + digits + "/" + key_part(id);
+}
+
+}  // namespace
+
 Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
   auto type = parse_type(ev.envelope.type);
   if (!type) return type.status();
@@ -41,6 +61,15 @@ Status MasterView::apply(const StoredEvent& ev, ProjectionTxn& txn) {
       if (const std::string k = index_key(*old); !k.empty()) txn.del(k);
     }
     if (const std::string k = index_key(*state); !k.empty()) txn.put(k, "");
+  }
+  const std::string old_phone = [&] {
+    auto old = txn.get(key);
+    return old ? phone_index_key(type->aggregate, *old, ev.envelope.aggregate_id) : std::string();
+  }();
+  const std::string new_phone = phone_index_key(type->aggregate, *state, ev.envelope.aggregate_id);
+  if (old_phone != new_phone) {
+    if (!old_phone.empty()) txn.del(old_phone);
+    if (!new_phone.empty()) txn.put(new_phone, "");
   }
   txn.put(key, view_json(*state, ev.envelope.sequence));
   return Status::ok();
