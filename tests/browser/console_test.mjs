@@ -1,0 +1,242 @@
+// The console and the portal in a real browser (Debian's chromium, headless),
+// against a real `aftercare serve`: the service desk's day in one story.
+//   an agent takes a call (screen pop by phone number) and opens a request;
+//   a dispatcher auto-dispatches it from the board and reads why;
+//   the engineer, on a 360-px phone, accepts, travels, arrives and finishes the visit;
+//   the agent records the callback and the request closes;
+//   a customer opens a repair in the portal and sees it progress without reloading;
+//   a manager reads the statistics chart, the audit slider and the settlement.
+// Any page error or console error fails the test; every screen is
+// screenshotted (desktop and phone) into the output directory, and must
+// not scroll sideways at 360 px.
+//
+//   node console_test.mjs <aftercare binary> <screenshot dir>
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, seed, launch, client, TOKENS } from './harness.mjs';
+
+const [binary, outDir = 'screenshots'] = process.argv.slice(2);
+mkdirSync(outDir, { recursive: true });
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 360, height: 740 };
+const figures = {};
+
+const server = await startServer(binary);
+const browser = await launch();
+const failures = [];
+const problems = [];  // every 4xx/5xx answer the pages got, printed when the test fails
+let expected = 0;  // problems the current step provokes on purpose (4xx answers the browser logs)
+
+async function open(role, viewport = DESKTOP, path = '/') {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500, locale: 'en-US' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => failures.push(`page error (${role}): ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${role}: ${r.request().method()} ${r.url()} → ${r.status()}`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expected > 0 && /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+    failures.push(`console error (${role}): ${m.text()}`);
+  });
+  await page.goto(server.base + path);
+  return page;
+}
+
+async function signIn(page, role) {
+  // By keyboard: the token field has the focus, Enter submits.
+  await page.waitForSelector('input[name=token]');
+  await page.keyboard.type(TOKENS[role]);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#nav a');
+}
+
+async function shot(page, name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const viewport = page.viewportSize().width;
+  assert.ok(width <= viewport, `${name}: the page is ${width}px wide on a ${viewport}px screen`);
+}
+
+async function provoke(fn) {
+  expected++;
+  try { return await fn(); } finally { expected--; }
+}
+
+const notice = (page) => page.locator('#notice');
+
+try {
+  await seed(server.base);
+
+  // ---- the agent takes a call --------------------------------------------------
+  const agent = await open('agent');
+  figures.first_contentful_paint_ms = await agent.evaluate(() => {
+    const p = performance.getEntriesByName('first-contentful-paint')[0];
+    return p ? Math.round(p.startTime) : null;
+  });
+  await signIn(agent, 'agent');
+  assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics']);
+  await agent.selectOption('select[name=by]', 'phone');
+  await agent.fill('input[name=value]', '138 0013 8000');
+  await agent.click('form[role=search] button[type=submit]');
+  await agent.waitForSelector('#caller h2');
+  assert.match(await agent.locator('#caller h2').first().textContent(), /Zhang San/);
+  await agent.fill('input[name=problem_code]', 'E21');
+  await agent.fill('textarea[name=description]', 'Drum does not spin <b>loud noise</b>');
+  await shot(agent, 'agent-intake');
+  await agent.click('form[aria-label="Open a request"] button[type=submit]');
+  await agent.waitForURL(/#\/request\/R-/);
+  const requestId = agent.url().split('/').pop();
+  await agent.waitForSelector('[data-field=status]');
+  assert.equal(await agent.locator('[data-field=status]').textContent(), 'awaiting assignment');
+  // A description is text, never markup.
+  assert.equal(await agent.locator('[data-field=description] b').count(), 0);
+
+  // ---- the dispatcher auto-dispatches ------------------------------------------
+  const dispatcher = await open('dispatcher');
+  await signIn(dispatcher, 'dispatcher');
+  await dispatcher.click('#nav a[data-page=board]');
+  const row = dispatcher.locator(`#waiting tr[data-id="${requestId}"]`);
+  await row.waitFor();
+  await row.locator('button[data-act=auto]').click();
+  await dispatcher.waitForSelector('#why tr.chosen');
+  assert.match(await dispatcher.locator('#why h2').textContent(), /→ E-1/);
+  await row.waitFor({ state: 'detached' });
+  await shot(dispatcher, 'dispatcher-board');
+
+  // ---- the engineer on a phone ---------------------------------------------------
+  const engineer = await open('engineer', PHONE);
+  await signIn(engineer, 'engineer');
+  const task = engineer.locator('article.task');
+  await task.waitFor();
+  await shot(engineer, 'engineer-phone-offer');
+  for (const step of ['accept', 'depart', 'arrive']) {
+    await engineer.locator(`article.task button[data-act=${step}]`).click();
+    await engineer.waitForSelector(`article.task button[data-act=${step}]`, { state: 'detached' });
+  }
+  await engineer.waitForSelector('form.complete');
+  // A part the van does not have: a 409 in words, nothing recorded.
+  await provoke(async () => {
+    await engineer.fill('input[name=part_no]', 'P-NONE');
+    await engineer.click('form.parts button[type=submit]');
+    await engineer.waitForSelector('#notice.error');
+  });
+  assert.match(await notice(engineer).textContent(), /^(Not possible in its current state|Not accepted|Not found)/);
+  await engineer.selectOption('select[name=outcome]', 'fixed');
+  await engineer.fill('input[name=work_minutes]', '45');
+  await engineer.fill('textarea[name=notes]', 'Replaced the belt tensioner');
+  await engineer.fill('input[name=signature]', 'Zhang San');
+  await shot(engineer, 'engineer-phone-visit');
+  await engineer.click('form.complete button[type=submit]');
+  await engineer.waitForSelector('text=No open tasks');
+
+  // ---- the agent calls back ---------------------------------------------------------
+  await agent.reload();
+  await agent.waitForSelector('[data-field=status]');
+  await agent.waitForFunction(() => document.querySelector('[data-field=status]').textContent.startsWith('processed'), null, { timeout: 15000 });
+  await agent.click('details.act summary:has-text("Record the callback")');
+  await agent.selectOption('select[name=satisfied]', 'true');
+  await agent.fill('input[name=comment]', 'Quick and friendly');
+  await shot(agent, 'agent-callback');
+  await agent.click('form[data-action=callback] button[type=submit]');
+  await agent.waitForFunction(() => document.querySelector('[data-field=status]').textContent === 'closed', null, { timeout: 15000 });
+  // The visit is on the request page, with its signature.
+  assert.match(await agent.locator('text=Signed by').first().textContent(), /Zhang San/);
+
+  // Acting on a closed request: nothing to offer. Cancelling it through the API is a 409 in words.
+  await provoke(async () => {
+    const r = await client(server.base, 'agent')('POST', `/v1/requests/${requestId}/cancel`, { reason: 'late' });
+    assert.equal(r.status, 409);
+  });
+
+  // ---- the customer in the portal ----------------------------------------------------
+  await agent.goto(`${server.base}/#/intake?phone=13800138000`);
+  await agent.waitForSelector('#caller h2');
+  await agent.click('text=Give portal access');
+  await agent.waitForFunction(() => /acp1\./.test(document.querySelector('output.token').textContent));
+  const portalToken = (await agent.locator('output.token').textContent()).match(/(acp1\.\S+)/)[1];
+  const customer = await open('customer', PHONE, `/portal#code=${portalToken}`);
+  await customer.waitForSelector('textarea[name=description]');
+  assert.equal(new URL(customer.url()).hash, '', 'the code leaves the address bar');
+  await customer.selectOption('select[name=serial_no]', 'SN-2');
+  await customer.fill('textarea[name=description]', '洗衣机漏水 The washer leaks');
+  await customer.click('form button[type=submit]');
+  await customer.waitForFunction(() => document.querySelectorAll('#mine article').length === 2, null, { timeout: 15000 });
+  const mine = await customer.locator('#mine article').allTextContents();
+  assert.equal(mine.length, 2, 'the portal lists the customer\'s own two requests');
+  const newest = customer.locator('#mine article').first();
+  const portalRequest = await newest.getAttribute('data-id');
+  assert.match(await newest.textContent(), /Received/);
+  await shot(customer, 'portal-phone');
+  // The dispatcher acts; the portal follows without a reload.
+  const d = await client(server.base, 'dispatcher')('POST', `/v1/requests/${portalRequest}/dispatch`, {});
+  assert.equal(d.status, 201);
+  await customer.waitForFunction((id) => /An engineer is assigned/.test(document.querySelector(`#mine article[data-id="${id}"]`).textContent), portalRequest, { timeout: 15000 });
+  const channel = await client(server.base, 'agent')('GET', `/v1/requests/${portalRequest}`);
+  assert.equal(channel.json.channel, 'web');
+  // The portal's token reads nothing of another customer, nor staff pages.
+  await provoke(async () => {
+    const api = client(server.base, portalToken);
+    assert.equal((await api('GET', '/v1/customers/C-2/history')).status, 404);
+    assert.equal((await api('GET', '/v1/engineers')).status, 403);
+  });
+  // Staff-only pages are not the portal's: a customer token at / is told to use the portal.
+  const wrong = await open('customer-at-console');
+  await provoke(async () => {
+    await wrong.fill('input[name=token]', portalToken);
+    await wrong.press('input[name=token]', 'Enter');
+    await wrong.waitForSelector('#notice.error');
+  });
+
+  // ---- the manager: statistics, audit, settlement, stock, in Chinese too ---------------
+  const manager = await open('manager');
+  await signIn(manager, 'manager');
+  await manager.click('#nav a[data-page=stats]');
+  await manager.waitForSelector('#problems-chart');
+  await manager.waitForFunction(() => window.Chart && Object.keys(window.Chart.instances).length === 1);
+  await shot(manager, 'manager-stats');
+  await manager.goto(`${server.base}/#/audit/${requestId}`);
+  await manager.waitForSelector('input[name=as_of]');
+  const events = await manager.locator('ol.timeline li').count();
+  assert.ok(events >= 4, `the audit shows the case's events (${events})`);
+  await manager.locator('input[name=as_of]').fill('0');
+  await manager.waitForFunction(() => document.querySelector('[data-field=status]').textContent === 'awaiting assignment');
+  await shot(manager, 'manager-audit');
+  await manager.goto(`${server.base}/#/settlement`);
+  await manager.fill('input[name=outlet_id]', 'O-1');
+  await manager.click('form button[type=submit]');
+  await manager.waitForSelector('text=Payable to the outlet');
+  assert.match(await manager.locator('p.big').textContent(), /80\.00/);
+  await shot(manager, 'manager-settlement');
+  await manager.click('#lang');
+  await manager.waitForSelector('#nav a:has-text("统计")');
+  await manager.goto(`${server.base}/#/request/${requestId}`);
+  await manager.waitForSelector('[data-field=status]');
+  assert.equal(await manager.locator('[data-field=status]').textContent(), '已关闭');
+  await shot(manager, 'manager-request-zh');
+
+  // ---- every page at 360 px, for the roles that see it ------------------------------------
+  for (const [role, pages] of [['manager', ['requests', 'board', 'stock', 'settlement', 'stats', 'audit', `request/${requestId}`]], ['agent', ['intake']]]) {
+    const phone = await open(`${role}-phone`, PHONE);
+    await signIn(phone, role);
+    for (const p of pages) {
+      await phone.goto(`${server.base}/#/${p}`);
+      await phone.waitForSelector('#page-h');
+      await shot(phone, `phone-${role}-${p.replace('/', '-')}`);
+    }
+  }
+} catch (e) {
+  failures.push(e.stack || String(e));
+} finally {
+  await browser.close();
+  await server.stop();
+}
+
+writeFileSync(join(outDir, 'figures.json'), JSON.stringify(figures, null, 2));
+console.log(`first contentful paint of the console: ${figures.first_contentful_paint_ms} ms (target ≤ 1000 ms; make bench repeats it)`);
+if (failures.length) {
+  console.error(failures.join('\n'));
+  console.error(`answers >= 400 the pages got:\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log(`browser test passed; screenshots in ${outDir}`);
