@@ -4,10 +4,14 @@ DATA ?= ./data
 BUILD_RELEASE := build/release
 BUILD_TEST := build/test
 
-.PHONY: deps build run test soak bench bench-kafka fuzz clean format
+# make test also installs chromium and playwright-core (the browser tests); make run needs neither.
+.PHONY: deps deps-test build run test soak bench bench-kafka fuzz clean format
 
 deps:
 	@./scripts/install-deps.sh
+
+deps-test:
+	@./scripts/install-deps.sh --test
 
 $(BUILD_RELEASE)/build.ninja $(BUILD_RELEASE)/Makefile:
 	cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=Release
@@ -21,7 +25,7 @@ run: build
 $(BUILD_TEST)/Makefile:
 	cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DAFTERCARE_SANITIZE=ON
 
-test: deps $(BUILD_TEST)/Makefile
+test: deps-test $(BUILD_TEST)/Makefile
 	cmake --build $(BUILD_TEST) -j$(JOBS)
 	cd $(BUILD_TEST) && ctest --output-on-failure -j$(JOBS) --timeout 600
 

@@ -55,11 +55,13 @@ std::string_view operation_name(Operation op) {
 Status role_allows(const Principal& p, Operation op, std::string_view action) {
   const std::string role(role_name(p.role));
   if (p.role == Role::customer) {
-    // The portal's tokens: their own records and requests, and opening one.
-    if (op == Operation::public_info || op == Operation::read_request || op == Operation::read_master ||
-        op == Operation::open_request)
+    // The portal's tokens: their own requests and history (their records and
+    // units with it), and opening a request. Nothing else, not even the
+    // master records of their own region: least privilege for a token that
+    // lives in a customer's browser.
+    if (op == Operation::public_info || op == Operation::read_request || op == Operation::open_request)
       return Status::ok();
-    return {Errc::forbidden, "customer tokens may read their own requests and records, and open requests"};
+    return {Errc::forbidden, "customer tokens may read their own requests and history, and open requests"};
   }
   switch (op) {
     case Operation::public_info:

@@ -388,7 +388,13 @@ void add_operation(JsonWriter& w, const ApiService::Route& r, const OperationDoc
     w.field("$ref", "#/components/schemas/" + doc.body).end_object().end_object().end_object().end_object();
   }
   w.key("responses").begin_object();
-  if (command) {
+  if (r.operation == Operation::issue_portal_token) {
+    // Not a command on an aggregate: a token is computed, nothing is recorded (docs/portal.md).
+    success(w, "201", doc.ok_description, doc.ok_schema, {});
+  } else if (doc.ok_schema == "Static") {
+    success(w, "200", doc.ok_description, doc.ok_schema, {{"ETag", true}});
+    w.key("304").begin_object().field("description", "not modified (If-None-Match named its ETag)").end_object();
+  } else if (command) {
     // 200 for a change and for a retry with the same Idempotency-Key; 201 for a record created.
     if (doc.ok_schema == "StockItems")  // one movement per line: no single version to name
       success(w, "200", doc.ok_description, doc.ok_schema, {{"X-Position", true}});

@@ -99,14 +99,7 @@ void ApiService::whoami(const CallPtr& call) {
 // POST /v1/customers/{id}/portal-token {"days": 1..90}: a token for the
 // self-service portal that sees this customer's records and requests only.
 void ApiService::issue_portal_token(const CallPtr& call) {
-  simdjson::dom::parser parser;
-  auto body = command_body(*call, parser);
-  if (!body) return;
-  int64_t days = kDefaultPortalDays;
-  if (auto d = (*body)["days"]; d.error() != simdjson::NO_SUCH_FIELD) {
-    if (d.get_int64().get(days)) return call->fail(http::status::bad_request, "days must be an integer");
-    if (days < 1 || days > kMaxPortalDays) return call->fail(http::status::unprocessable_entity, "days must be 1..90");
-  }
+  // The customer first: one this token may not see answers as one that does not exist, whatever the body.
   const std::string& id = call->params[0];
   auto customer = d_.store.get(MasterView::kName, "customer/" + id);
   if (!customer) return call->fail(customer.status());
@@ -114,6 +107,15 @@ void ApiService::issue_portal_token(const CallPtr& call) {
   auto visible = access_.sees_customer(*call->principal, id, string_member(**customer, "region"));
   if (!visible) return call->fail(visible.status());
   if (!*visible) return call->fail(http::status::not_found, "no such customer");
+  simdjson::dom::parser parser;
+  auto body = command_body(*call, parser);
+  if (!body) return;
+  if (!body->is_object()) return call->fail(http::status::bad_request, "the body must be a JSON object");
+  int64_t days = kDefaultPortalDays;
+  if (auto d = (*body)["days"]; d.error() != simdjson::NO_SUCH_FIELD) {
+    if (d.get_int64().get(days)) return call->fail(http::status::bad_request, "days must be an integer");
+    if (days < 1 || days > kMaxPortalDays) return call->fail(http::status::unprocessable_entity, "days must be 1..90");
+  }
   const Timestamp expires{d_.clock.now().ms + days * 86'400'000};
   JsonWriter w;
   w.begin_object()

@@ -19,12 +19,34 @@ PACKAGES=(
   python3-jsonschema      # ...and validate the records against schemas/ with it
 )
 
+# `--test`: also what the browser tests drive (make test): Debian's chromium,
+#   CJK fonts for the Chinese screens, Node.js (Debian's, unless a node is
+#   already there), and then playwright-core, pinned in tests/browser.
 # `--fuzz`: also clang, for the libFuzzer targets (make fuzz).
-# `--bench`: also the baselines make bench compares with (PostgreSQL, nginx).
+# `--bench`: also the baselines make bench compares with (PostgreSQL, nginx),
+#   and the browser tests' packages for the console's rows.
+BROWSER=0
 case "${1:-}" in
+  --test) BROWSER=1 ;;
   --fuzz) PACKAGES+=(clang) ;;
-  --bench) PACKAGES+=(postgresql nginx) ;;
+  --bench) PACKAGES+=(postgresql nginx); BROWSER=1 ;;
 esac
+if [ "$BROWSER" = 1 ]; then
+  PACKAGES+=(chromium fonts-noto-cjk)
+  command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+  command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+fi
+
+# playwright-core from the npm registry, exactly as tests/browser/package-lock.json pins it.
+install_browser_driver() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  if [ ! -f "$dir/node_modules/playwright-core/package.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in tests/browser" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,6 +56,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+  [ "$BROWSER" = 1 ] && install_browser_driver
   exit 0
 fi
 
@@ -45,3 +68,5 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+[ "$BROWSER" = 1 ] && install_browser_driver
+exit 0

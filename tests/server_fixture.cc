@@ -98,7 +98,8 @@ ServerProcess::ServerProcess(const std::string& data_dir, const std::string& kaf
     {"token": ")" << kEngineerE7Token << R"(", "role": "engineer", "name": "li", "engineer_id": "E-7"},
     {"token": ")" << kEngineerE8Token << R"(", "role": "engineer", "name": "wu", "engineer_id": "E-8"},
     {"token": ")" << kSouthAgentToken << R"(", "role": "agent", "name": "sam", "regions": ["south"]},
-    {"token": ")" << kNorthWarehouseToken << R"(", "role": "warehouse", "name": "wes", "regions": ["north"]}
+    {"token": ")" << kNorthWarehouseToken << R"(", "role": "warehouse", "name": "wes", "regions": ["north"]},
+    {"token": ")" << kCustomerCNToken << R"(", "role": "customer", "customer_id": "C-N"}
   ])";
   std::vector<std::string> argv = options.prefix;
   for (const char* a : {AFTERCARE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data"}) argv.push_back(a);

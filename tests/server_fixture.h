@@ -50,6 +50,7 @@ inline const char* kEngineerE7Token = "engineer-e7-token-0123456789";
 inline const char* kEngineerE8Token = "engineer-e8-token-0123456789";
 inline const char* kSouthAgentToken = "agent-south-token-0123456789";
 inline const char* kNorthWarehouseToken = "warehouse-north-token-0123456789";
+inline const char* kCustomerCNToken = "customer-c-n-token-0123456789";  // the portal's customer C-N
 
 // Which event log a test's server runs on.
 enum class LogMode { embedded, kafka };

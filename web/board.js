@@ -61,7 +61,7 @@ export async function boardPage(S, root) {
     why.replaceChildren(h('div', { class: 'card', role: 'region', 'aria-label': t('dispatch.why') },
       h('h2', {}, `${t('dispatch')} ${d.id} → ${d.engineer_id}`),
       d.ranking && d.ranking.candidates ? explain(d.ranking.candidates.slice(0, 10)) : h('p', {}, t(`mode.${d.mode}`)),
-      d.ranking && d.ranking.excluded ? h('p', { class: 'muted' }, `${t('excluded')}: ${Object.entries(d.ranking.excluded).map(([k, n]) => `${k} ${n}`).join(', ')}`) : null));
+      d.ranking && d.ranking.excluded && Object.keys(d.ranking.excluded).length ? h('p', { class: 'muted' }, `${t('excluded')}: ${Object.entries(d.ranking.excluded).map(([k, n]) => `${k} ${n}`).join(', ')}`) : null));
   };
 
   const candidates = async (r, button) => {

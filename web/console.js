@@ -59,6 +59,7 @@ function frame() {
   nav.replaceChildren();
   document.getElementById('who').textContent = S.me ? `${S.me.actor} · ${t(`role.${S.me.role}`)}` : '';
   document.getElementById('signout').hidden = !S.me;
+  document.getElementById('signout').textContent = t('signout');
   document.getElementById('lang').textContent = lang() === 'zh' ? 'English' : '中文';
   if (!S.me) return;
   for (const p of PAGES.filter((x) => x.roles.includes(S.me.role)))
@@ -386,7 +387,8 @@ async function statsPage(root) {
   new Chart(canvas, {
     type: 'bar',
     data: { labels: top.map((r) => `${r.product_model} ${r.problem_code}`), datasets: [{ label: t('count'), data: top.map((r) => r.count), backgroundColor: '#2f6fb3' }] },
-    options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+    options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
   const rate = await S.api.get('/v1/stats/parts-hit-rate').catch(() => null);
   hit.textContent = rate && rate.hit_rate != null ? `${(rate.hit_rate * 100).toFixed(1)}% (${rate.with_every_part}/${rate.first_visits})` : t('none');

@@ -67,8 +67,10 @@ function visitForms(S, d, reload) {
   const part = h('input', { name: 'part_no', required: true, autocomplete: 'off' });
   const qty = h('input', { name: 'qty', type: 'number', min: 1, max: 10000, value: 1, required: true, inputmode: 'numeric' });
   const removed = h('input', { name: 'serials_removed', autocomplete: 'off' });
+  // The dispatch's parts warehouse (the van, else the outlet's) unless the engineer names another.
+  const from = h('input', { name: 'warehouse_id', autocomplete: 'off', value: d.parts_warehouse_id || '', required: !d.parts_warehouse_id });
   const parts = h('form', { class: 'parts', 'aria-label': t('tasks.parts') }, h('h3', {}, t('tasks.parts')),
-    h('div', { class: 'row' }, field(t('part'), part), field(t('qty'), qty)), field(t('tasks.removed'), removed, t('tasks.removed_hint')),
+    h('div', { class: 'row' }, field(t('part'), part), field(t('qty'), qty), field(t('warehouse'), from)), field(t('tasks.removed'), removed, t('tasks.removed_hint')),
     h('button', { type: 'submit', class: 'secondary' }, t('tasks.add_part')));
   const used = h('ul', { class: 'used' });
   parts.addEventListener('submit', async (e) => {
@@ -76,6 +78,7 @@ function visitForms(S, d, reload) {
     const body = { part_no: part.value.trim(), qty: Number(qty.value) };
     const serials = removed.value.split(/[\s,]+/).filter(Boolean);
     if (serials.length) body.serials_removed = serials;
+    if (from.value.trim() && from.value.trim() !== d.parts_warehouse_id) body.warehouse_id = from.value.trim();
     const v = await act(parts.querySelector('button'), () => S.api.post(`/v1/visits/${q(visit)}/parts`, body), t('done'));
     if (v) {
       used.replaceChildren(...v.parts.map((p) => h('li', {}, `${p.part_no} × ${p.qty} (${t(`issue.${p.issue}`)})`)));
