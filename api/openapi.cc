@@ -349,7 +349,7 @@ void success(JsonWriter& w, std::string_view status, std::string_view descriptio
   w.key("content").begin_object();
   if (schema == "Static") {
     // The console's files (web/): HTML pages and the scripts, styles and images they load.
-    for (const char* media : {"text/html", "text/javascript", "text/css", "image/svg+xml", "image/png", "application/json",
+    for (const char* media : {"text/html", "text/javascript", "text/css", "text/plain", "image/svg+xml", "image/png", "application/json",
                               "application/octet-stream"})
       w.key(media).begin_object().key("schema").begin_object().field("type", "string").end_object().end_object();
   } else if (schema.empty()) {

@@ -18,6 +18,7 @@ std::string_view content_type_of(std::string_view name) {
   if (ends(".svg")) return "image/svg+xml";
   if (ends(".png")) return "image/png";
   if (ends(".json")) return "application/json";
+  if (ends(".md")) return "text/plain; charset=utf-8";
   return "application/octet-stream";
 }
 

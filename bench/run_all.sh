@@ -157,6 +157,13 @@ cat "$WORK/settlement.txt" >&2
 row "(j) settlement: a month's totals, 100,000 visits|$(sed -n 's/^totals \([0-9.]*\) ms.*/\1 ms/p' "$WORK/settlement.txt")||target ≤ 1 s"
 row "(j) settlement: every line, 500 a page|$(sed -n 's/.*; lines \([0-9]*\) in \([0-9]*\) pages, \([0-9.]*\) s.*/\3 s/p' "$WORK/settlement.txt")|$(sed -n 's/.*; lines \([0-9]*\) in \([0-9]*\) pages.*/\1 lines, \2 pages/p' "$WORK/settlement.txt")|"
 kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true
+# (k) the console (issue 16): first contentful paint, and the dispatch board
+# with 1,000 engineers and 5,000 open requests in Debian's chromium.
+echo "== (k) the console in chromium" >&2
+node "$(dirname "$0")/console_bench.mjs" "$BUILD/aftercare" 1000 5000 20 > "$WORK/console.txt"
+cat "$WORK/console.txt" >&2
+row "(k) console first contentful paint|$(sed -n 's/^console first contentful paint: \([0-9]*\) ms.*/\1 ms/p' "$WORK/console.txt")||target ≤ 1 s"
+row "(k) dispatch board update, 1,000 engineers, 5,000 open requests|$(sed -n 's/^board update .*: p50 \([0-9.]*\) ms, p99\/max \([0-9.]*\) ms.*/p50 \1 ms/p' "$WORK/console.txt")|$(sed -n 's/^board update .*: p50 \([0-9.]*\) ms, p99\/max \([0-9.]*\) ms.*/max \2 ms/p' "$WORK/console.txt")|target ≤ 100 ms; with its API calls: $(sed -n 's/^board refresh with its API calls: \(.*\)/\1/p' "$WORK/console.txt")"
 serve "$WORK/big"
 curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null
 RSS=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVE_PID/status")

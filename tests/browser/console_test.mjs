@@ -74,6 +74,13 @@ try {
     const p = performance.getEntriesByName('first-contentful-paint')[0];
     return p ? Math.round(p.startTime) : null;
   });
+  // Both languages have every label.
+  const missing = await agent.evaluate(async () => {
+    const { dictionaries } = await import('/assets/i18n.js');
+    const en = Object.keys(dictionaries.en), zh = Object.keys(dictionaries.zh);
+    return [...en.filter((k) => !zh.includes(k)).map((k) => `zh lacks ${k}`), ...zh.filter((k) => !en.includes(k)).map((k) => `en lacks ${k}`)];
+  });
+  assert.deepEqual(missing, []);
   await signIn(agent, 'agent');
   assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics']);
   await agent.selectOption('select[name=by]', 'phone');
@@ -118,6 +125,7 @@ try {
   // A part the van does not have: a 409 in words, nothing recorded.
   await provoke(async () => {
     await engineer.fill('input[name=part_no]', 'P-NONE');
+    await engineer.fill('input[name=warehouse_id]', 'W-NONE');
     await engineer.click('form.parts button[type=submit]');
     await engineer.waitForSelector('#notice.error');
   });
