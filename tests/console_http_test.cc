@@ -4,6 +4,8 @@
 // engineer's, a forged or tampered portal token, bytes that are not UTF-8).
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "api/tokens.h"
 #include "tests/server_fixture.h"
 
@@ -179,6 +181,29 @@ TEST_F(ConsoleApiTest, APortalTokenSeesItsCustomersOwnRequestsAndNothingElse) {
   Reply events = as(kManagerToken, verb::get, "/v1/requests/" + field(mine.body, "id") + "/events");
   EXPECT_NE(events.body.find(R"("actor":"customer:C-N")"), std::string::npos) << events.body;
   EXPECT_EQ(events.body.find(token), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, TheSamePortalRequestSentFromTwoTabsAtOnceOpensOneRequest) {
+  const std::string token = portal_token("C-N");
+  const std::string body = R"({"customer_id":"C-N","channel":"web","type":"repair","description":"双击 double click"})";
+  std::vector<std::future<Reply>> sends;
+  for (int i = 0; i < 4; ++i)
+    sends.push_back(std::async(std::launch::async, [&] { return as(token, verb::post, "/v1/requests", body, {{"Idempotency-Key", "tab-key"}}); }));
+  std::set<std::string> ids;
+  for (auto& f : sends) {
+    Reply r = f.get();
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << r.status << " " << r.body;
+    ids.insert(field(r.body, "id"));
+    position = merge_positions(position, r.header("X-Position"));
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(field(as(token, verb::get, "/v1/customers/C-N/history").body, "open_requests"), "1");
+  // Another customer with the same key opens their own request: keys are per caller.
+  admin(verb::put, "/v1/customers/C-N3", R"({"name":"Third","region":"north"})");
+  Reply other = as(portal_token("C-N3"), verb::post, "/v1/requests", R"({"customer_id":"C-N3","channel":"web","type":"repair"})",
+                   {{"Idempotency-Key", "tab-key"}});
+  EXPECT_EQ(other.status, 201) << other.body;
+  EXPECT_FALSE(ids.count(field(other.body, "id")));
 }
 
 TEST_F(ConsoleApiTest, PortalTokensAreIssuedWithinTheIssuersScopeAndCannotBeForged) {

@@ -43,6 +43,8 @@ export async function boardPage(S, root) {
   const reqBody = h('tbody');
   const engCache = new Map();
   const reqCache = new Map();
+  const dspBody = h('tbody');
+  const dspCache = new Map();
   root.append(h('h1', { id: 'page-h' }, t('nav.board')),
     h('div', { class: 'card row' }, field(t('board.filter'), filter), counts),
     why,
@@ -50,18 +52,23 @@ export async function boardPage(S, root) {
       h('div', { class: 'card' }, h('h2', {}, t('board.waiting')),
         h('div', { class: 'scroll tall' }, h('table', { id: 'waiting' }, h('thead', {}, h('tr', {},
           [t('request'), t('priority'), t('customer'), t('product'), t('region'), t('opened'), ''].map((x) => h('th', { scope: 'col' }, x)))), reqBody))),
+      h('div', { class: 'card' }, h('h2', {}, t('board.open_dispatches')),
+        h('div', { class: 'scroll' }, h('table', { id: 'open-dispatches' }, h('thead', {}, h('tr', {},
+          [t('dispatch'), t('engineer'), t('status'), t('opened')].map((x) => h('th', { scope: 'col' }, x)))), dspBody))),
       h('div', { class: 'card' }, h('h2', {}, t('board.engineers')),
         h('div', { class: 'scroll tall' }, h('table', { id: 'engineers' }, h('thead', {}, h('tr', {},
           [t('engineer'), t('status'), t('workload'), t('outlet'), t('region'), t('updated')].map((x) => h('th', { scope: 'col' }, x)))), engBody)))));
 
   let engineers = [];
   let waiting = [];
+  let dispatches = [];  // the newest 200 offers that are still open: offered, accepted, on the way, on site
+  const OPEN = ['offered', 'accepted', 'en_route', 'on_site'];
 
   const showWhy = (d) => {
     why.replaceChildren(h('div', { class: 'card', role: 'region', 'aria-label': t('dispatch.why') },
       h('h2', {}, `${t('dispatch')} ${d.id} → ${d.engineer_id}`),
       d.ranking && d.ranking.candidates ? explain(d.ranking.candidates.slice(0, 10)) : h('p', {}, t(`mode.${d.mode}`)),
-      d.ranking && d.ranking.excluded && Object.keys(d.ranking.excluded).length ? h('p', { class: 'muted' }, `${t('excluded')}: ${Object.entries(d.ranking.excluded).map(([k, n]) => `${k} ${n}`).join(', ')}`) : null));
+      d.ranking && d.ranking.excluded && Object.keys(d.ranking.excluded).length ? h('p', { class: 'muted' }, `${t('excluded')}: ${Object.entries(d.ranking.excluded).map(([k, n]) => `${t(`why.${k}`, k)} ${n}`).join(', ')}`) : null));
   };
 
   const candidates = async (r, button) => {
@@ -84,11 +91,15 @@ export async function boardPage(S, root) {
   };
 
   const renderRequest = (r) => h('tr', { 'data-id': r.id },
-    h('td', {}, h('a', { href: `#/request/${r.id}` }, r.id)), h('td', {}, t(`priority.${r.priority}`)), h('td', {}, r.customer_id),
+    h('td', { class: 'nowrap' }, h('a', { href: `#/request/${r.id}` }, r.id)), h('td', {}, t(`priority.${r.priority}`)), h('td', {}, r.customer_id),
     h('td', {}, `${r.product_model || ''} ${r.problem_code || ''}`), h('td', {}, r.region), h('td', {}, time(r.opened_at)),
     h('td', { class: 'nowrap' },
       h('button', { type: 'button', 'data-act': 'auto', onclick: (e) => dispatch(r, e.target) }, t('board.auto')), ' ',
       h('button', { type: 'button', class: 'secondary', onclick: (e) => candidates(r, e.target) }, t('board.candidates'))));
+
+  const renderDispatch = (d) => h('tr', { 'data-id': d.id },
+    h('td', { class: 'nowrap' }, h('a', { href: `#/request/${d.request_id}` }, d.id)), h('td', {}, d.engineer_id),
+    h('td', {}, badge(d.status)), h('td', {}, time(d.offered_at)));
 
   const renderEngineer = (e) => h('tr', { 'data-id': e.engineer_id },
     h('td', {}, `${e.name} `, h('small', {}, e.engineer_id)), h('td', {}, badge(e.status)), h('td', {}, e.open_dispatches),
@@ -103,6 +114,8 @@ export async function boardPage(S, root) {
     syncRows(reqBody, reqCache, sorted.slice(0, SHOWN_REQUESTS), (r) => r.id, renderRequest);
     const engs = engineers.filter((e) => !f || `${e.engineer_id} ${e.name} ${e.region} ${e.outlet_id || ''}`.toLowerCase().includes(f));
     syncRows(engBody, engCache, engs, (e) => e.engineer_id, renderEngineer);
+    const dsps = dispatches.filter((d) => !f || `${d.id} ${d.engineer_id} ${d.region}`.toLowerCase().includes(f));
+    syncRows(dspBody, dspCache, dsps, (d) => d.id, renderDispatch);
     const available = engineers.filter((e) => e.status === 'available').length;
     counts.textContent = t('board.counts', '', { waiting: waiting.length, shown: Math.min(sorted.length, SHOWN_REQUESTS), engineers: engineers.length, available });
     S.boardUpdateMs = performance.now() - started;
@@ -110,13 +123,14 @@ export async function boardPage(S, root) {
   };
 
   const load = async () => {
-    [engineers, waiting] = await Promise.all([S.api.all('/v1/engineers', 5000), S.api.all('/v1/requests?status=awaiting_assignment', 10000)]);
+    let recent;
+    [engineers, waiting, recent] = await Promise.all([S.api.all('/v1/engineers', 5000), S.api.all('/v1/requests?status=awaiting_assignment', 10000),
+      S.api.get('/v1/dispatches?limit=200')]);
+    dispatches = recent.items.filter((d) => OPEN.includes(d.status));
     apply();
   };
   filter.addEventListener('input', apply);
   await load();
   say('');
-  S.boardApply = apply;  // the bench re-applies changed data without the network
-  S.boardData = () => ({ engineers, waiting, set: (e, w) => { engineers = e; waiting = w; } });
   return load;
 }

@@ -248,8 +248,9 @@ function actionForm(r, etag, action, reload) {
     collect.forEach((f) => f());
     const path = `/v1/requests/${q(r.id)}/${action}`;
     // The view's ETag: acting on a request someone changed meanwhile is a 412, shown in words.
-    const res = await act(button, () => S.api.request('POST', path, { body, etag: action === 'dispatch' ? undefined : etag, key }), t('done'));
-    if (res) reload();
+    await act(button, () => S.api.request('POST', path, { body, etag: action === 'dispatch' ? undefined : etag, key }), t('done'));
+    // Done or refused, the page shows the request as it is now (a 412 means it changed meanwhile).
+    await reload().catch(sayError);
   });
   return h('details', { class: 'act' }, h('summary', {}, t(`action.${action}`)), form);
 }

@@ -36,9 +36,13 @@ export async function tasksPage(S, root) {
 
 async function taskCard(S, d, reload) {
   const r = await S.api.get(`/v1/requests/${q(d.request_id)}`).catch(() => null);
+  // Where to go and whom to call: the engineer may read the customers they have work for.
+  const c = r ? await S.api.get(`/v1/customers/${q(r.customer_id)}`).catch(() => null) : null;
   const card = h('article', { class: 'card task', 'data-dispatch': d.id, 'aria-label': `${t('dispatch')} ${d.id}` },
     h('h2', {}, r ? `${r.product_model || ''} · ${r.problem_code || ''}` : d.request_id, ' ', badge(d.status)),
-    r ? h('p', {}, `${t('customer')}: ${r.customer_id} · ${t('unit')}: ${r.serial_no || '—'}`) : null,
+    r ? h('p', {}, `${c ? c.name : r.customer_id} · ${t('unit')}: ${r.serial_no || '—'}`) : null,
+    c && c.address ? h('p', {}, c.address) : null,
+    c && c.phone ? h('p', {}, h('a', { href: `tel:${c.phone.replace(/[^+\d]/g, '')}` }, c.phone)) : null,
     r && r.description ? h('p', { class: 'muted' }, r.description) : null);
   const step = NEXT[d.status];
   if (step) {

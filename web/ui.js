@@ -34,10 +34,14 @@ export function badge(status) {
   return h('span', { class: `badge s-${status}` }, statusName(status));
 }
 
+// Today's times as a time, older ones as a date and time; the exact instant in the tooltip.
 export function time(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString());
+  const today = d.toDateString() === new Date().toDateString();
+  const opts = { hour: '2-digit', minute: '2-digit' };
+  return h('time', { datetime: iso, title: iso, class: 'nowrap' },
+    today ? d.toLocaleTimeString([], opts) : d.toLocaleString([], { ...opts, year: 'numeric', month: 'short', day: 'numeric' }));
 }
 
 export function money(minor) {

@@ -99,6 +99,9 @@ try {
   // A description is text, never markup.
   assert.equal(await agent.locator('[data-field=description] b').count(), 0);
 
+  // The agent keeps the page open without its poll (as if it came just before the dispatch).
+  await agent.evaluate(() => { window.aftercare.refresh = null; });
+
   // ---- the dispatcher auto-dispatches ------------------------------------------
   const dispatcher = await open('dispatcher');
   await signIn(dispatcher, 'dispatcher');
@@ -109,7 +112,19 @@ try {
   await dispatcher.waitForSelector('#why tr.chosen');
   assert.match(await dispatcher.locator('#why h2').textContent(), /→ E-1/);
   await row.waitFor({ state: 'detached' });
+  assert.equal(await dispatcher.locator(`#open-dispatches tr[data-id="${requestId}.1"]`).count(), 1, 'the offer is among the open dispatches');
   await shot(dispatcher, 'dispatcher-board');
+
+  // The agent, on the page as it was before the dispatch, suspends: 412, in words, and the page catches up.
+  await provoke(async () => {
+    await agent.click('details.act summary:has-text("Suspend")');
+    await agent.fill('form[data-action=suspend] input[name=reason]', 'customer travelling');
+    await agent.click('form[data-action=suspend] button[type=submit]');
+    await agent.waitForSelector('#notice.error');
+  });
+  assert.match(await notice(agent).textContent(), /^Someone changed it meanwhile/);
+  await agent.waitForFunction(() => document.querySelector('[data-field=status]').textContent === 'assigned');
+  await shot(agent, 'agent-412-in-words');
 
   // ---- the engineer on a phone ---------------------------------------------------
   const engineer = await open('engineer', PHONE);

@@ -21,7 +21,7 @@ try {
     await admin('POST', `/v1/engineers/E-${i + 2}/status`, { status: ['available', 'travelling', 'on_site', 'available', 'off_duty'][i % 5] });
   }
   const customers = [['C-2', '李娜 Li Na', '+86 139 1111 2222'], ['C-3', '王强 Wang Qiang', '+86 136 3333 4444'], ['C-4', '陈静 Chen Jing', '+86 135 5555 6666']];
-  for (const [id, name, phone] of customers) await admin('PUT', `/v1/customers/${id}`, { name, phone, region: 'north', location: { lat: 39.9, lon: 116.4 } });
+  for (const [id, name, phone] of customers) await admin('PUT', `/v1/customers/${id}`, { name, phone, address: `北京市朝阳区建国路 ${id.slice(2)}8 号`, region: 'north', location: { lat: 39.9, lon: 116.4 } });
   const codes = ['E21', 'E04', 'F07', 'E21', 'H01', 'E13', 'E21', 'F07'];
   const ids = [];
   for (let i = 0; i < 14; i++) {
@@ -48,10 +48,11 @@ try {
   await phone.goto(server.base + '/');
   await phone.fill('input[name=token]', TOKENS.engineer);
   await phone.press('input[name=token]', 'Enter');
-  await phone.waitForSelector('article.task');
+  const card = `article.task[data-dispatch="${ids[0]}.1"]`;
+  await phone.waitForSelector(card);
   for (const step of ['accept', 'depart', 'arrive']) {
-    await phone.locator(`article.task button[data-act=${step}]`).first().click();
-    await phone.waitForSelector(`article.task button[data-act=${step}]`, { state: 'detached' });
+    await phone.locator(`${card} button[data-act=${step}]`).click();
+    await phone.waitForSelector(`${card} button[data-act=${step}]`, { state: 'detached' });
   }
   await phone.waitForSelector('form.complete');
   await phone.fill('input[name=work_minutes]', '40');
