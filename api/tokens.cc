@@ -94,6 +94,8 @@ Result<Tokens> Tokens::parse(std::string_view json, std::string_view actor_key) 
     if (!entry["customer_id"].get_string().get(customer)) p.customer_id = customer;
     if ((p.role == Role::customer) != !p.customer_id.empty())
       return Status{Errc::invalid_argument, where + ": customer_id is for customer tokens, and they need it"};
+    if (!is_printable_utf8(p.customer_id) || p.customer_id.size() > kMaxNameBytes)
+      return Status{Errc::invalid_argument, where + ".customer_id must be 1..64 bytes of printable UTF-8"};
     simdjson::dom::array regions;
     if (!entry["regions"].get_array().get(regions)) {
       for (auto r : regions) {
@@ -103,7 +105,9 @@ Result<Tokens> Tokens::parse(std::string_view json, std::string_view actor_key) 
         p.regions.emplace_back(s);
       }
     }
-    if (entry["name"].get_string().get(name)) {
+    if (p.role == Role::customer) {
+      p.actor = "customer:" + p.customer_id;  // as a portal token's: the customer, whoever holds the token
+    } else if (entry["name"].get_string().get(name)) {
       p.actor = std::string(role) + ":token-" + to_hex(hmac_sha256(actor_key, token)).substr(0, 16);
     } else {
       // The name is recorded in every event this token causes.

@@ -252,6 +252,10 @@ TEST(PortalTokens, TheTokensFileNamesCustomersOnlyForCustomerTokens) {
   EXPECT_TRUE(Tokens::parse(R"([{"token":"customer-token-0123","role":"customer","customer_id":"C-1"}])", key).is_ok());
   EXPECT_FALSE(Tokens::parse(R"([{"token":"customer-token-0123","role":"customer"}])", key).is_ok());
   EXPECT_FALSE(Tokens::parse(R"([{"token":"agent-token-0123456","role":"agent","customer_id":"C-1"}])", key).is_ok());
+  EXPECT_FALSE(Tokens::parse("[{\"token\":\"customer-token-0123\",\"role\":\"customer\",\"customer_id\":\"C\\u0001\"}]", key).is_ok());
+  auto file = Tokens::parse(R"([{"token":"customer-token-0123","role":"customer","customer_id":"C-1","name":"kiosk"}])", key);
+  ASSERT_TRUE(file.is_ok());
+  EXPECT_EQ(file->find("customer-token-0123")->actor, "customer:C-1") << "recorded as the customer, like a portal token";
 }
 
 }  // namespace

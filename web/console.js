@@ -61,6 +61,7 @@ function frame() {
   document.getElementById('signout').hidden = !S.me;
   document.getElementById('signout').textContent = t('signout');
   document.getElementById('lang').textContent = lang() === 'zh' ? 'English' : '中文';
+  document.querySelector('.skip').textContent = t('skip');
   if (!S.me) return;
   for (const p of PAGES.filter((x) => x.roles.includes(S.me.role)))
     nav.append(h('a', { href: `#/${p.id}`, 'data-page': p.id }, t(`nav.${p.id}`)));
@@ -319,7 +320,7 @@ function timelineList(events) {
 async function stockPage(root) {
   const wh = h('input', { name: 'warehouse_id' });
   const below = h('input', { type: 'checkbox', name: 'below_safety' });
-  const list = h('div');
+  const list = h('div', { class: 'card' });
   const item = h('div');
   const form = h('form', { class: 'card row' }, field(t('warehouse'), wh), field(t('stock.below'), below), h('button', { type: 'submit' }, t('show')));
   root.append(h('h1', { id: 'page-h' }, t('nav.stock')), form, list, item);
@@ -341,8 +342,60 @@ async function stockPage(root) {
         h('tr', {}, h('td', {}, time(m.time)), h('td', {}, m.event), h('td', {}, m.balance ? m.balance.available : '—'))))));
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); act(form.querySelector('button'), load); });
+  if (['warehouse', 'manager', 'admin'].includes(S.me.role)) root.append(stockMoves(load));
   await load();
   return load;
+}
+
+// Goods received, and a transfer between warehouses: the clerk's two daily moves.
+function stockMoves(reload) {
+  const line = () => [h('input', { name: 'part_no', required: true, autocomplete: 'off' }),
+    h('input', { name: 'qty', type: 'number', min: 1, max: 1000000, value: 1, required: true, inputmode: 'numeric' })];
+  const [rPart, rQty] = line();
+  const rWh = h('input', { name: 'warehouse_id', required: true });
+  const rRef = h('input', { name: 'reference', maxlength: 256 });
+  const receipt = h('form', { class: 'card', 'aria-labelledby': 'receipt-h' }, h('h2', { id: 'receipt-h' }, t('stock.receipt')),
+    h('div', { class: 'row' }, field(t('warehouse'), rWh), field(t('part'), rPart), field(t('qty'), rQty), field(t('stock.reference'), rRef)),
+    h('button', { type: 'submit' }, t('stock.receive')));
+  let rKey = crypto.randomUUID();
+  receipt.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { warehouse_id: rWh.value.trim(), lines: [{ part_no: rPart.value.trim(), qty: Number(rQty.value) }] };
+    if (rRef.value.trim()) body.reference = rRef.value.trim();
+    if (await act(receipt.querySelector('button'), () => S.api.post('/v1/stock/receipts', body, { key: rKey }), t('done'))) {
+      rKey = crypto.randomUUID();
+      await reload();
+    }
+  });
+  const [tPart, tQty] = line();
+  const from = h('input', { name: 'from', required: true });
+  const to = h('input', { name: 'to', required: true });
+  const transfer = h('form', { class: 'card', 'aria-labelledby': 'transfer-h' }, h('h2', { id: 'transfer-h' }, t('stock.transfer')),
+    h('div', { class: 'row' }, field(t('stock.from'), from), field(t('stock.to'), to), field(t('part'), tPart), field(t('qty'), tQty)),
+    h('button', { type: 'submit' }, t('stock.send')));
+  let tKey = crypto.randomUUID();
+  transfer.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { from: from.value.trim(), to: to.value.trim(), lines: [{ part_no: tPart.value.trim(), qty: Number(tQty.value) }] };
+    const r = await act(transfer.querySelector('button'), () => S.api.post('/v1/stock/transfers', body, { key: tKey }));
+    if (r) {
+      tKey = crypto.randomUUID();
+      say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
+      await reload();
+    }
+  });
+  const tid = h('input', { name: 'transfer_id', required: true, autocomplete: 'off' });
+  const arrive = h('form', { class: 'card', 'aria-labelledby': 'arrived-h' }, h('h2', { id: 'arrived-h' }, t('stock.arrived')),
+    field(t('stock.transfer_id'), tid), h('button', { type: 'submit' }, t('stock.take_in')));
+  arrive.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await act(arrive.querySelector('button'), () => S.api.post(`/v1/stock/transfers/${q(tid.value.trim())}/receive`, {}));
+    if (r) {
+      say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
+      await reload();
+    }
+  });
+  return h('div', { class: 'row pair' }, receipt, transfer, arrive);
 }
 
 async function settlementPage(root) {

@@ -238,6 +238,50 @@ try {
   assert.equal(await manager.locator('[data-field=status]').textContent(), '已关闭');
   await shot(manager, 'manager-request-zh');
 
+  // ---- the warehouse clerk: goods in, a transfer out ------------------------------------------
+  const clerk = await open('warehouse');
+  await signIn(clerk, 'warehouse');
+  assert.deepEqual(await clerk.locator('#nav a').allTextContents(), ['Stock', 'Statistics']);
+  const receipt = clerk.locator('form[aria-labelledby=receipt-h]');
+  await receipt.locator('input[name=warehouse_id]').fill('W-C');
+  await receipt.locator('input[name=part_no]').fill('P-BELT');
+  await receipt.locator('input[name=qty]').fill('12');
+  await receipt.locator('button[type=submit]').click();
+  await clerk.waitForSelector('td:has-text("P-BELT")');
+  const transfer = clerk.locator('form[aria-labelledby=transfer-h]');
+  await transfer.locator('input[name=from]').fill('W-C');
+  await transfer.locator('input[name=to]').fill('W-O1');
+  await transfer.locator('input[name=part_no]').fill('P-BELT');
+  await transfer.locator('input[name=qty]').fill('5');
+  await transfer.locator('button[type=submit]').click();
+  await clerk.waitForFunction(() => /Transfer .* P-BELT × 5/.test(document.querySelector('#notice').textContent));
+  const transferId = (await notice(clerk).textContent()).match(/Transfer (\S+):/)[1];
+  // It arrives at the outlet: taken in there.
+  const arrived = clerk.locator('form[aria-labelledby=arrived-h]');
+  await arrived.locator('input[name=transfer_id]').fill(transferId);
+  await clerk.waitForFunction(async (id) => {
+    const r = await fetch(`/v1/stock/transfers/${id}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('aftercare.token')}` } });
+    return (await r.json()).status === 'in_transit';
+  }, transferId, { timeout: 15000, polling: 200 });
+  await arrived.locator('button[type=submit]').click();
+  await clerk.waitForFunction(() => /P-BELT × 5 received/.test(document.querySelector('#notice').textContent));
+  // More than is left: a 409 in words, nothing moved.
+  await provoke(async () => {
+    await transfer.locator('input[name=qty]').fill('50');
+    await transfer.locator('button[type=submit]').click();
+    await clerk.waitForSelector('#notice.error');
+  });
+  assert.match(await notice(clerk).textContent(), /^Not possible in its current state/);
+  await shot(clerk, 'warehouse-stock');
+  const stock = await client(server.base, 'warehouse')('GET', '/v1/stock/W-C/P-BELT');
+  assert.equal(stock.json.on_hand, 7);
+  let outlet = null;
+  for (let i = 0; i < 50 && (!outlet || outlet.on_hand !== 5); i++) {
+    outlet = (await client(server.base, 'warehouse')('GET', '/v1/stock/W-O1/P-BELT')).json;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(outlet.on_hand, 5, 'the outlet took in what was sent');
+
   // ---- every page at 360 px, for the roles that see it ------------------------------------
   for (const [role, pages] of [['manager', ['requests', 'board', 'stock', 'settlement', 'stats', 'audit', `request/${requestId}`]], ['agent', ['intake']]]) {
     const phone = await open(`${role}-phone`, PHONE);

@@ -79,6 +79,8 @@ export async function seed(base) {
   await must('PUT', '/v1/engineers/E-1', { name: 'Li Wei', region: 'north', active: true, outlet_id: 'O-1', skills: ['washers'], location: { lat: 39.92, lon: 116.41 } });
   await must('PUT', '/v1/customers/C-1', { name: '张三 Zhang San', phone: '+86 138-0013-8000', address: '北京市海淀区中关村大街 1 号 Zhongguancun St 1, Haidian, Beijing', region: 'north', location: { lat: 39.95, lon: 116.35 } });
   await must('PUT', '/v1/units/SN-1', { product_model: 'WM-7', customer_id: 'C-1', installed_at: '2026-03-01T00:00:00Z' });
+  await must('PUT', '/v1/warehouses/W-C', { name: 'Beijing central', kind: 'central', region: 'north' });
+  await must('PUT', '/v1/warehouses/W-O1', { name: 'Haidian outlet', kind: 'outlet', region: 'north' });
   await must('PUT', '/v1/units/SN-2', { product_model: 'WM-7', customer_id: 'C-1' });
   const engineer = client(base, 'engineer');
   const st = await engineer('POST', '/v1/engineers/E-1/status', { status: 'available', location: { lat: 39.92, lon: 116.41 } });
