@@ -50,13 +50,13 @@ export async function boardPage(S, root) {
     why,
     h('div', { class: 'board' },
       h('div', { class: 'card' }, h('h2', {}, t('board.waiting')),
-        h('div', { class: 'scroll tall' }, h('table', { id: 'waiting' }, h('thead', {}, h('tr', {},
+        h('div', { class: 'scroll tall', tabindex: 0, role: 'region', 'aria-label': t('board.waiting') }, h('table', { id: 'waiting' }, h('thead', {}, h('tr', {},
           [t('request'), t('priority'), t('customer'), t('product'), t('region'), t('opened'), ''].map((x) => h('th', { scope: 'col' }, x)))), reqBody))),
       h('div', { class: 'card' }, h('h2', {}, t('board.open_dispatches')),
-        h('div', { class: 'scroll' }, h('table', { id: 'open-dispatches' }, h('thead', {}, h('tr', {},
+        h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': t('board.open_dispatches') }, h('table', { id: 'open-dispatches' }, h('thead', {}, h('tr', {},
           [t('dispatch'), t('engineer'), t('status'), t('opened')].map((x) => h('th', { scope: 'col' }, x)))), dspBody))),
       h('div', { class: 'card' }, h('h2', {}, t('board.engineers')),
-        h('div', { class: 'scroll tall' }, h('table', { id: 'engineers' }, h('thead', {}, h('tr', {},
+        h('div', { class: 'scroll tall', tabindex: 0, role: 'region', 'aria-label': t('board.engineers') }, h('table', { id: 'engineers' }, h('thead', {}, h('tr', {},
           [t('engineer'), t('status'), t('workload'), t('outlet'), t('region'), t('updated')].map((x) => h('th', { scope: 'col' }, x)))), engBody)))));
 
   let engineers = [];

@@ -61,6 +61,7 @@ function frame() {
   document.getElementById('signout').hidden = !S.me;
   document.getElementById('signout').textContent = t('signout');
   document.getElementById('lang').textContent = lang() === 'zh' ? 'English' : '中文';
+  document.getElementById('lang').lang = lang() === 'zh' ? 'en' : 'zh';
   document.querySelector('.skip').textContent = t('skip');
   if (!S.me) return;
   for (const p of PAGES.filter((x) => x.roles.includes(S.me.role)))

@@ -15,6 +15,7 @@ function frame() {
   document.documentElement.lang = lang() === 'zh' ? 'zh-CN' : 'en';
   document.title = t('portal.title');
   document.getElementById('lang').textContent = lang() === 'zh' ? 'English' : '中文';
+  document.getElementById('lang').lang = lang() === 'zh' ? 'en' : 'zh';
   document.querySelector('.skip').textContent = t('skip');
   document.getElementById('signout').hidden = !P.me;
   document.getElementById('signout').textContent = t('signout');

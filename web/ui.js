@@ -76,8 +76,10 @@ export async function act(button, fn, done) {
   }
 }
 
+// A table in a box that scrolls sideways on a phone; the box takes the
+// keyboard focus so that it can be scrolled without a mouse.
 export function table(headers, rows, { caption } = {}) {
-  return h('div', { class: 'scroll' },
+  return h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': caption || headers.filter(Boolean).slice(0, 3).join(', ') },
     h('table', {}, caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));

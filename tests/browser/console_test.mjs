@@ -12,12 +12,14 @@
 //
 //   node console_test.mjs <aftercare binary> <screenshot dir>
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startServer, seed, launch, client, TOKENS } from './harness.mjs';
 
 const [binary, outDir = 'screenshots'] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 360, height: 740 };
 const figures = {};
@@ -50,12 +52,21 @@ async function signIn(page, role) {
   await page.waitForSelector('#nav a');
 }
 
+// A screenshot of the screen, which must fit its width and pass axe-core's
+// WCAG 2.1 A and AA rules (labels, names, contrast, landmarks, ...).
 async function shot(page, name) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   const viewport = page.viewportSize().width;
   assert.ok(width <= viewport, `${name}: the page is ${width}px wide on a ${viewport}px screen`);
+  // Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  });
+  assert.deepEqual(violations, [], `${name}: accessibility`);
 }
 
 async function provoke(fn) {
@@ -81,6 +92,8 @@ try {
     return [...en.filter((k) => !zh.includes(k)).map((k) => `zh lacks ${k}`), ...zh.filter((k) => !en.includes(k)).map((k) => `en lacks ${k}`)];
   });
   assert.deepEqual(missing, []);
+  await agent.waitForSelector('input[name=token]');
+  await shot(agent, 'signin');
   await signIn(agent, 'agent');
   assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics']);
   await agent.selectOption('select[name=by]', 'phone');
@@ -203,6 +216,9 @@ try {
     assert.equal((await api('GET', '/v1/customers/C-2/history')).status, 404);
     assert.equal((await api('GET', '/v1/engineers')).status, 403);
   });
+  const portalSignIn = await open('customer-signin', PHONE, '/portal');
+  await portalSignIn.waitForSelector('input[name=code]');
+  await shot(portalSignIn, 'portal-signin');
   // Staff-only pages are not the portal's: a customer token at / is told to use the portal.
   const wrong = await open('customer-at-console');
   await provoke(async () => {
