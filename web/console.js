@@ -184,12 +184,22 @@ async function requestsPage(root, _p, query) {
   const status = select('status', [['', t('all')], ...['awaiting_assignment', 'assigned', 'suspended', 'locked', 'processed', 'closed', 'cancelled']
     .map((s) => [s, statusName(s)])], query.get('status') || '');
   const list = h('div');
-  root.append(h('h1', { id: 'page-h' }, t('nav.requests')), h('div', { class: 'card row' }, field(t('status'), status)), list);
+  const first = h('button', { type: 'button', class: 'secondary' }, t('page.first'));
+  const next = h('button', { type: 'button', class: 'secondary' }, t('page.next'));
+  root.append(h('h1', { id: 'page-h' }, t('nav.requests')), h('div', { class: 'card row' }, field(t('status'), status)), list,
+    h('div', { class: 'row' }, first, next));
+  let cursor = null;  // the page shown starts after it (null: the newest)
+  let following = null;
   const load = async () => {
-    const page = await S.api.get(`/v1/requests?limit=100${status.value ? `&status=${status.value}` : ''}`);
+    const page = await S.api.get(`/v1/requests?limit=50${status.value ? `&status=${status.value}` : ''}${cursor ? `&cursor=${q(cursor)}` : ''}`);
     list.replaceChildren(requestTable(page.items));
+    following = page.next_cursor;
+    next.disabled = !following;
+    first.disabled = !cursor;
   };
-  status.addEventListener('change', () => load().catch(sayError));
+  status.addEventListener('change', () => { cursor = null; load().catch(sayError); });
+  next.addEventListener('click', () => { cursor = following; act(next, load); });
+  first.addEventListener('click', () => { cursor = null; act(first, load); });
   await load();
   return load;
 }
@@ -311,7 +321,7 @@ function visitCard(v) {
 function timelineList(events) {
   return h('ol', { class: 'timeline' }, events.map((e) => {
     const name = e.type.replace(/^aftercare\./, '').replace(/\.v\d+$/, '');
-    return h('li', {}, time(e.time), ' ', h('strong', {}, name), ' ', h('span', { class: 'actor' }, e.actor || ''),
+    return h('li', {}, time(e.time, { seconds: true }), ' ', h('strong', {}, name), ' ', h('span', { class: 'actor' }, e.actor || ''),
       e.data && (e.data.reason || e.data.outcome || e.data.engineer_id) ? h('span', { class: 'muted' }, ` ${e.data.reason || e.data.outcome || e.data.engineer_id}`) : null);
   }));
 }
@@ -456,7 +466,11 @@ async function auditPage(root, id) {
   root.append(h('h1', { id: 'page-h' }, t('nav.audit')), form, out);
   const show = async () => {
     const rid = input.value.trim();
+    // The case: the request's events and its dispatches' (`<request>.<n>`), in time order.
+    const request = await S.api.get(`/v1/requests/${q(rid)}`);
     const events = await S.api.all(`/v1/requests/${q(rid)}/events`, 5000);
+    for (let n = 1; n <= (request.dispatches || 0); n++) events.push(...await S.api.all(`/v1/dispatches/${q(`${rid}.${n}`)}/events`, 5000));
+    events.sort((a, b) => a.time.localeCompare(b.time));  // stable: one aggregate's events keep their order
     if (!events.length) return out.replaceChildren(empty());
     const slider = h('input', { type: 'range', min: 0, max: events.length - 1, value: events.length - 1, step: 1, name: 'as_of' });
     const when = h('output', { for: slider.id });

@@ -35,11 +35,11 @@ export function badge(status) {
 }
 
 // Today's times as a time, older ones as a date and time; the exact instant in the tooltip.
-export function time(iso) {
+export function time(iso, { seconds = false } = {}) {
   if (!iso) return '—';
   const d = new Date(iso);
   const today = d.toDateString() === new Date().toDateString();
-  const opts = { hour: '2-digit', minute: '2-digit' };
+  const opts = { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) };
   return h('time', { datetime: iso, title: iso, class: 'nowrap' },
     today ? d.toLocaleTimeString([], opts) : d.toLocaleString([], { ...opts, year: 'numeric', month: 'short', day: 'numeric' }));
 }

@@ -237,7 +237,10 @@ try {
   await manager.goto(`${server.base}/#/audit/${requestId}`);
   await manager.waitForSelector('input[name=as_of]');
   const events = await manager.locator('ol.timeline li').count();
-  assert.ok(events >= 4, `the audit shows the case's events (${events})`);
+  assert.ok(events >= 9, `the audit shows the case's events (${events})`);
+  const names = await manager.locator('ol.timeline li strong').allTextContents();
+  for (const step of ['request.opened', 'dispatch.offered', 'dispatch.arrived', 'dispatch.finished', 'request.callback_recorded'])
+    assert.ok(names.includes(step), `the audit shows ${step}: ${names}`);
   await manager.locator('input[name=as_of]').fill('0');
   await manager.waitForFunction(() => document.querySelector('[data-field=status]').textContent === 'awaiting assignment');
   await shot(manager, 'manager-audit');
