@@ -56,6 +56,7 @@ export class Api {
     const text = await res.text();
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+    if (res.status === 401) window.dispatchEvent(new Event('aftercare:unauthorized'));
     if (!res.ok) throw new ApiError(res.status, json || { detail: text || res.statusText });
     return { json, etag: res.headers.get('ETag'), status: res.status };
   }

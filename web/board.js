@@ -87,7 +87,7 @@ export async function boardPage(S, root) {
     const d = await act(button, () => S.api.post(`/v1/requests/${q(r.id)}/dispatch`, body), t('board.dispatched'));
     if (!d) return;
     showWhy(d);
-    await load();
+    await load().catch(() => {});  // the next poll tries again
   };
 
   const renderRequest = (r) => h('tr', { 'data-id': r.id },

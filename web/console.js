@@ -83,8 +83,11 @@ function signInPage() {
   input.focus();
 }
 
+let generation = 0;  // a page that finishes loading after the user moved on must not take over
+
 function route() {
   if (!S.me) return signInPage();
+  const mine = ++generation;
   clearInterval(S.timer);
   S.refresh = null;
   say('');
@@ -97,7 +100,7 @@ function route() {
   main().replaceChildren(root);
   Promise.resolve(page.render(root, decodeURIComponent(param), new URLSearchParams(location.hash.split('?')[1] || '')))
     .then((refresh) => {
-      if (typeof refresh !== 'function') return;
+      if (typeof refresh !== 'function' || mine !== generation) return;
       S.refresh = refresh;
       S.timer = setInterval(() => { if (!document.hidden && S.refresh) S.refresh().catch(() => {}); }, 3000);
     })
@@ -123,7 +126,7 @@ async function intakePage(root, _param, query) {
     results.append(table([t('customer'), t('phone'), t('region'), t('units'), ''], found.items.map((m) =>
       h('tr', {}, h('td', {}, m.customer.name), h('td', {}, m.customer.phone || ''), h('td', {}, m.customer.region),
         h('td', {}, m.units.length),
-        h('td', {}, h('button', { type: 'button', onclick: () => showCaller(detail, m.customer.id) }, t('intake.choose')))))));
+        h('td', {}, h('button', { type: 'button', onclick: (e) => act(e.currentTarget, () => showCaller(detail, m.customer.id)) }, t('intake.choose')))))));
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); act(form.querySelector('button'), find); });
   // A telephony integration pops the screen with #/intake?phone=<caller id>.
@@ -375,7 +378,7 @@ function stockMoves(reload) {
     if (rRef.value.trim()) body.reference = rRef.value.trim();
     if (await act(receipt.querySelector('button'), () => S.api.post('/v1/stock/receipts', body, { key: rKey }), t('done'))) {
       rKey = crypto.randomUUID();
-      await reload();
+      await reload().catch(sayError);
     }
   });
   const [tPart, tQty] = line();
@@ -392,7 +395,7 @@ function stockMoves(reload) {
     if (r) {
       tKey = crypto.randomUUID();
       say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
-      await reload();
+      await reload().catch(sayError);
     }
   });
   const tid = h('input', { name: 'transfer_id', required: true, autocomplete: 'off' });
@@ -403,7 +406,7 @@ function stockMoves(reload) {
     const r = await act(arrive.querySelector('button'), () => S.api.post(`/v1/stock/transfers/${q(tid.value.trim())}/receive`, {}));
     if (r) {
       say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
-      await reload();
+      await reload().catch(sayError);
     }
   });
   return h('div', { class: 'row pair' }, receipt, transfer, arrive);
@@ -497,6 +500,12 @@ async function auditPage(root, id) {
 
 document.getElementById('lang').addEventListener('click', () => { setLang(lang() === 'zh' ? 'en' : 'zh'); frame(); route(); });
 document.getElementById('signout').addEventListener('click', signOut);
+// The token stopped working (removed from the tokens file, the server's key rotated): back to the sign-in.
+window.addEventListener('aftercare:unauthorized', () => {
+  if (!S.me) return;
+  signOut();
+  say(t('problem.401'), 'error');
+});
 window.addEventListener('hashchange', route);
 frame();
 const saved = sessionStorage.getItem('aftercare.token');

@@ -62,7 +62,7 @@ async function home() {
     const body = { customer_id: P.me.customer_id, channel: 'web', type: type.value, description: desc.value.trim() };
     if (hist.units.length && unit.value) body.serial_no = unit.value;
     const r = await act(form.querySelector('button'), () => P.api.post('/v1/requests', body, { key }), t('portal.sent'));
-    if (r) { desc.value = ''; key = crypto.randomUUID(); await list(); }
+    if (r) { desc.value = ''; key = crypto.randomUUID(); await list().catch(() => {}); }
   });
   const mine = h('div', { id: 'mine' });
   main().replaceChildren(h('h1', {}, t('portal.mine')), form, h('h2', {}, t('portal.mine')), mine);
@@ -79,13 +79,20 @@ async function home() {
 }
 
 document.getElementById('lang').addEventListener('click', () => { setLang(lang() === 'zh' ? 'en' : 'zh'); frame(); P.me ? home() : signInPage(); });
-document.getElementById('signout').addEventListener('click', () => {
+function signOut() {
   sessionStorage.removeItem('aftercare.portal');
   clearInterval(P.timer);
   P.api = P.me = null;
   document.getElementById('who').textContent = '';
   frame();
   signInPage();
+}
+document.getElementById('signout').addEventListener('click', signOut);
+// The code expired while the page was open: say so, and ask for a new one.
+window.addEventListener('aftercare:unauthorized', () => {
+  if (!P.me) return;
+  signOut();
+  say(t('portal.expired'), 'error');
 });
 frame();
 // A link from the service centre carries the code in the fragment (never sent to the server in a URL).

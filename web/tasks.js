@@ -6,7 +6,7 @@
 // in is never wiped by a poll.
 import { q } from './api.js';
 import { t } from './i18n.js';
-import { h, field, select, badge, act, say, empty } from './ui.js';
+import { h, field, select, badge, act, say, sayError, empty } from './ui.js';
 
 const OPEN = ['offered', 'accepted', 'en_route', 'on_site'];
 const NEXT = { offered: 'accept', accepted: 'depart', en_route: 'arrive' };
@@ -49,7 +49,7 @@ async function taskCard(S, d, reload) {
     const b = h('button', { type: 'button', class: 'big', 'data-act': step }, t(`action.${step}`));
     b.addEventListener('click', async () => {
       const ok = await act(b, () => S.api.post(`/v1/dispatches/${q(d.id)}/${step}`, {}), t('done'));
-      if (ok) await reload();
+      if (ok) await reload().catch(sayError);
     });
     card.append(b);
   }
@@ -58,7 +58,7 @@ async function taskCard(S, d, reload) {
     const form = h('form', {}, field(t('reason'), reason), h('button', { type: 'submit', class: 'secondary' }, t('action.decline')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      if (await act(form.querySelector('button'), () => S.api.post(`/v1/dispatches/${q(d.id)}/decline`, { reason: reason.value.trim() }), t('done'))) await reload();
+      if (await act(form.querySelector('button'), () => S.api.post(`/v1/dispatches/${q(d.id)}/decline`, { reason: reason.value.trim() }), t('done'))) await reload().catch(sayError);
     });
     card.append(h('details', {}, h('summary', {}, t('action.decline')), form));
   }
@@ -112,7 +112,7 @@ function visitForms(S, d, reload) {
     if (notes.value.trim()) body.notes = notes.value.trim();
     if (outcome.value === 'needs_parts') body.parts_needed = [{ part_no: needPart.value.trim(), qty: Number(needQty.value) }];
     const v = await act(complete.querySelector('button'), () => S.api.post(`/v1/visits/${q(visit)}/complete`, body, { key }), t('tasks.completed'));
-    if (v) { say(t('tasks.completed')); await reload(); }
+    if (v) { say(t('tasks.completed')); await reload().catch(sayError); }
   });
   return h('div', { class: 'visit' }, parts, used, complete);
 }

@@ -308,7 +308,7 @@ try {
     for (const p of pages) {
       await phone.goto(`${server.base}/#/${p}`);
       await phone.waitForSelector('#page-h');
-      await shot(phone, `phone-${role}-${p.replace('/', '-')}`);
+      await shot(phone, `phone-${role}-${p.split('/')[0]}`);
     }
   }
 } catch (e) {
