@@ -301,6 +301,15 @@ try {
   }
   assert.equal(outlet.on_hand, 5, 'the outlet took in what was sent');
 
+  // A token that stops working (removed from the tokens file): the next poll signs out, saying why.
+  await provoke(async () => {
+    await clerk.evaluate(() => { window.aftercare.api.token = 'revoked-token-0123456789'; });
+    await clerk.waitForSelector('input[name=token]', { timeout: 15000 });
+    await clerk.waitForSelector('#notice.error');
+  });
+  assert.match(await notice(clerk).textContent(), /Please sign in again/);
+  assert.equal(await clerk.evaluate(() => sessionStorage.getItem('aftercare.token')), null);
+
   // ---- every page at 360 px, for the roles that see it ------------------------------------
   for (const [role, pages] of [['manager', ['requests', 'board', 'stock', 'settlement', 'stats', 'audit', `request/${requestId}`]], ['agent', ['intake']]]) {
     const phone = await open(`${role}-phone`, PHONE);
