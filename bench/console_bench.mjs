@@ -46,7 +46,9 @@ try {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.goto(server.base + '/');
+  await page.waitForSelector('input[name=token]');
   const fcp = await page.evaluate(() => Math.round(performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1));
+  const ready = await page.evaluate(() => Math.round(performance.getEntriesByName('aftercare:signin-ready')[0]?.startTime ?? -1));
   await page.fill('input[name=token]', TOKENS.dispatcher);
   t0 = Date.now();
   await page.press('input[name=token]', 'Enter');
@@ -78,7 +80,7 @@ try {
   const rows = await page.evaluate(() => ({ engineers: document.querySelectorAll('#engineers tbody tr').length, waiting: document.querySelectorAll('#waiting tbody tr').length }));
   await browser.close();
   const f = (x) => x.toFixed(1);
-  console.log(`console first contentful paint: ${fcp} ms (target ≤ 1000)`);
+  console.log(`console first contentful paint: ${fcp} ms (target ≤ 1000); the sign-in form drawn at ${ready} ms`);
   console.log(`board first load (sign-in, ${nEng} engineers, ${nReq} requests over the API, render): ${firstLoad} ms; its DOM update ${f(firstApply)} ms`);
   console.log(`board update after each busy minute (${nUpd} updates): p50 ${f(pct(apply, 0.5))} ms, p99/max ${f(Math.max(...apply))} ms (target ≤ 100 ms)`);
   console.log(`board refresh with its API calls: p50 ${f(pct(refresh, 0.5))} ms, max ${f(Math.max(...refresh))} ms`);

@@ -162,7 +162,7 @@ kill "$SERVE_PID"; wait "$SERVE_PID" 2> /dev/null || true
 echo "== (k) the console in chromium" >&2
 node "$(dirname "$0")/console_bench.mjs" "$BUILD/aftercare" 1000 5000 20 > "$WORK/console.txt"
 cat "$WORK/console.txt" >&2
-row "(k) console first contentful paint|$(sed -n 's/^console first contentful paint: \([0-9]*\) ms.*/\1 ms/p' "$WORK/console.txt")||target ≤ 1 s"
+row "(k) console first contentful paint|$(sed -n 's/^console first contentful paint: \([0-9]*\) ms.*/\1 ms/p' "$WORK/console.txt")|sign-in form at $(sed -n 's/.*the sign-in form drawn at \([0-9]*\) ms.*/\1 ms/p' "$WORK/console.txt")|target ≤ 1 s"
 row "(k) dispatch board update, 1,000 engineers, 5,000 open requests|$(sed -n 's/^board update .*: p50 \([0-9.]*\) ms, p99\/max \([0-9.]*\) ms.*/p50 \1 ms/p' "$WORK/console.txt")|$(sed -n 's/^board update .*: p50 \([0-9.]*\) ms, p99\/max \([0-9.]*\) ms.*/max \2 ms/p' "$WORK/console.txt")|target ≤ 100 ms; with its API calls: $(sed -n 's/^board refresh with its API calls: \(.*\)/\1/p' "$WORK/console.txt")"
 serve "$WORK/big"
 curl -s "127.0.0.1:$PORT/v1/requests?limit=1" -H "Authorization: Bearer $TOKEN" > /dev/null

@@ -81,10 +81,11 @@ try {
 
   // ---- the agent takes a call --------------------------------------------------
   const agent = await open('agent');
-  figures.first_contentful_paint_ms = await agent.evaluate(() => {
-    const p = performance.getEntriesByName('first-contentful-paint')[0];
-    return p ? Math.round(p.startTime) : null;
-  });
+  await agent.waitForSelector('input[name=token]');
+  Object.assign(figures, await agent.evaluate(() => ({
+    first_contentful_paint_ms: Math.round(performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1),
+    sign_in_ready_ms: Math.round(performance.getEntriesByName('aftercare:signin-ready')[0]?.startTime ?? -1),
+  })));
   // Both languages have every label.
   const missing = await agent.evaluate(async () => {
     const { dictionaries } = await import('/assets/i18n.js');
@@ -95,6 +96,9 @@ try {
   await agent.waitForSelector('input[name=token]');
   await shot(agent, 'signin');
   await signIn(agent, 'agent');
+  await agent.waitForFunction(() => performance.getEntriesByName('aftercare:page-ready').length === 1);
+  figures.first_page_after_sign_in_ms = await agent.evaluate(() =>
+    Math.round(performance.getEntriesByName('aftercare:page-ready')[0].startTime - performance.getEntriesByName('aftercare:signin-submitted')[0].startTime));
   assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics']);
   await agent.selectOption('select[name=by]', 'phone');
   await agent.fill('input[name=value]', '138 0013 8000');
@@ -328,7 +332,7 @@ try {
 }
 
 writeFileSync(join(outDir, 'figures.json'), JSON.stringify(figures, null, 2));
-console.log(`first contentful paint of the console: ${figures.first_contentful_paint_ms} ms (target ≤ 1000 ms; make bench repeats it)`);
+console.log(`console, under the sanitizers: first contentful paint ${figures.first_contentful_paint_ms} ms, sign-in form drawn at ${figures.sign_in_ready_ms} ms (target ≤ 1000 ms; make bench repeats it on the release build)`);
 if (failures.length) {
   console.error(failures.join('\n'));
   console.error(`answers >= 400 the pages got:\n${problems.join('\n')}`);
