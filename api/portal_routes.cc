@@ -5,6 +5,7 @@
 
 #include "api/call.h"
 #include "domain/json.h"
+#include "domain/master_data.h"
 #include "domain/time.h"
 #include "projections/master_view.h"
 #include "projections/request_views.h"
@@ -100,11 +101,13 @@ void ApiService::whoami(const CallPtr& call) {
 // self-service portal that sees this customer's records and requests only.
 void ApiService::issue_portal_token(const CallPtr& call) {
   // The customer first: one this token may not see answers as one that does not exist, whatever the body.
+  // Read from the write side's state, as commands do: a customer created a
+  // moment ago gets a token even before the read models include it.
   const std::string& id = call->params[0];
-  auto customer = d_.store.get(MasterView::kName, "customer/" + id);
+  auto customer = d_.state.load(customer_kind(), id);
   if (!customer) return call->fail(customer.status());
-  if (!*customer) return call->fail(http::status::not_found, "no such customer");
-  auto visible = access_.sees_customer(*call->principal, id, string_member(**customer, "region"));
+  if (!customer->sequence) return call->fail(http::status::not_found, "no such customer");
+  auto visible = access_.sees_customer(*call->principal, id, string_member(customer->state_json(), "region"));
   if (!visible) return call->fail(visible.status());
   if (!*visible) return call->fail(http::status::not_found, "no such customer");
   simdjson::dom::parser parser;

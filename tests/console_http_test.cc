@@ -176,6 +176,7 @@ TEST_F(ConsoleApiTest, APortalTokenSeesItsCustomersOwnRequestsAndNothingElse) {
   for (const char* path : {"/v1/engineers", "/v1/dispatches", "/v1/customers/C-N", "/v1/units/U-N", "/v1/stats/problems", "/v1/stock"})
     EXPECT_EQ(as(token, verb::get, path).status, 403) << path;
   EXPECT_EQ(as(token, verb::get, "/v1/requests/" + field(mine.body, "id") + "/events").status, 403);
+  EXPECT_EQ(as(token, verb::get, "/v1/requests/" + field(mine.body, "id") + "?as_of=2026-01-01T00:00:00Z").status, 403);
   EXPECT_EQ(as(token, verb::post, "/v1/customers/C-N/portal-token", "{}").status, 403);
   // The request records who opened it: the customer, never the token.
   Reply events = as(kManagerToken, verb::get, "/v1/requests/" + field(mine.body, "id") + "/events");
