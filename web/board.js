@@ -13,7 +13,9 @@ import { h, field, badge, time, act, table, empty, say, explain } from './ui.js'
 const SHOWN_REQUESTS = 300;
 const PRIORITY = { urgent: 0, high: 1, normal: 2, low: 3 };
 
-// Keeps a <tbody> equal to `items` (in order), re-rendering only changed rows.
+// Keeps a <tbody> equal to `items` (in order), re-rendering only changed
+// rows. Rows filtered out leave the table but stay rendered in `cache`, so
+// clearing a filter costs no rendering; prune() forgets ids gone from the data.
 function syncRows(tbody, cache, items, key, render) {
   const seen = new Set();
   let prev = null;
@@ -32,7 +34,12 @@ function syncRows(tbody, cache, items, key, render) {
     if (want !== entry.row) tbody.insertBefore(entry.row, want);
     prev = entry.row;
   }
-  for (const [id, entry] of cache) if (!seen.has(id)) { entry.row.remove(); cache.delete(id); }
+  for (const [id, entry] of cache) if (!seen.has(id) && entry.row.parentNode) entry.row.remove();
+}
+
+function prune(cache, items, key) {
+  const alive = new Set(items.map(key));
+  for (const [id, entry] of cache) if (!alive.has(id)) { entry.row.remove(); cache.delete(id); }
 }
 
 export async function boardPage(S, root) {
@@ -127,6 +134,9 @@ export async function boardPage(S, root) {
     [engineers, waiting, recent] = await Promise.all([S.api.all('/v1/engineers', 5000), S.api.all('/v1/requests?status=awaiting_assignment', 10000),
       S.api.get('/v1/dispatches?limit=200')]);
     dispatches = recent.items.filter((d) => OPEN.includes(d.status));
+    prune(reqCache, waiting, (r) => r.id);
+    prune(engCache, engineers, (e) => e.engineer_id);
+    prune(dspCache, dispatches, (d) => d.id);
     apply();
   };
   filter.addEventListener('input', apply);

@@ -1,7 +1,7 @@
 // Small DOM helpers shared by the console and the portal. Text always goes in
 // as text (textContent), never as markup: a customer's name or a problem
 // description cannot become HTML.
-import { t, statusName } from './i18n.js';
+import { t, lang, statusName } from './i18n.js';
 
 export function h(tag, attrs = {}, ...kids) {
   const el = document.createElement(tag);
@@ -34,14 +34,25 @@ export function badge(status) {
   return h('span', { class: `badge s-${status}` }, statusName(status));
 }
 
+// Formatters are costly to make (the board formats thousands of times per
+// update): one per language and shape, kept.
+const formatters = new Map();
+function formatter(seconds, withDate) {
+  const key = `${lang()}/${seconds}/${withDate}`;
+  if (!formatters.has(key)) {
+    formatters.set(key, new Intl.DateTimeFormat(lang() === 'zh' ? 'zh-CN' : 'en', {
+      hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}),
+      ...(withDate ? { year: 'numeric', month: 'short', day: 'numeric' } : {}) }));
+  }
+  return formatters.get(key);
+}
+
 // Today's times as a time, older ones as a date and time; the exact instant in the tooltip.
 export function time(iso, { seconds = false } = {}) {
   if (!iso) return '—';
   const d = new Date(iso);
   const today = d.toDateString() === new Date().toDateString();
-  const opts = { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) };
-  return h('time', { datetime: iso, title: iso, class: 'nowrap' },
-    today ? d.toLocaleTimeString([], opts) : d.toLocaleString([], { ...opts, year: 'numeric', month: 'short', day: 'numeric' }));
+  return h('time', { datetime: iso, title: iso, class: 'nowrap' }, formatter(seconds, !today).format(d));
 }
 
 export function money(minor) {
