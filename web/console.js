@@ -12,6 +12,7 @@ import { t, lang, setLang, statusName } from './i18n.js';
 import { h, field, select, badge, time, money, say, sayError, act, table, empty, explain } from './ui.js';
 import { boardPage } from './board.js';
 import { tasksPage } from './tasks.js';
+import { recordsPage } from './records.js';
 
 const S = { api: null, me: null, refresh: null, timer: null, page: null };
 window.aftercare = S;  // for the browser tests' timing probes and the curious
@@ -26,6 +27,7 @@ const PAGES = [
   { id: 'settlement', roles: ['manager', 'auditor', 'admin'], render: settlementPage },
   { id: 'stats', roles: STAFF, render: statsPage },
   { id: 'audit', roles: ['manager', 'auditor', 'admin'], render: auditPage },
+  { id: 'records', roles: STAFF, render: (root, p) => recordsPage(S, root, p) },
 ];
 const HIDDEN_PAGES = [{ id: 'request', roles: [...STAFF, 'engineer'], render: requestPage }];
 
@@ -369,55 +371,67 @@ async function stockPage(root) {
   return load;
 }
 
-// Goods received, and a transfer between warehouses: the clerk's two daily moves.
+// Goods received, a transfer sent, a transfer taken in: the clerk's daily moves.
 function stockMoves(reload) {
-  const line = () => [h('input', { name: 'part_no', required: true, autocomplete: 'off' }),
-    h('input', { name: 'qty', type: 'number', min: 1, max: 1000000, value: 1, required: true, inputmode: 'numeric' })];
-  const [rPart, rQty] = line();
-  const rWh = h('input', { name: 'warehouse_id', required: true });
-  const rRef = h('input', { name: 'reference', maxlength: 256 });
-  const receipt = h('form', { class: 'card', 'aria-labelledby': 'receipt-h' }, h('h2', { id: 'receipt-h' }, t('stock.receipt')),
-    h('div', { class: 'row' }, field(t('warehouse'), rWh), field(t('part'), rPart), field(t('qty'), rQty), field(t('stock.reference'), rRef)),
-    h('button', { type: 'submit' }, t('stock.receive')));
-  let rKey = crypto.randomUUID();
-  receipt.addEventListener('submit', async (e) => {
+  return h('div', { class: 'row pair' }, receiptForm(reload), transferForm(reload), arrivedForm(reload));
+}
+
+const partLine = () => [h('input', { name: 'part_no', required: true, autocomplete: 'off' }),
+  h('input', { name: 'qty', type: 'number', min: 1, max: 1000000, value: 1, required: true, inputmode: 'numeric' })];
+
+function sayTransfer(r) {
+  say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
+}
+
+// A small card form; `send(fields)` is the command, run with one Idempotency-Key until it succeeds.
+function moveForm(id, title, button, controls, send, reload) {
+  const form = h('form', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), h('div', { class: 'row' }, controls),
+    h('button', { type: 'submit' }, button));
+  let key = crypto.randomUUID();
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const body = { warehouse_id: rWh.value.trim(), lines: [{ part_no: rPart.value.trim(), qty: Number(rQty.value) }] };
-    if (rRef.value.trim()) body.reference = rRef.value.trim();
-    if (await act(receipt.querySelector('button'), () => S.api.post('/v1/stock/receipts', body, { key: rKey }), t('done'))) {
-      rKey = crypto.randomUUID();
+    if (await act(form.querySelector('button'), () => send(key))) {
+      key = crypto.randomUUID();
       await reload().catch(sayError);
     }
   });
-  const [tPart, tQty] = line();
+  return form;
+}
+
+function receiptForm(reload) {
+  const [part, qty] = partLine();
+  const wh = h('input', { name: 'warehouse_id', required: true });
+  const ref = h('input', { name: 'reference', maxlength: 256 });
+  return moveForm('receipt-h', t('stock.receipt'), t('stock.receive'),
+    [field(t('warehouse'), wh), field(t('part'), part), field(t('qty'), qty), field(t('stock.reference'), ref)], async (key) => {
+      const body = { warehouse_id: wh.value.trim(), lines: [{ part_no: part.value.trim(), qty: Number(qty.value) }] };
+      if (ref.value.trim()) body.reference = ref.value.trim();
+      const r = await S.api.post('/v1/stock/receipts', body, { key });
+      say(t('done'));
+      return r;
+    }, reload);
+}
+
+function transferForm(reload) {
+  const [part, qty] = partLine();
   const from = h('input', { name: 'from', required: true });
   const to = h('input', { name: 'to', required: true });
-  const transfer = h('form', { class: 'card', 'aria-labelledby': 'transfer-h' }, h('h2', { id: 'transfer-h' }, t('stock.transfer')),
-    h('div', { class: 'row' }, field(t('stock.from'), from), field(t('stock.to'), to), field(t('part'), tPart), field(t('qty'), tQty)),
-    h('button', { type: 'submit' }, t('stock.send')));
-  let tKey = crypto.randomUUID();
-  transfer.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const body = { from: from.value.trim(), to: to.value.trim(), lines: [{ part_no: tPart.value.trim(), qty: Number(tQty.value) }] };
-    const r = await act(transfer.querySelector('button'), () => S.api.post('/v1/stock/transfers', body, { key: tKey }));
-    if (r) {
-      tKey = crypto.randomUUID();
-      say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
-      await reload().catch(sayError);
-    }
-  });
-  const tid = h('input', { name: 'transfer_id', required: true, autocomplete: 'off' });
-  const arrive = h('form', { class: 'card', 'aria-labelledby': 'arrived-h' }, h('h2', { id: 'arrived-h' }, t('stock.arrived')),
-    field(t('stock.transfer_id'), tid), h('button', { type: 'submit' }, t('stock.take_in')));
-  arrive.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const r = await act(arrive.querySelector('button'), () => S.api.post(`/v1/stock/transfers/${q(tid.value.trim())}/receive`, {}));
-    if (r) {
-      say(`${t('stock.transfer')} ${r.id}: ${r.lines.map((l) => `${l.part_no} × ${l.qty} ${statusName(l.status)}`).join(', ')}`);
-      await reload().catch(sayError);
-    }
-  });
-  return h('div', { class: 'row pair' }, receipt, transfer, arrive);
+  return moveForm('transfer-h', t('stock.transfer'), t('stock.send'),
+    [field(t('stock.from'), from), field(t('stock.to'), to), field(t('part'), part), field(t('qty'), qty)], async (key) => {
+      const body = { from: from.value.trim(), to: to.value.trim(), lines: [{ part_no: part.value.trim(), qty: Number(qty.value) }] };
+      const r = await S.api.post('/v1/stock/transfers', body, { key });
+      sayTransfer(r);
+      return r;
+    }, reload);
+}
+
+function arrivedForm(reload) {
+  const id = h('input', { name: 'transfer_id', required: true, autocomplete: 'off' });
+  return moveForm('arrived-h', t('stock.arrived'), t('stock.take_in'), [field(t('stock.transfer_id'), id)], async (key) => {
+    const r = await S.api.post(`/v1/stock/transfers/${q(id.value.trim())}/receive`, {}, { key });
+    sayTransfer(r);
+    return r;
+  }, reload);
 }
 
 async function settlementPage(root) {

@@ -99,7 +99,7 @@ try {
   await agent.waitForFunction(() => performance.getEntriesByName('aftercare:page-ready').length === 1);
   figures.first_page_after_sign_in_ms = await agent.evaluate(() =>
     Math.round(performance.getEntriesByName('aftercare:page-ready')[0].startTime - performance.getEntriesByName('aftercare:signin-submitted')[0].startTime));
-  assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics']);
+  assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics', 'Master data']);
   await agent.selectOption('select[name=by]', 'phone');
   await agent.fill('input[name=value]', '138 0013 8000');
   await agent.click('form[role=search] button[type=submit]');
@@ -264,7 +264,7 @@ try {
   // ---- the warehouse clerk: goods in, a transfer out ------------------------------------------
   const clerk = await open('warehouse');
   await signIn(clerk, 'warehouse');
-  assert.deepEqual(await clerk.locator('#nav a').allTextContents(), ['Stock', 'Statistics']);
+  assert.deepEqual(await clerk.locator('#nav a').allTextContents(), ['Stock', 'Statistics', 'Master data']);
   const receipt = clerk.locator('form[aria-labelledby=receipt-h]');
   await receipt.locator('input[name=warehouse_id]').fill('W-C');
   await receipt.locator('input[name=part_no]').fill('P-BELT');
@@ -314,8 +314,50 @@ try {
   assert.match(await notice(clerk).textContent(), /Please sign in again/);
   assert.equal(await clerk.evaluate(() => sessionStorage.getItem('aftercare.token')), null);
 
+  // ---- the admin keeps master data: forms from the server's own schema --------------------------
+  const root = await open('admin');
+  await signIn(root, 'admin');
+  const rec = root.locator('form[aria-labelledby=record-h]');
+  await provoke(async () => {  // a record not there yet is a 404: the form offers to create it
+    await root.goto(`${server.base}/#/records/customers/C-9`);
+    await rec.waitFor();
+  });
+  assert.match(await root.locator('#record-h').textContent(), /\(new\)/);
+  await rec.locator('[name=name]').fill('李四 Li Si');
+  await rec.locator('[name=phone]').fill('+86 137 7777 6666');
+  await rec.locator('[name=region]').fill('north');
+  await rec.locator('[name=tier]').selectOption('gold');
+  await rec.locator('[name=location]').fill('{"lat":39.9,"lon":116.4}');
+  await rec.locator('button[type=submit]').click();
+  await root.waitForSelector('[data-field=version]');
+  assert.equal(await root.locator('[data-field=version]').textContent(), '1');
+  await shot(root, 'admin-records');
+  // Someone else changes it meanwhile: saving the page's copy is a 412, in words, and the page shows theirs.
+  const elsewhere = await client(server.base, 'admin')('PUT', '/v1/customers/C-9', { name: '李四', phone: '+86 137 7777 6666', region: 'north' });
+  assert.equal(elsewhere.status, 200);
+  await provoke(async () => {
+    await rec.locator('[name=name]').fill('Li Si (typo fixed)');
+    await rec.locator('button[type=submit]').click();
+    await root.waitForSelector('#notice.error');
+  });
+  assert.match(await notice(root).textContent(), /^Someone changed it meanwhile/);
+  await root.waitForFunction(() => document.querySelector('[data-field=version]')?.textContent === '2');
+  assert.equal(await rec.locator('[name=name]').inputValue(), '李四');
+  // An outlet's lifecycle action, with its reason.
+  assert.equal((await client(server.base, 'admin')('PUT', '/v1/outlets/O-2', { name: 'Chaoyang service', region: 'north' })).status, 201);
+  await root.goto(`${server.base}/#/records/outlets/O-2`);
+  await root.waitForSelector('[data-field=status]');
+  assert.equal(await root.locator('[data-field=status]').textContent(), 'pending');
+  await root.click('details.act summary:has-text("Certify")');
+  await root.fill('form[data-action=certify] input[name=reason]', 'site audit passed');
+  await root.click('form[data-action=certify] button[type=submit]');
+  await root.waitForFunction(() => document.querySelector('[data-field=status]')?.textContent === 'certified');
+  // The agent finds the new customer by phone at once.
+  const found = await client(server.base, 'agent')('GET', '/v1/lookup?phone=13777776666');
+  assert.equal(found.json.items[0]?.customer.id, 'C-9');
+
   // ---- every page at 360 px, for the roles that see it ------------------------------------
-  for (const [role, pages] of [['manager', ['requests', 'board', 'stock', 'settlement', 'stats', 'audit', `request/${requestId}`]], ['agent', ['intake']]]) {
+  for (const [role, pages] of [['manager', ['requests', 'board', 'stock', 'settlement', 'stats', 'audit', `request/${requestId}`, 'records/customers/C-1']], ['agent', ['intake']]]) {
     const phone = await open(`${role}-phone`, PHONE);
     await signIn(phone, role);
     for (const p of pages) {
