@@ -199,7 +199,10 @@ async function requestsPage(root, _p, query) {
   const list = h('div');
   const first = h('button', { type: 'button', class: 'secondary' }, t('page.first'));
   const next = h('button', { type: 'button', class: 'secondary' }, t('page.next'));
-  root.append(h('h1', { id: 'page-h' }, t('nav.requests')), h('div', { class: 'card row' }, field(t('status'), status)), list,
+  // The agent's daily list: every customer is called back once their request is processed.
+  const callbacks = h('a', { href: '#/requests?status=processed', class: 'quick' }, t('requests.callbacks_due'));
+  const locked = h('a', { href: '#/requests?status=locked', class: 'quick' }, t('requests.locked'));
+  root.append(h('h1', { id: 'page-h' }, t('nav.requests')), h('div', { class: 'card row' }, field(t('status'), status), callbacks, locked), list,
     h('div', { class: 'row' }, first, next));
   let cursor = null;  // the page shown starts after it (null: the newest)
   let following = null;

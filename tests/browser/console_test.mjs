@@ -100,9 +100,10 @@ try {
   figures.first_page_after_sign_in_ms = await agent.evaluate(() =>
     Math.round(performance.getEntriesByName('aftercare:page-ready')[0].startTime - performance.getEntriesByName('aftercare:signin-submitted')[0].startTime));
   assert.deepEqual(await agent.locator('#nav a').allTextContents(), ['Intake', 'Requests', 'Statistics', 'Master data']);
-  await agent.selectOption('select[name=by]', 'phone');
-  await agent.fill('input[name=value]', '138 0013 8000');
-  await agent.click('form[role=search] button[type=submit]');
+  // By keyboard: the number field has the focus, Enter finds the caller.
+  await agent.waitForSelector('input[name=value]:focus');
+  await agent.keyboard.type('138 0013 8000');
+  await agent.keyboard.press('Enter');
   await agent.waitForSelector('#caller h2');
   assert.match(await agent.locator('#caller h2').first().textContent(), /Zhang San/);
   await agent.fill('input[name=problem_code]', 'E21');
@@ -170,8 +171,9 @@ try {
   await engineer.click('form.complete button[type=submit]');
   await engineer.waitForSelector('text=No open tasks');
 
-  // ---- the agent calls back ---------------------------------------------------------
-  await agent.reload();
+  // ---- the agent calls back: the request is among the callbacks due ----------------------------
+  await agent.goto(`${server.base}/#/requests?status=processed`);
+  await agent.locator(`tr[data-id="${requestId}"] a`).click();
   await agent.waitForSelector('[data-field=status]');
   await agent.waitForFunction(() => document.querySelector('[data-field=status]').textContent.startsWith('processed'), null, { timeout: 15000 });
   await agent.click('details.act summary:has-text("Record the callback")');
