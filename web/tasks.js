@@ -16,7 +16,12 @@ export async function tasksPage(S, root) {
   const list = h('div', { class: 'tasks' });
   const status = select('status', ['available', 'travelling', 'on_site', 'off_duty'].map((s) => [s, t(`status.${s}`)]), 'available');
   const report = h('button', { type: 'button', class: 'secondary' }, t('tasks.report'));
-  report.addEventListener('click', () => act(report, () => S.api.post(`/v1/engineers/${q(me)}/status`, { status: status.value }), t('done')));
+  report.addEventListener('click', () => act(report, async () => {
+    const body = { status: status.value };
+    const where = await position();
+    if (where) body.location = where;
+    return S.api.post(`/v1/engineers/${q(me)}/status`, body);
+  }, t('done')));
   root.append(h('h1', { id: 'page-h' }, t('nav.tasks')), h('div', { class: 'card row' }, field(t('tasks.mystatus'), status), report), list);
   let shown = '';
   const load = async () => {
@@ -32,6 +37,15 @@ export async function tasksPage(S, root) {
   };
   await load();
   return load;
+}
+
+// Where the phone is, if the engineer lets the browser tell (auto-dispatch
+// ranks by distance); nothing when they do not, or it takes over 5 s.
+function position() {
+  if (!navigator.geolocation) return Promise.resolve(null);
+  return new Promise((resolve) => navigator.geolocation.getCurrentPosition(
+    (p) => resolve({ lat: Number(p.coords.latitude.toFixed(6)), lon: Number(p.coords.longitude.toFixed(6)) }),
+    () => resolve(null), { timeout: 5000, maximumAge: 60000 }));
 }
 
 async function taskCard(S, d, reload) {

@@ -30,8 +30,8 @@ const failures = [];
 const problems = [];  // every 4xx/5xx answer the pages got, printed when the test fails
 let expected = 0;  // problems the current step provokes on purpose (4xx answers the browser logs)
 
-async function open(role, viewport = DESKTOP, path = '/') {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500, locale: 'en-US' });
+async function open(role, viewport = DESKTOP, path = '/', options = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500, locale: 'en-US', ...options });
   const page = await context.newPage();
   page.on('pageerror', (e) => failures.push(`page error (${role}): ${e.message}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`${role}: ${r.request().method()} ${r.url()} → ${r.status()}`); });
@@ -145,8 +145,19 @@ try {
   await shot(agent, 'agent-412-in-words');
 
   // ---- the engineer on a phone ---------------------------------------------------
-  const engineer = await open('engineer', PHONE);
+  // The phone lets the console know where it is.
+  const engineer = await open('engineer', PHONE, '/', { geolocation: { latitude: 39.9836, longitude: 116.3184 }, permissions: ['geolocation'] });
   await signIn(engineer, 'engineer');
+  await engineer.selectOption('select[name=status]', 'travelling');
+  await engineer.click('text=Report status');
+  await engineer.waitForSelector('#notice.ok');
+  let board = null;
+  for (let i = 0; i < 50 && board?.status !== 'travelling'; i++) {
+    board = (await client(server.base, 'dispatcher')('GET', '/v1/engineers')).json.items.find((e) => e.engineer_id === 'E-1');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(board.status, 'travelling');
+  assert.deepEqual(board.location, { lat: 39.9836, lon: 116.3184 });
   const task = engineer.locator('article.task');
   await task.waitFor();
   await shot(engineer, 'engineer-phone-offer');
