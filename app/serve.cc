@@ -242,6 +242,8 @@ int serve_main(const std::vector<std::string>& argv) {
                   &webhooks, &*sealer, &visit_process, charging});
   if (Status s = server.start(api); !s) return fail(s.message());
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
+  std::printf("console: http://%s:%u/  (sign in with a token from %s; customers: /portal)\n", host.c_str(),
+              static_cast<unsigned>(server.port()), tokens_path.c_str());
   std::fflush(stdout);
   log_info("serve.started", {{"listen", host + ":" + std::to_string(server.port())},
                              {"data", data}, {"log", kafka.empty() ? "embedded" : "kafka"},
