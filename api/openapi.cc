@@ -268,7 +268,7 @@ const std::vector<OperationDoc>& operation_docs() {
       {V::get, "/v1/stats/parts-hit-rate", "Of the first visits completed from..to (UTC days), those that had every part they needed on hand (not needs_parts, no part line refused)",
        R"({"name":"from","in":"query","schema":{"type":"string","format":"date-time"}},{"name":"to","in":"query","schema":{"type":"string","format":"date-time"}})",
        {}, false, "200", "PartsHitRate", "the rate"},
-      {V::get, "/v1/customers/{id}/history", "Screen pop: the customer, their units, their requests (newest first) and the open requests this token may see", {}, {}, false, "200", "CustomerHistory", "the customer's history"},
+      {V::get, "/v1/customers/{id}/history", "Screen pop: the customer, their units, their requests (newest first) and the open requests this token may see (a customer token: its own customer only; the portal's home)", {}, {}, false, "200", "CustomerHistory", "the customer's history"},
       {V::get, "/v1/stats/problems", "Requests opened by product model and problem code (UTC days from..to)",
        R"({"name":"product_model","in":"query","schema":{"type":"string"}},{"name":"from","in":"query","schema":{"type":"string","format":"date-time"}},{"name":"to","in":"query","schema":{"type":"string","format":"date-time"}})",
        {}, false, "200", "ProblemStats", "counts"},

@@ -19,7 +19,8 @@ PACKAGES=(
   python3-jsonschema      # ...and validate the records against schemas/ with it
 )
 
-# `--test`: also what the browser tests drive (make test): Debian's chromium,
+# `--test`: also LLVM's linker for the sanitized build, and what the browser
+#   tests drive (make test): Debian's chromium,
 #   CJK fonts for the Chinese screens, Node.js (Debian's, unless a node is
 #   already there), and then playwright-core, pinned in tests/browser.
 # `--fuzz`: also clang, for the libFuzzer targets (make fuzz).
@@ -27,7 +28,7 @@ PACKAGES=(
 #   and the browser tests' packages for the console's rows.
 BROWSER=0
 case "${1:-}" in
-  --test) BROWSER=1 ;;
+  --test) BROWSER=1; PACKAGES+=(lld) ;;  # lld: links the sanitized test build twice as fast (CMakeLists.txt)
   --fuzz) PACKAGES+=(clang) ;;
   --bench) PACKAGES+=(postgresql nginx); BROWSER=1 ;;
 esac

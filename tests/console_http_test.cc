@@ -233,6 +233,27 @@ TEST_F(ConsoleApiTest, PortalTokensAreIssuedWithinTheIssuersScopeAndCannotBeForg
     EXPECT_EQ(as(forged, verb::get, "/v1/me").status, 401) << forged;
 }
 
+TEST(PortalRestart, APortalTokenAndTheLookUpSurviveKillDashNine) {
+  TempDir tmp;
+  auto server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  auto call = [&](const std::string& token, verb method, const std::string& path, const std::string& body = "") {
+    return server->call(method, path, token, body, body.empty() ? std::vector<std::pair<std::string, std::string>>{}
+                                                                : std::vector<std::pair<std::string, std::string>>{{"Content-Type", "application/json"}});
+  };
+  ASSERT_EQ(call(kAdminToken, verb::put, "/v1/customers/C-N", R"({"name":"North Co","phone":"+86 138 0013 8000","region":"north"})").status, 201);
+  Reply issued = call(kAgentToken, verb::post, "/v1/customers/C-N/portal-token", "{}");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  const std::string token = field(issued.body, "token");
+  Reply opened = call(token, verb::post, "/v1/requests", R"({"customer_id":"C-N","channel":"web","type":"repair"})");
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  server->kill9();
+  server = std::make_unique<ServerProcess>(tmp.sub("data"));
+  // The key the token was made with is on disk (actor.key): the customer is still signed in.
+  EXPECT_EQ(field(call(token, verb::get, "/v1/me").body, "customer_id"), "C-N");
+  EXPECT_EQ(call(token, verb::get, "/v1/requests/" + field(opened.body, "id")).status, 200);
+  EXPECT_EQ(customer_ids(call(kAgentToken, verb::get, "/v1/lookup?phone=13800138000").body), std::vector<std::string>{"C-N"});
+}
+
 TEST(PortalTokens, ExpireAndAreBoundToTheServersKey) {
   auto tokens = Tokens::parse("[]", "actor key of 32 or more characters!!");
   ASSERT_TRUE(tokens);
